@@ -1,0 +1,56 @@
+#include "tegenmacht/parallel.hpp"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+#include <tbb/task_arena.h>
+
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "tegenmacht/error.hpp"
+
+namespace tegenmacht {
+
+struct Parallel::Impl {
+  explicit Impl(int n) : arena(n) {}
+  tbb::task_arena arena;
+};
+
+Parallel::Parallel(int threads) : threads_(threads) {
+  if (threads < 1)
+    throw ArgumentError("threads", "thread count must be at least 1 (got " + std::to_string(threads) + ")");
+  impl_ = std::make_unique<Impl>(threads);
+}
+
+Parallel::~Parallel() = default;
+
+int Parallel::default_threads() {
+  if (const char* env = std::getenv("TEGENMACHT_THREADS")) {
+    char* end = nullptr;
+    const long v = std::strtol(env, &end, 10);
+    if (end != env && *end == '\0' && v >= 1 && v <= 4096) return static_cast<int>(v);
+    throw ArgumentError("TEGENMACHT_THREADS", std::string("must be a positive integer (got '") + env + "')");
+  }
+  const unsigned hc = std::thread::hardware_concurrency();
+  return hc == 0 ? 1 : static_cast<int>(hc);
+}
+
+void Parallel::run(std::size_t blocks, BlockFn fn) {
+  if (blocks == 0) return;
+  if (threads_ == 1 || blocks == 1) {
+    for (std::size_t b = 0; b < blocks; ++b) fn(b);
+    return;
+  }
+  impl_->arena.execute([&] {
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, blocks, 1),
+        [&](const tbb::blocked_range<std::size_t>& r) {
+          for (std::size_t b = r.begin(); b != r.end(); ++b) fn(b);
+        },
+        tbb::simple_partitioner());
+  });
+}
+
+}  // namespace tegenmacht
