@@ -1,0 +1,156 @@
+// The `tegenmacht` command: run scenarios, inspect the build.
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "models.hpp"
+#include "tegenmacht/error.hpp"
+#include "tegenmacht/parallel.hpp"
+#include "tegenmacht/registry.hpp"
+#include "tegenmacht/results.hpp"
+#include "tegenmacht/simulation.hpp"
+#include "tegenmacht/stats.hpp"
+#include "tegenmacht/version.hpp"
+
+namespace tg = tegenmacht;
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_sigint(int) { g_stop.store(true); }
+
+std::string command_line(int argc, char** argv) {
+  std::string s;
+  for (int i = 0; i < argc; ++i) {
+    if (i) s += ' ';
+    s += argv[i];
+  }
+  return s;
+}
+
+struct RunOptions {
+  std::string scenario;
+  std::string output;
+  std::vector<std::string> sets;
+  long long seed = -1;
+  long long steps = -1;
+  long long replicates = -1;
+  int threads = 0;
+  bool print_config = false;
+  bool quiet = false;
+};
+
+void print_summary(const tg::Config& cfg, const tg::EnsembleResult& res, const std::string& out) {
+  const auto& recs = res.recorders;
+  std::printf("model %s, %zu replicate(s), %lld steps, %.3f s%s\n", cfg.get_string("model").c_str(), recs.size(),
+              static_cast<long long>(cfg.get_int("steps")), res.seconds, res.complete ? "" : " (INTERRUPTED)");
+  if (recs.empty() || recs.front().series().empty()) return;
+  std::printf("%-28s %14s %14s   (final step; mean and sd over replicates)\n", "metric", "mean", "sd");
+  int shown = 0;
+  for (std::size_t si = 0; si < recs.front().series().size() && shown < 16; ++si) {
+    const auto& s0 = recs.front().series()[si];
+    if (!s0.enabled || !s0.axis.empty()) continue;
+    std::vector<double> finals;
+    for (const auto& r : recs) {
+      const auto& d = r.series()[si].data;
+      if (!d.empty() && !std::isnan(d.back())) finals.push_back(d.back());
+    }
+    if (finals.empty()) continue;
+    const auto m = tg::moments(finals);
+    std::printf("%-28s %14.6g %14.6g\n", s0.name.c_str(), m.mean, std::sqrt(m.variance));
+    ++shown;
+  }
+  std::printf("results: %s\n", out.c_str());
+}
+
+int do_run(const RunOptions& o, const std::string& cmdline) {
+  std::vector<std::string> sets = o.sets;
+  if (o.seed >= 0) sets.push_back("seed=" + std::to_string(o.seed));
+  if (o.steps >= 0) sets.push_back("steps=" + std::to_string(o.steps));
+  if (o.replicates >= 0) sets.push_back("replicates=" + std::to_string(o.replicates));
+  tg::Config cfg = tg::load_scenario(o.scenario, sets);
+  if (o.print_config) {
+    std::cout << cfg.to_yaml();
+    return 0;
+  }
+  std::string out = o.output;
+  if (out.empty()) out = std::filesystem::path(o.scenario).stem().string() + ".h5";
+  tg::check_writable(out);
+  const int threads = o.threads > 0 ? o.threads : tg::Parallel::default_threads();
+  auto par = std::make_shared<tg::Parallel>(threads);
+  std::signal(SIGINT, on_sigint);
+  tg::EnsembleResult res = tg::run_ensemble(cfg, par, &g_stop);
+  std::signal(SIGINT, SIG_DFL);
+  tg::write_results(out, cfg, res, tg::Provenance{cmdline, threads});
+  if (!o.quiet) print_summary(cfg, res, out);
+  if (!res.complete) {
+    std::fprintf(stderr, "tegenmacht: interrupted; %s holds the steps done so far (complete = false)\n", out.c_str());
+    return 130;
+  }
+  return 0;
+}
+
+int do_info(const std::string& keys_of) {
+  auto& reg = tg::Registry::instance();
+  if (!keys_of.empty()) {
+    if (!reg.find(keys_of)) throw tg::ArgumentError("--keys", "unknown model '" + keys_of + "'");
+    std::cout << tg::scenario_schema(keys_of).reference();
+    return 0;
+  }
+  std::printf("tegenmacht %s (commit %s, %s build, %s)\n", tg::version(), tg::git_commit(), tg::build_type(),
+              tg::compiler());
+  std::printf("threads: %d (set with --threads or TEGENMACHT_THREADS)\n", tg::Parallel::default_threads());
+  std::printf("results schema version: %d\n", tg::kSchemaVersion);
+  std::printf("models:\n");
+  for (const auto& n : reg.names()) std::printf("  %-20s %s\n", n.c_str(), reg.find(n)->description.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tg::register_builtin_models();
+  CLI::App app{"tegenmacht: agent-based simulation of community organizing versus consensus strategies"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(tg::version()));
+
+  RunOptions ro;
+  auto* run = app.add_subcommand("run", "run a scenario and write an HDF5 results file");
+  run->add_option("scenario", ro.scenario, "scenario YAML file")->required();
+  run->add_option("-o,--output", ro.output, "results file (default: <scenario name>.h5 in the current folder)");
+  run->add_option("--seed", ro.seed, "random seed (overrides the scenario's `seed`)")->check(CLI::NonNegativeNumber);
+  run->add_option("--steps", ro.steps, "steps to run (overrides `steps`)")->check(CLI::NonNegativeNumber);
+  run->add_option("--replicates", ro.replicates, "replicates (overrides `replicates`)")->check(CLI::PositiveNumber);
+  run->add_option("--threads", ro.threads, "worker threads (default: TEGENMACHT_THREADS or all cores)")
+      ->check(CLI::Range(1, 4096));
+  run->add_option("--set", ro.sets, "override a scenario key: --set a.b=value (repeatable)");
+  run->add_flag("--print-config", ro.print_config, "print the fully resolved scenario and exit");
+  run->add_flag("-q,--quiet", ro.quiet, "do not print the summary");
+
+  std::string keys_of;
+  auto* info = app.add_subcommand("info", "version, build, threads and models");
+  info->add_option("--keys", keys_of, "print the scenario key reference of a model");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    if (*run) return do_run(ro, command_line(argc, argv));
+    if (*info) return do_info(keys_of);
+  } catch (const tg::Error& e) {
+    std::fprintf(stderr, "tegenmacht: error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tegenmacht: internal error: %s\n", e.what());
+    return 3;
+  }
+  return 0;
+}

@@ -1,0 +1,20 @@
+// A `network:` section of a scenario, shared by the models that run on a
+// generic contact network.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "tegenmacht/config.hpp"
+#include "tegenmacht/network.hpp"
+
+namespace tegenmacht {
+
+/// Declares type, mean_degree, rewire, width, neighbourhood, radius, path.
+void declare_network_schema(Schema& section);
+/// Builds the network described at `prefix` (e.g. "network") for n nodes.
+/// Inconsistent values (a lattice whose width does not divide n, an odd
+/// Watts–Strogatz degree) are reported as ConfigError at their location.
+Network network_from_config(const Config& config, const std::string& prefix, std::uint32_t n, const Rng& rng);
+
+}  // namespace tegenmacht

@@ -1,0 +1,52 @@
+// Models registered by name, and loading a scenario against the schema of
+// the model it names.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tegenmacht/config.hpp"
+#include "tegenmacht/model.hpp"
+
+namespace tegenmacht {
+
+struct ModelInfo {
+  std::string name;
+  std::string description;
+  std::function<void(Schema&)> declare_schema;  ///< adds the model's keys
+  std::function<std::unique_ptr<Model>()> create;
+  /// Optional: fills keys before validation (e.g. a strategy preset's values
+  /// for keys the scenario does not set itself), so that the resolved config
+  /// shows every value in effect.
+  std::function<void(Config&)> prepare = nullptr;
+};
+
+class Registry {
+ public:
+  static Registry& instance();
+  /// Registers a model; registering the same name twice replaces it.
+  void add(ModelInfo info);
+  const ModelInfo* find(const std::string& name) const;
+  std::vector<std::string> names() const;
+
+ private:
+  std::vector<ModelInfo> models_;
+};
+
+/// Keys every scenario has: model, seed, steps, replicates, output, description.
+void declare_engine_schema(Schema& schema);
+/// Engine keys plus the keys of the named model. Throws ConfigError if unknown.
+Schema scenario_schema(const std::string& model);
+
+/// Parses, applies overrides, and validates a scenario file against the
+/// schema of the model it names.
+Config load_scenario(const std::string& path, const std::vector<std::string>& overrides = {});
+/// The same for YAML text; `source` names it in error messages.
+Config load_scenario_text(const std::string& text, const std::string& source,
+                          const std::vector<std::string>& overrides = {});
+/// Validates an already-parsed config against the model it names.
+void resolve_scenario(Config& config);
+
+}  // namespace tegenmacht

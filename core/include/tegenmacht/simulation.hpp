@@ -1,0 +1,71 @@
+// A run of a model: owns the model, its randomness and its recorder, and
+// steps it. An Ensemble runs replicates of a scenario.
+//
+//   auto cfg = tegenmacht::load_scenario("scenarios/default.yaml");
+//   auto par = std::make_shared<tegenmacht::Parallel>(2);
+//   tegenmacht::Simulation sim(cfg, /*replicate=*/0, par);
+//   sim.run();
+//   const auto* active = sim.recorder().find("active");
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "tegenmacht/config.hpp"
+#include "tegenmacht/model.hpp"
+#include "tegenmacht/parallel.hpp"
+#include "tegenmacht/recorder.hpp"
+#include "tegenmacht/rng.hpp"
+
+namespace tegenmacht {
+
+class Simulation {
+ public:
+  /// Creates and initialises the model named in the (validated) config.
+  Simulation(const Config& config, std::uint32_t replicate, std::shared_ptr<Parallel> parallel);
+
+  /// Advances n steps (never beyond the scenario's `steps`). Returns the steps taken.
+  std::uint32_t step(std::uint32_t n = 1);
+  /// Runs to the end, or until *stop becomes true. Returns true when complete.
+  bool run(const std::atomic<bool>* stop = nullptr);
+
+  std::uint32_t current_step() const noexcept { return step_; }
+  std::uint32_t total_steps() const noexcept { return steps_; }
+  bool done() const noexcept { return step_ >= steps_; }
+  const Config& config() const noexcept { return config_; }
+  const Rng& rng() const noexcept { return rng_; }
+  Model& model() noexcept { return *model_; }
+  const Model& model() const noexcept { return *model_; }
+  const Recorder& recorder() const noexcept { return recorder_; }
+  Parallel& parallel() noexcept { return *parallel_; }
+
+ private:
+  void observe();
+  Config config_;
+  std::shared_ptr<Parallel> parallel_;
+  Rng rng_;
+  std::unique_ptr<Model> model_;
+  Recorder recorder_;
+  std::uint32_t step_ = 0;
+  std::uint32_t steps_ = 0;
+  std::uint32_t snapshot_every_ = 0;
+};
+
+/// The outcome of running every replicate of a scenario.
+struct EnsembleResult {
+  std::vector<Recorder> recorders;          ///< one per replicate
+  std::vector<std::uint32_t> steps_done;    ///< per replicate
+  bool complete = true;
+  double seconds = 0;
+};
+
+/// Runs `replicates` replicates (from the config) of the scenario, several at
+/// a time on the shared thread pool. Replicate r is keyed by (seed, r), so
+/// results do not depend on how many run at once.
+EnsembleResult run_ensemble(const Config& config, std::shared_ptr<Parallel> parallel,
+                            const std::atomic<bool>* stop = nullptr);
+
+}  // namespace tegenmacht

@@ -1,0 +1,619 @@
+#include "tegenmacht/config.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+namespace tegenmacht {
+
+const char* to_string(ValueType t) {
+  switch (t) {
+    case ValueType::Bool: return "bool";
+    case ValueType::Int: return "int";
+    case ValueType::Double: return "number";
+    case ValueType::String: return "string";
+    case ValueType::Choice: return "choice";
+    case ValueType::DoubleList: return "list of numbers";
+    case ValueType::IntList: return "list of ints";
+    case ValueType::StringList: return "list of strings";
+    case ValueType::Section: return "section";
+    case ValueType::List: return "list of maps";
+  }
+  return "?";
+}
+
+std::string format_double(double v) {
+  if (std::isinf(v)) return v > 0 ? ".inf" : "-.inf";
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  std::string s(buf, res.ptr);
+  return s;
+}
+
+namespace {
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string closest(const std::string& name, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_d = std::string::npos;
+  for (const auto& c : candidates) {
+    const std::size_t d = edit_distance(name, c);
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  const std::size_t limit = std::max<std::size_t>(2, name.size() / 3);
+  return best_d <= limit ? best : std::string();
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
+  std::string s;
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + v[i];
+  return s;
+}
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : path) {
+    if (c == '.' || c == '[' || c == ']') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+bool parse_index(const std::string& s, std::size_t& idx) {
+  if (s.empty()) return false;
+  auto res = std::from_chars(s.data(), s.data() + s.size(), idx);
+  return res.ec == std::errc() && res.ptr == s.data() + s.size();
+}
+
+std::string scalar_text(const YAML::Node& n) {
+  if (n.IsScalar()) return n.Scalar();
+  if (n.IsSequence()) return "a list";
+  if (n.IsMap()) return "a map";
+  return "nothing";
+}
+
+std::string range_text(const KeyDecl& d) {
+  auto b = [](double v) { return format_double(v); };
+  if (std::isinf(d.min) && std::isinf(d.max)) return "";
+  if (std::isinf(d.max)) return ">= " + b(d.min);
+  if (std::isinf(d.min)) return "<= " + b(d.max);
+  return "[" + b(d.min) + ", " + b(d.max) + "]";
+}
+
+YAML::Node scalar_node(const std::string& s) {
+  YAML::Node n;
+  n = s;
+  return n;
+}
+
+KeyDecl make_decl(const std::string& name, ValueType type, const std::string& description) {
+  KeyDecl k;
+  k.name = name;
+  k.type = type;
+  k.description = description;
+  return k;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- Schema
+
+KeyDecl& Schema::add(KeyDecl k) {
+  if (find(k.name)) throw Error("schema: key '" + k.name + "' declared twice");
+  keys_.push_back(std::move(k));
+  return keys_.back();
+}
+
+KeyDecl& Schema::add_bool(const std::string& name, bool def, const std::string& description) {
+  KeyDecl k = make_decl(name, ValueType::Bool, description);
+  k.default_value = scalar_node(def ? "true" : "false");
+  return add(std::move(k));
+}
+
+KeyDecl& Schema::add_int(const std::string& name, std::int64_t def, double min, double max,
+                         const std::string& description) {
+  KeyDecl k = make_decl(name, ValueType::Int, description);
+  k.default_value = scalar_node(std::to_string(def));
+  k.min = min;
+  k.max = max;
+  return add(std::move(k));
+}
+
+KeyDecl& Schema::add_double(const std::string& name, double def, double min, double max,
+                            const std::string& description) {
+  KeyDecl k = make_decl(name, ValueType::Double, description);
+  k.default_value = scalar_node(format_double(def));
+  k.min = min;
+  k.max = max;
+  return add(std::move(k));
+}
+
+KeyDecl& Schema::add_string(const std::string& name, const std::string& def, const std::string& description) {
+  KeyDecl k = make_decl(name, ValueType::String, description);
+  k.default_value = scalar_node(def);
+  return add(std::move(k));
+}
+
+KeyDecl& Schema::add_choice(const std::string& name, const std::string& def, std::vector<std::string> choices,
+                            const std::string& description) {
+  KeyDecl k = make_decl(name, ValueType::Choice, description);
+  k.default_value = scalar_node(def);
+  k.choices = std::move(choices);
+  return add(std::move(k));
+}
+
+KeyDecl& Schema::add_doubles(const std::string& name, std::vector<double> def, double min, double max,
+                             const std::string& description) {
+  KeyDecl k = make_decl(name, ValueType::DoubleList, description);
+  YAML::Node seq(YAML::NodeType::Sequence);
+  for (double v : def) seq.push_back(scalar_node(format_double(v)));
+  k.default_value = seq;
+  k.min = min;
+  k.max = max;
+  return add(std::move(k));
+}
+
+KeyDecl& Schema::add_strings(const std::string& name, std::vector<std::string> def, const std::string& description) {
+  KeyDecl k = make_decl(name, ValueType::StringList, description);
+  YAML::Node seq(YAML::NodeType::Sequence);
+  for (const auto& v : def) seq.push_back(scalar_node(v));
+  k.default_value = seq;
+  return add(std::move(k));
+}
+
+Schema& Schema::section(const std::string& name, const std::string& description) {
+  if (KeyDecl* existing = find(name); existing && existing->type == ValueType::Section) return *existing->children;
+  KeyDecl k = make_decl(name, ValueType::Section, description);
+  k.children = std::make_shared<Schema>();
+  k.default_value = YAML::Node(YAML::NodeType::Map);
+  return *add(std::move(k)).children;
+}
+
+Schema& Schema::list(const std::string& name, const std::string& default_yaml, const std::string& description) {
+  KeyDecl k = make_decl(name, ValueType::List, description);
+  k.children = std::make_shared<Schema>();
+  k.default_value = YAML::Load(default_yaml);
+  return *add(std::move(k)).children;
+}
+
+const KeyDecl* Schema::find(const std::string& name) const {
+  for (const auto& k : keys_)
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+KeyDecl* Schema::find(const std::string& name) {
+  for (auto& k : keys_)
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+void Schema::merge(const Schema& other) {
+  for (const auto& k : other.keys_) add(k);
+}
+
+std::string Schema::suggest(const std::string& name) const {
+  std::vector<std::string> names;
+  for (const auto& k : keys_) names.push_back(k.name);
+  return closest(name, names);
+}
+
+std::string Schema::reference(const std::string& prefix) const {
+  std::ostringstream os;
+  if (prefix.empty()) os << "| key | type | default | range | meaning |\n|---|---|---|---|---|\n";
+  for (const auto& k : keys_) {
+    const std::string path = prefix.empty() ? k.name : prefix + "." + k.name;
+    if (k.type == ValueType::Section) {
+      os << k.children->reference(path);
+      continue;
+    }
+    std::string def;
+    if (k.required) {
+      def = "(required)";
+    } else if (k.optional) {
+      def = "(optional)";
+    } else if (k.type == ValueType::List) {
+      def = k.default_value.size() ? "see scenario" : "[]";
+    } else if (k.default_value.IsSequence()) {
+      std::vector<std::string> items;
+      for (const auto& v : k.default_value) items.push_back(v.Scalar());
+      def = "[" + join(items) + "]";
+    } else if (k.default_value.IsScalar()) {
+      def = k.default_value.Scalar();
+    }
+    std::string range = k.type == ValueType::Choice ? join(k.choices, " \\| ") : range_text(k);
+    os << "| `" << path << "` | " << to_string(k.type) << " | " << def << " | " << range << " | " << k.description
+       << (k.unit.empty() ? "" : " [" + k.unit + "]") << " |\n";
+    if (k.type == ValueType::List) os << k.children->reference(path + "[]");
+  }
+  return os.str();
+}
+
+// ---------------------------------------------------------------- Config
+
+namespace {
+
+SourceLocation mark_location(const std::string& file, const YAML::Mark& m) {
+  SourceLocation loc{file, 0, 0};
+  if (m.line >= 0) {
+    loc.line = m.line + 1;
+    loc.column = m.column + 1;
+  }
+  return loc;
+}
+
+struct Validator {
+  const std::string& source;
+  std::map<std::string, SourceLocation>& locations;
+
+  SourceLocation where(const std::string& path, const YAML::Node& n) {
+    // an override (or its ancestor) wins over the node's own mark
+    for (std::string p = path;;) {
+      auto it = locations.find(p);
+      if (it != locations.end() && it->second.file != source) return it->second;
+      const auto dot = p.find_last_of('.');
+      if (dot == std::string::npos) break;
+      p.resize(dot);
+    }
+    return mark_location(source, n.Mark());
+  }
+
+  [[noreturn]] void fail(ConfigError::Kind kind, const SourceLocation& loc, const std::string& path,
+                         const std::string& msg) {
+    throw ConfigError(kind, loc, path, msg);
+  }
+
+  YAML::Node map(const YAML::Node& raw, const Schema& schema, const std::string& prefix, const SourceLocation& loc) {
+    YAML::Node out(YAML::NodeType::Map);
+    if (raw.IsDefined() && !raw.IsNull() && !raw.IsMap())
+      fail(ConfigError::Kind::WrongType, loc, prefix, "expected a map of keys, got " + scalar_text(raw));
+    if (raw.IsMap()) {
+      for (const auto& kv : raw) {
+        const std::string name = kv.first.Scalar();
+        if (!schema.find(name)) {
+          const std::string path = prefix.empty() ? name : prefix + "." + name;
+          std::string msg = "unknown key";
+          if (auto s = schema.suggest(name); !s.empty()) msg += "; did you mean '" + s + "'?";
+          else {
+            std::vector<std::string> names;
+            for (const auto& k : schema.keys()) names.push_back(k.name);
+            msg += " (valid keys here: " + join(names) + ")";
+          }
+          fail(ConfigError::Kind::UnknownKey, where(path, kv.first), path, msg);
+        }
+      }
+    }
+    for (const auto& decl : schema.keys()) {
+      const std::string path = prefix.empty() ? decl.name : prefix + "." + decl.name;
+      const YAML::Node v = raw.IsMap() ? raw[decl.name] : YAML::Node(YAML::NodeType::Undefined);
+      if (!v.IsDefined() || v.IsNull()) {
+        if (decl.required) fail(ConfigError::Kind::Missing, loc, path, "required key is missing");
+        if (decl.optional) continue;
+        locations.emplace(path, SourceLocation{"<default>", 0, 0});
+        out[decl.name] = value(YAML::Clone(decl.default_value), decl, path, SourceLocation{"<default>", 0, 0});
+      } else {
+        const SourceLocation vloc = where(path, v);
+        locations[path] = vloc;
+        out[decl.name] = value(v, decl, path, vloc);
+      }
+    }
+    return out;
+  }
+
+  double number(const YAML::Node& v, const KeyDecl& d, const std::string& path, const SourceLocation& loc,
+                bool integer) {
+    if (!v.IsScalar())
+      fail(ConfigError::Kind::WrongType, loc, path,
+           std::string("expected ") + (integer ? "an integer" : "a number") + ", got " + scalar_text(v));
+    double x = 0;
+    try {
+      x = v.as<double>();
+    } catch (const YAML::Exception&) {
+      fail(ConfigError::Kind::WrongType, loc, path,
+           std::string("expected ") + (integer ? "an integer" : "a number") + ", got '" + v.Scalar() + "'");
+    }
+    if (std::isnan(x)) fail(ConfigError::Kind::WrongType, loc, path, "expected a number, got NaN");
+    if (integer && (x != std::floor(x) || std::isinf(x)))
+      fail(ConfigError::Kind::WrongType, loc, path, "expected an integer, got '" + v.Scalar() + "'");
+    if (x < d.min || x > d.max)
+      fail(ConfigError::Kind::OutOfRange, loc, path,
+           "value " + v.Scalar() + " is out of range " + range_text(d));
+    return x;
+  }
+
+  YAML::Node value(const YAML::Node& v, const KeyDecl& d, const std::string& path, const SourceLocation& loc) {
+    switch (d.type) {
+      case ValueType::Bool: {
+        bool b = false;
+        if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b))
+          fail(ConfigError::Kind::WrongType, loc, path, "expected true or false, got '" + scalar_text(v) + "'");
+        return scalar_node(b ? "true" : "false");
+      }
+      case ValueType::Int: {
+        const double x = number(v, d, path, loc, true);
+        return scalar_node(std::to_string(static_cast<long long>(x)));
+      }
+      case ValueType::Double: return scalar_node(format_double(number(v, d, path, loc, false)));
+      case ValueType::String:
+        if (!v.IsScalar()) fail(ConfigError::Kind::WrongType, loc, path, "expected a string, got " + scalar_text(v));
+        return scalar_node(v.Scalar());
+      case ValueType::Choice: {
+        if (!v.IsScalar()) fail(ConfigError::Kind::WrongType, loc, path, "expected a string, got " + scalar_text(v));
+        const std::string s = v.Scalar();
+        if (std::find(d.choices.begin(), d.choices.end(), s) == d.choices.end()) {
+          std::string msg = "'" + s + "' is not one of " + join(d.choices);
+          if (auto c = closest(s, d.choices); !c.empty()) msg += "; did you mean '" + c + "'?";
+          fail(ConfigError::Kind::OutOfRange, loc, path, msg);
+        }
+        return scalar_node(s);
+      }
+      case ValueType::DoubleList:
+      case ValueType::IntList:
+      case ValueType::StringList:
+      case ValueType::List: {
+        if (!v.IsSequence()) fail(ConfigError::Kind::WrongType, loc, path, std::string("expected a ") + to_string(d.type) + ", got " + scalar_text(v));
+        if (v.size() < d.min_size || v.size() > d.max_size) {
+          std::string want = d.min_size == d.max_size ? std::to_string(d.min_size)
+                                                      : "between " + std::to_string(d.min_size) + " and " +
+                                                            (d.max_size == std::numeric_limits<std::size_t>::max()
+                                                                 ? std::string("any number of")
+                                                                 : std::to_string(d.max_size));
+          fail(ConfigError::Kind::OutOfRange, loc, path,
+               "expected " + want + " items, got " + std::to_string(v.size()));
+        }
+        YAML::Node out(YAML::NodeType::Sequence);
+        for (std::size_t i = 0; i < v.size(); ++i) {
+          const std::string ip = path + "." + std::to_string(i);
+          const YAML::Node item = v[i];
+          const SourceLocation iloc = loc.file == "--set" || loc.file == "<default>" ? loc : where(ip, item);
+          locations[ip] = iloc;
+          if (d.type == ValueType::List) {
+            out.push_back(map(item, *d.children, ip, iloc));
+          } else if (d.type == ValueType::StringList) {
+            if (!item.IsScalar()) fail(ConfigError::Kind::WrongType, iloc, ip, "expected a string, got " + scalar_text(item));
+            out.push_back(scalar_node(item.Scalar()));
+          } else if (d.type == ValueType::IntList) {
+            out.push_back(scalar_node(std::to_string(static_cast<long long>(number(item, d, ip, iloc, true)))));
+          } else {
+            out.push_back(scalar_node(format_double(number(item, d, ip, iloc, false))));
+          }
+        }
+        return out;
+      }
+      case ValueType::Section: return map(v, *d.children, path, loc);
+    }
+    return v;
+  }
+};
+
+YAML::Node find_node(const YAML::Node& root, const std::string& path) {
+  YAML::Node cur;
+  cur.reset(root);
+  for (const auto& seg : split_path(path)) {
+    std::size_t idx = 0;
+    if (cur.IsSequence() && parse_index(seg, idx)) {
+      if (idx >= cur.size()) return YAML::Node(YAML::NodeType::Undefined);
+      YAML::Node next = cur[idx];
+      cur.reset(next);
+    } else if (cur.IsMap()) {
+      const YAML::Node& ccur = cur;
+      YAML::Node next = ccur[seg];
+      if (!next.IsDefined()) return YAML::Node(YAML::NodeType::Undefined);
+      cur.reset(next);
+    } else {
+      return YAML::Node(YAML::NodeType::Undefined);
+    }
+  }
+  return cur;
+}
+
+void emit(YAML::Emitter& out, const YAML::Node& n) {
+  if (n.IsMap()) {
+    out << YAML::BeginMap;
+    for (const auto& kv : n) {
+      out << YAML::Key << kv.first.Scalar() << YAML::Value;
+      emit(out, kv.second);
+    }
+    out << YAML::EndMap;
+  } else if (n.IsSequence()) {
+    bool scalars = true;
+    for (const auto& item : n) scalars &= item.IsScalar();
+    out << (scalars ? YAML::Flow : YAML::Block) << YAML::BeginSeq;
+    for (const auto& item : n) emit(out, item);
+    out << YAML::EndSeq;
+  } else if (n.IsScalar()) {
+    out << n.Scalar();
+  } else {
+    out << YAML::Null;
+  }
+}
+
+}  // namespace
+
+Config Config::parse_text(const std::string& text, const std::string& source, const std::vector<std::string>& overrides) {
+  Config c;
+  c.source_ = source;
+  try {
+    c.root_ = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(ConfigError::Kind::Syntax, mark_location(source, e.mark), "", "YAML syntax error: " + e.msg);
+  }
+  if (c.root_.IsNull() || !c.root_.IsDefined()) c.root_ = YAML::Node(YAML::NodeType::Map);
+  if (!c.root_.IsMap())
+    throw ConfigError(ConfigError::Kind::WrongType, mark_location(source, c.root_.Mark()), "",
+                      "a scenario must be a map of keys, got " + scalar_text(c.root_));
+  for (const auto& o : overrides) c.apply_override(o);
+  return c;
+}
+
+Config Config::parse_file(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path);
+  if (!in) throw IoError(path, "cannot open scenario file (does it exist and is it readable?)");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_text(ss.str(), path, overrides);
+}
+
+void Config::apply_override(const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw ArgumentError("--set", "expected key=value, got '" + assignment + "'");
+  const std::string key = assignment.substr(0, eq);
+  const std::string text = assignment.substr(eq + 1);
+  YAML::Node value;
+  try {
+    value = YAML::Load(text);
+  } catch (const YAML::Exception&) {
+    value = scalar_node(text);
+  }
+  if (!value.IsDefined() || value.IsNull()) value = scalar_node(text);
+  assign(key, value);
+  std::string norm;
+  for (const auto& seg : split_path(key)) norm += (norm.empty() ? "" : ".") + seg;
+  locations_[norm] = SourceLocation{"--set", 0, 0};
+}
+
+void Config::set_default(const std::string& path, const YAML::Node& value, const std::string& origin) {
+  if (has(path)) return;
+  assign(path, YAML::Clone(value));
+  locations_[path] = SourceLocation{origin, 0, 0};
+}
+
+void Config::assign(const std::string& key, const YAML::Node& value) {
+  const auto segs = split_path(key);
+  if (segs.empty()) throw ArgumentError("--set", "expected key=value, got '" + key + "'");
+  YAML::Node cur;
+  cur.reset(root_);
+  std::string path;
+  for (std::size_t s = 0; s < segs.size(); ++s) {
+    const std::string& seg = segs[s];
+    path += (path.empty() ? "" : ".") + seg;
+    const bool last = s + 1 == segs.size();
+    std::size_t idx = 0;
+    if (cur.IsSequence()) {
+      if (!parse_index(seg, idx) || idx >= cur.size())
+        throw ArgumentError("--set " + key, "'" + seg + "' is not an item of the list (it has " +
+                                                std::to_string(cur.size()) + " items, numbered from 0)");
+      if (last) {
+        cur[idx] = value;
+      } else {
+        YAML::Node next = cur[idx];
+        cur.reset(next);
+      }
+    } else {
+      if (!cur.IsMap()) {
+        if (cur.IsScalar())
+          throw ArgumentError("--set " + key, "'" + path.substr(0, path.rfind('.')) + "' is a value, not a section");
+        cur = YAML::Node(YAML::NodeType::Map);
+      }
+      if (last) {
+        cur[seg] = value;
+      } else {
+        std::size_t ignored = 0;
+        if ((!cur[seg] || cur[seg].IsNull()) && parse_index(segs[s + 1], ignored))
+          throw ArgumentError("--set " + key, "'" + path + "' is not given in the scenario, so item " + segs[s + 1] +
+                                                  " cannot be changed alone; set the whole list instead");
+        if (!cur[seg] || cur[seg].IsNull()) cur[seg] = YAML::Node(YAML::NodeType::Map);
+        YAML::Node next = cur[seg];
+        cur.reset(next);
+      }
+    }
+  }
+}
+
+void Config::validate(const Schema& schema) {
+  Validator v{source_, locations_};
+  root_ = v.map(root_, schema, "", SourceLocation{source_, 1, 1});
+  validated_ = true;
+}
+
+bool Config::has(const std::string& path) const { return find_node(root_, path).IsDefined(); }
+
+YAML::Node Config::node(const std::string& path) const {
+  YAML::Node n = find_node(root_, path);
+  if (!n.IsDefined()) throw ConfigError(ConfigError::Kind::Missing, location(path), path, "key is not set");
+  return n;
+}
+
+bool Config::get_bool(const std::string& path) const { return node(path).as<bool>(); }
+std::int64_t Config::get_int(const std::string& path) const {
+  try {
+    return node(path).as<std::int64_t>();
+  } catch (const YAML::Exception&) {
+    fail(path, "expected an integer");
+  }
+}
+double Config::get_double(const std::string& path) const {
+  try {
+    return node(path).as<double>();
+  } catch (const YAML::Exception&) {
+    fail(path, "expected a number");
+  }
+}
+std::string Config::get_string(const std::string& path) const { return node(path).Scalar(); }
+std::vector<double> Config::get_doubles(const std::string& path) const {
+  std::vector<double> out;
+  for (const auto& v : node(path)) out.push_back(v.as<double>());
+  return out;
+}
+std::vector<std::int64_t> Config::get_ints(const std::string& path) const {
+  std::vector<std::int64_t> out;
+  for (const auto& v : node(path)) out.push_back(v.as<std::int64_t>());
+  return out;
+}
+std::vector<std::string> Config::get_strings(const std::string& path) const {
+  std::vector<std::string> out;
+  for (const auto& v : node(path)) out.push_back(v.Scalar());
+  return out;
+}
+std::size_t Config::size(const std::string& path) const { return node(path).size(); }
+
+SourceLocation Config::location(const std::string& path) const {
+  std::string norm;
+  for (const auto& seg : split_path(path)) norm += (norm.empty() ? "" : ".") + seg;
+  for (std::string p = norm;;) {
+    auto it = locations_.find(p);
+    if (it != locations_.end()) return it->second;
+    const auto dot = p.find_last_of('.');
+    if (dot == std::string::npos) break;
+    p.resize(dot);
+  }
+  return SourceLocation{source_, 0, 0};
+}
+
+void Config::fail(const std::string& path, const std::string& message) const {
+  throw ConfigError(ConfigError::Kind::Invalid, location(path), path, message);
+}
+
+std::string Config::to_yaml() const {
+  YAML::Emitter out;
+  out.SetIndent(2);
+  emit(out, root_);
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace tegenmacht

@@ -1,0 +1,94 @@
+#include "tegenmacht/registry.hpp"
+
+#include <algorithm>
+
+namespace tegenmacht {
+
+Registry& Registry::instance() {
+  static Registry r;
+  return r;
+}
+
+void Registry::add(ModelInfo info) {
+  for (auto& m : models_)
+    if (m.name == info.name) {
+      m = std::move(info);
+      return;
+    }
+  models_.push_back(std::move(info));
+}
+
+const ModelInfo* Registry::find(const std::string& name) const {
+  for (const auto& m : models_)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+std::vector<std::string> Registry::names() const {
+  std::vector<std::string> out;
+  for (const auto& m : models_) out.push_back(m.name);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void declare_engine_schema(Schema& s) {
+  auto& model = s.add_string("model", "", "name of the model to run (see `tegenmacht info`)");
+  model.required = true;
+  model.default_value = YAML::Node();
+  s.add_string("description", "", "free text: what question this scenario asks");
+  s.add_int("seed", 1, 0, 18446744073709551615.0, "random seed; with the replicate index it keys every draw");
+  s.add_int("steps", 100, 0, 1e8, "number of steps to simulate");
+  s.add_int("replicates", 1, 1, kMaxReplicate + 1.0, "independent replicates (replicate r uses streams keyed by (seed, r))");
+  auto& out = s.section("output", "what to record");
+  out.add_strings("metrics", {}, "metrics to record (empty: all the model declares)");
+  out.add_int("snapshot_every", 0, 0, 1e8, "copy agent columns every n steps (0: never)");
+}
+
+Schema scenario_schema(const std::string& model) {
+  Schema s;
+  declare_engine_schema(s);
+  const ModelInfo* info = Registry::instance().find(model);
+  if (!info) throw Error("unknown model '" + model + "'");
+  info->declare_schema(s);
+  return s;
+}
+
+void resolve_scenario(Config& config) {
+  if (!config.root().IsMap() || !config.root()["model"]) {
+    Schema s;
+    declare_engine_schema(s);
+    config.validate(s);  // reports the missing key with the file's location
+  }
+  const YAML::Node m = config.root()["model"];
+  const std::string name = m.IsScalar() ? m.Scalar() : std::string();
+  const ModelInfo* info = Registry::instance().find(name);
+  if (!info) {
+    const auto names = Registry::instance().names();
+    std::string msg = "unknown model '" + name + "'";
+    Schema choices;
+    for (const auto& n : names) choices.add_string(n, "", "");
+    if (auto sug = choices.suggest(name); !sug.empty()) msg += "; did you mean '" + sug + "'?";
+    std::string all;
+    for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+    msg += " (available: " + all + ")";
+    SourceLocation loc = config.location("model");
+    if (loc.file != "--set" && m.Mark().line >= 0) loc = SourceLocation{config.source(), m.Mark().line + 1, m.Mark().column + 1};
+    throw ConfigError(ConfigError::Kind::OutOfRange, loc, "model", msg);
+  }
+  if (info->prepare) info->prepare(config);
+  config.validate(scenario_schema(name));
+}
+
+Config load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
+  Config c = Config::parse_file(path, overrides);
+  resolve_scenario(c);
+  return c;
+}
+
+Config load_scenario_text(const std::string& text, const std::string& source, const std::vector<std::string>& overrides) {
+  Config c = Config::parse_text(text, source, overrides);
+  resolve_scenario(c);
+  return c;
+}
+
+}  // namespace tegenmacht

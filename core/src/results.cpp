@@ -1,0 +1,246 @@
+#include "tegenmacht/results.hpp"
+
+#include <hdf5.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <limits>
+
+#include "tegenmacht/version.hpp"
+
+namespace tegenmacht {
+
+namespace {
+
+/// Closes an HDF5 handle on scope exit.
+struct H {
+  hid_t id = -1;
+  herr_t (*close)(hid_t) = nullptr;
+  H(hid_t i, herr_t (*c)(hid_t)) : id(i), close(c) {}
+  H(const H&) = delete;
+  H& operator=(const H&) = delete;
+  ~H() {
+    if (id >= 0 && close) close(id);
+  }
+  operator hid_t() const { return id; }  // NOLINT
+};
+
+void check(herr_t status, const std::string& path, const char* what) {
+  if (status < 0) throw IoError(path, std::string("HDF5 error while writing ") + what);
+}
+hid_t checked(hid_t id, const std::string& path, const char* what) {
+  if (id < 0) throw IoError(path, std::string("HDF5 error while creating ") + what);
+  return id;
+}
+
+hid_t vlen_string_type() {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, H5T_VARIABLE);
+  H5Tset_cset(t, H5T_CSET_UTF8);
+  return t;
+}
+
+struct Writer {
+  std::string path;
+
+  void attr_string(hid_t obj, const char* name, const std::string& value) {
+    H type(vlen_string_type(), H5Tclose);
+    H space(H5Screate(H5S_SCALAR), H5Sclose);
+    H a(checked(H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT), path, name), H5Aclose);
+    const char* p = value.c_str();
+    check(H5Awrite(a, type, &p), path, name);
+  }
+  void attr_strings(hid_t obj, const char* name, const std::vector<std::string>& values) {
+    H type(vlen_string_type(), H5Tclose);
+    const hsize_t n = values.size();
+    H space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    H a(checked(H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT), path, name), H5Aclose);
+    std::vector<const char*> ptrs;
+    for (const auto& v : values) ptrs.push_back(v.c_str());
+    check(H5Awrite(a, type, ptrs.data()), path, name);
+  }
+  template <class T>
+  void attr_scalar(hid_t obj, const char* name, hid_t type, T value) {
+    H space(H5Screate(H5S_SCALAR), H5Sclose);
+    H a(checked(H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT), path, name), H5Aclose);
+    check(H5Awrite(a, type, &value), path, name);
+  }
+  void attr_ints(hid_t obj, const char* name, const std::vector<std::int64_t>& v) {
+    const hsize_t n = v.size();
+    H space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    H a(checked(H5Acreate2(obj, name, H5T_NATIVE_INT64, space, H5P_DEFAULT, H5P_DEFAULT), path, name), H5Aclose);
+    check(H5Awrite(a, H5T_NATIVE_INT64, v.data()), path, name);
+  }
+  void dataset_string(hid_t loc, const char* name, const std::string& text) {
+    H type(vlen_string_type(), H5Tclose);
+    H space(H5Screate(H5S_SCALAR), H5Sclose);
+    H d(checked(H5Dcreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, name), H5Dclose);
+    const char* p = text.c_str();
+    check(H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p), path, name);
+  }
+  void dataset_strings(hid_t loc, const char* name, const std::vector<std::string>& values) {
+    H type(vlen_string_type(), H5Tclose);
+    const hsize_t n = values.size();
+    H space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    H d(checked(H5Dcreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, name), H5Dclose);
+    std::vector<const char*> ptrs;
+    for (const auto& v : values) ptrs.push_back(v.c_str());
+    if (n) check(H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), path, name);
+  }
+  hid_t dataset_f64(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims, const double* data) {
+    H space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+    H dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    bool nonempty = true;
+    for (auto d : dims) nonempty &= d > 0;
+    if (nonempty) {
+      // chunks: one replicate, up to 1024 steps, all of the last axis
+      std::vector<hsize_t> chunk(dims);
+      chunk[0] = 1;
+      if (dims.size() >= 2) chunk[1] = std::min<hsize_t>(dims[1], 1024);
+      check(H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data()), path, name.c_str());
+      check(H5Pset_shuffle(dcpl), path, name.c_str());
+      check(H5Pset_deflate(dcpl, 4), path, name.c_str());
+    }
+    hid_t d = checked(H5Dcreate2(loc, name.c_str(), H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), path,
+                      name.c_str());
+    if (nonempty) {
+      if (H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+        H5Dclose(d);
+        throw IoError(path, "HDF5 error while writing dataset " + name);
+      }
+    }
+    return d;
+  }
+};
+
+std::string iso_now() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void write_file(const std::string& path, const Config& config, const EnsembleResult& result, const Provenance& prov) {
+  Writer w{path};
+  H file(checked(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), path, "file"), H5Fclose);
+  const auto replicates = static_cast<hsize_t>(result.recorders.size());
+  const auto rows = static_cast<hsize_t>(config.get_int("steps") + 1);
+
+  w.attr_string(file, "tegenmacht_version", version());
+  w.attr_string(file, "git_commit", git_commit());
+  w.attr_string(file, "build_type", build_type());
+  w.attr_string(file, "created", iso_now());
+  w.attr_string(file, "model", config.get_string("model"));
+  w.attr_scalar<std::uint64_t>(file, "seed", H5T_NATIVE_UINT64, config.node("seed").as<std::uint64_t>());
+  w.attr_scalar<std::int64_t>(file, "threads", H5T_NATIVE_INT64, prov.threads);
+  w.attr_scalar<std::int64_t>(file, "replicates", H5T_NATIVE_INT64, static_cast<std::int64_t>(replicates));
+  w.attr_scalar<std::int64_t>(file, "steps", H5T_NATIVE_INT64, config.get_int("steps"));
+  w.attr_string(file, "command_line", prov.command_line);
+  w.attr_string(file, "scenario_file", config.source());
+  w.attr_scalar<std::int64_t>(file, "schema_version", H5T_NATIVE_INT64, kSchemaVersion);
+  w.attr_scalar<std::uint8_t>(file, "complete", H5T_NATIVE_UINT8, result.complete ? 1 : 0);
+  w.attr_scalar<double>(file, "elapsed_seconds", H5T_NATIVE_DOUBLE, result.seconds);
+  std::vector<std::int64_t> done(result.steps_done.begin(), result.steps_done.end());
+  w.attr_ints(file, "steps_completed", done);
+
+  w.dataset_string(file, "config", config.to_yaml());
+
+  // The first replicate that ran declares the series; all replicates share them.
+  const Recorder* proto = nullptr;
+  for (const auto& r : result.recorders)
+    if (!r.series().empty()) {
+      proto = &r;
+      break;
+    }
+  H metrics(checked(H5Gcreate2(file, "metrics", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, "/metrics"), H5Gclose);
+  H labels(checked(H5Gcreate2(file, "labels", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, "/labels"), H5Gclose);
+  if (!proto) return;
+  for (const auto& [axis, names] : proto->labels()) w.dataset_strings(labels, axis.c_str(), names);
+
+  for (std::size_t si = 0; si < proto->series().size(); ++si) {
+    const Series& s = proto->series()[si];
+    if (!s.enabled) continue;
+    const hsize_t width = s.width;
+    std::vector<double> buf(replicates * rows * width, std::numeric_limits<double>::quiet_NaN());
+    for (hsize_t r = 0; r < replicates; ++r) {
+      const auto& series = result.recorders[r].series();
+      if (series.size() <= si) continue;
+      const auto& d = series[si].data;
+      std::copy(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(d.size(), rows * width)),
+                buf.begin() + static_cast<std::ptrdiff_t>(r * rows * width));
+    }
+    std::vector<hsize_t> dims{replicates, rows};
+    std::vector<std::string> dimnames{"replicate", "step"};
+    if (!s.axis.empty()) {
+      dims.push_back(width);
+      dimnames.push_back(s.axis);
+    }
+    H d(w.dataset_f64(metrics, s.name, dims, buf.data()), H5Dclose);
+    w.attr_strings(d, "dims", dimnames);
+    w.attr_string(d, "unit", s.unit);
+    w.attr_string(d, "description", s.description);
+  }
+
+  if (!proto->snapshots().empty()) {
+    H snaps(checked(H5Gcreate2(file, "snapshots", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, "/snapshots"),
+            H5Gclose);
+    for (std::size_t k = 0; k < proto->snapshots().size(); ++k) {
+      const Snapshot& first = proto->snapshots()[k];
+      const std::string gname = std::to_string(first.step);
+      H g(checked(H5Gcreate2(snaps, gname.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, "snapshot"),
+          H5Gclose);
+      for (const auto& [col, values] : first.columns) {
+        const hsize_t n = values.size();
+        std::vector<double> buf(replicates * n, std::numeric_limits<double>::quiet_NaN());
+        for (hsize_t r = 0; r < replicates; ++r) {
+          const auto& sn = result.recorders[r].snapshots();
+          if (k < sn.size()) {
+            auto it = sn[k].columns.find(col);
+            if (it != sn[k].columns.end() && it->second.size() == n)
+              std::copy(it->second.begin(), it->second.end(), buf.begin() + static_cast<std::ptrdiff_t>(r * n));
+          }
+        }
+        H d(w.dataset_f64(g, col, {replicates, n}, buf.data()), H5Dclose);
+        w.attr_strings(d, "dims", {"replicate", "agent"});
+      }
+    }
+  }
+  check(H5Fflush(file, H5F_SCOPE_GLOBAL), path, "file");
+}
+
+}  // namespace
+
+void check_writable(const std::string& path) {
+  const std::string partial = path + ".partial";
+  std::FILE* f = std::fopen(partial.c_str(), "wb");
+  if (!f) throw IoError(path, std::string("cannot write results file: ") + std::strerror(errno));
+  std::fclose(f);
+  std::remove(partial.c_str());
+}
+
+void write_results(const std::string& path, const Config& config, const EnsembleResult& result,
+                   const Provenance& provenance) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  const std::string partial = path + ".partial";
+  try {
+    write_file(partial, config, result, provenance);
+  } catch (...) {
+    std::remove(partial.c_str());
+    throw;
+  }
+  std::error_code ec;
+  std::filesystem::rename(partial, path, ec);
+  if (ec) {
+    std::remove(partial.c_str());
+    throw IoError(path, "cannot rename " + partial + " to the results file: " + ec.message());
+  }
+}
+
+}  // namespace tegenmacht

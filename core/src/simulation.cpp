@@ -1,0 +1,113 @@
+#include "tegenmacht/simulation.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "tegenmacht/registry.hpp"
+
+namespace tegenmacht {
+
+void take_snapshot(const Model& model, std::uint32_t step, Recorder& recorder) {
+  Snapshot snap;
+  snap.step = step;
+  for (const auto& c : model.columns()) {
+    std::vector<double> v(c.size);
+    for (std::size_t i = 0; i < c.size; ++i) {
+      switch (c.type) {
+        case ColumnView::Type::F64: v[i] = static_cast<const double*>(c.data)[i]; break;
+        case ColumnView::Type::I32: v[i] = static_cast<const std::int32_t*>(c.data)[i]; break;
+        case ColumnView::Type::U32: v[i] = static_cast<const std::uint32_t*>(c.data)[i]; break;
+        case ColumnView::Type::U8: v[i] = static_cast<const std::uint8_t*>(c.data)[i]; break;
+      }
+    }
+    snap.columns.emplace(c.name, std::move(v));
+  }
+  recorder.snapshots().push_back(std::move(snap));
+}
+
+namespace {
+Config resolved(const Config& c) {
+  Config x = c;
+  if (!x.validated()) resolve_scenario(x);
+  return x;
+}
+}  // namespace
+
+Simulation::Simulation(const Config& config, std::uint32_t replicate, std::shared_ptr<Parallel> parallel)
+    : config_(resolved(config)),
+      parallel_(std::move(parallel)),
+      rng_(static_cast<std::uint64_t>(config_.node("seed").as<unsigned long long>()), replicate) {
+  if (!parallel_) throw ArgumentError("parallel", "a thread pool is required");
+  const std::string name = config_.get_string("model");
+  const ModelInfo* info = Registry::instance().find(name);
+  if (!info) config_.fail("model", "unknown model '" + name + "'");
+  steps_ = static_cast<std::uint32_t>(config_.get_int("steps"));
+  snapshot_every_ = static_cast<std::uint32_t>(config_.get_int("output.snapshot_every"));
+  model_ = info->create();
+  model_->init(config_, rng_, *parallel_);
+  model_->declare(recorder_);
+  const auto wanted = config_.get_strings("output.metrics");
+  const auto unknown = recorder_.select(wanted);
+  if (!unknown.empty()) {
+    std::string names;
+    for (const auto& s : recorder_.series()) names += (names.empty() ? "" : ", ") + s.name;
+    config_.fail("output.metrics", "unknown metric '" + unknown.front() + "' (model '" + name + "' records: " + names + ")");
+  }
+  recorder_.reserve(steps_ + 1);
+  observe();
+}
+
+void Simulation::observe() {
+  recorder_.begin_row();
+  model_->observe(recorder_);
+  if (snapshot_every_ > 0 && step_ % snapshot_every_ == 0) take_snapshot(*model_, step_, recorder_);
+}
+
+std::uint32_t Simulation::step(std::uint32_t n) {
+  std::uint32_t taken = 0;
+  while (taken < n && step_ < steps_) {
+    ++step_;
+    StepContext ctx{step_, rng_, *parallel_};
+    model_->step(ctx);
+    observe();
+    ++taken;
+  }
+  return taken;
+}
+
+bool Simulation::run(const std::atomic<bool>* stop) {
+  while (step_ < steps_) {
+    if (stop && stop->load(std::memory_order_relaxed)) return false;
+    step(1);
+  }
+  return true;
+}
+
+EnsembleResult run_ensemble(const Config& config, std::shared_ptr<Parallel> parallel, const std::atomic<bool>* stop) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto replicates = static_cast<std::uint32_t>(config.get_int("replicates"));
+  EnsembleResult res;
+  res.recorders.resize(replicates);
+  res.steps_done.assign(replicates, 0);
+  std::vector<char> complete(replicates, 0);
+  // Replicates run `threads` at a time; within a replicate the model's own
+  // loops share the same pool, so nothing is oversubscribed and memory stays
+  // bounded by `threads` live models.
+  const std::uint32_t batch = std::max(1, parallel->threads());
+  for (std::uint32_t first = 0; first < replicates; first += batch) {
+    const std::uint32_t count = std::min(batch, replicates - first);
+    parallel->for_blocks(count, 1, [&](std::size_t b, std::size_t, std::size_t) {
+      const auto r = static_cast<std::uint32_t>(first + b);
+      Simulation sim(config, r, parallel);
+      complete[r] = sim.run(stop) ? 1 : 0;
+      res.steps_done[r] = sim.current_step();
+      res.recorders[r] = sim.recorder();
+    });
+    if (stop && stop->load()) break;
+  }
+  res.complete = std::all_of(complete.begin(), complete.end(), [](char c) { return c != 0; });
+  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return res;
+}
+
+}  // namespace tegenmacht

@@ -1,0 +1,141 @@
+// The command line: every bad input gives a one-line error naming where and
+// what, a non-zero exit, and no results file.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+namespace {
+const std::string kSrc = TEGENMACHT_SOURCE_DIR;
+const std::string kCli = TEGENMACHT_CLI;
+
+struct Out {
+  int code;
+  std::string text;  // stdout + stderr
+};
+
+Out sh(const std::string& args, const fs::path& cwd) {
+  const std::string cmd = "cd '" + cwd.string() + "' && TEGENMACHT_THREADS=2 '" + kCli + "' " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string text;
+  std::array<char, 4096> buf{};
+  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) text.append(buf.data(), n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+}
+
+struct Cli : ::testing::Test {
+  void SetUp() override {
+    dir = fs::temp_directory_path() / ("tgm_cli_" + std::to_string(::getpid()) + "_" +
+                                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir);
+  }
+  void TearDown() override { fs::remove_all(dir); }
+  fs::path write(const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+    return dir / name;
+  }
+  bool no_results() const {
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.path().extension() == ".h5" || e.path().extension() == ".partial") return false;
+    return true;
+  }
+  void expect_error(const Out& o, const std::string& needle) {
+    EXPECT_NE(o.code, 0) << o.text;
+    EXPECT_NE(o.text.find(needle), std::string::npos) << "missing '" << needle << "' in:\n" << o.text;
+    EXPECT_TRUE(no_results());
+  }
+  fs::path dir;
+};
+
+const char* kGood = "model: threshold\nsteps: 5\npopulation: 50\n";
+}  // namespace
+
+TEST_F(Cli, RunWritesResultsAndSummary) {
+  write("s.yaml", kGood);
+  const Out o = sh("run s.yaml -o out.h5 --seed 3 --threads 2", dir);
+  EXPECT_EQ(o.code, 0) << o.text;
+  EXPECT_TRUE(fs::exists(dir / "out.h5"));
+  EXPECT_NE(o.text.find("active_count"), std::string::npos) << o.text;
+}
+
+TEST_F(Cli, DefaultOutputNameFollowsScenario) {
+  write("town.yaml", kGood);
+  EXPECT_EQ(sh("run town.yaml -q", dir).code, 0);
+  EXPECT_TRUE(fs::exists(dir / "town.h5"));
+}
+
+TEST_F(Cli, PrintConfigShowsResolvedDefaults) {
+  write("s.yaml", kGood);
+  const Out o = sh("run s.yaml --print-config --set thresholds.sd=3", dir);
+  EXPECT_EQ(o.code, 0);
+  EXPECT_NE(o.text.find("sd: 3"), std::string::npos) << o.text;
+  EXPECT_NE(o.text.find("distribution: normal"), std::string::npos) << o.text;
+  EXPECT_TRUE(no_results());
+}
+
+TEST_F(Cli, InfoListsModels) {
+  const Out o = sh("info", dir);
+  EXPECT_EQ(o.code, 0);
+  EXPECT_NE(o.text.find("threshold"), std::string::npos);
+  EXPECT_EQ(sh("info --keys threshold", dir).code, 0);
+  EXPECT_EQ(sh("run --help", dir).code, 0);
+}
+
+TEST_F(Cli, MissingScenarioFile) { expect_error(sh("run nope.yaml", dir), "nope.yaml: cannot open"); }
+
+TEST_F(Cli, YamlSyntaxError) {
+  write("s.yaml", "model: threshold\nnetwork: {type: complete\n");
+  expect_error(sh("run s.yaml", dir), "s.yaml:");
+}
+
+TEST_F(Cli, UnknownKey) {
+  write("s.yaml", "model: threshold\npopulaton: 5\n");
+  expect_error(sh("run s.yaml", dir), "s.yaml:2:1: key 'populaton': unknown key; did you mean 'population'?");
+}
+
+TEST_F(Cli, WrongType) {
+  write("s.yaml", "model: threshold\nsteps: ten\n");
+  expect_error(sh("run s.yaml", dir), "s.yaml:2:8: key 'steps': expected an integer");
+}
+
+TEST_F(Cli, OutOfRange) {
+  write("s.yaml", "model: threshold\nnetwork:\n  rewire: 1.5\n");
+  expect_error(sh("run s.yaml", dir), "s.yaml:3:11: key 'network.rewire': value 1.5 is out of range [0, 1]");
+}
+
+TEST_F(Cli, UnknownModel) {
+  write("s.yaml", "model: thresold\n");
+  expect_error(sh("run s.yaml", dir), "s.yaml:1:8: key 'model': unknown model 'thresold'; did you mean 'threshold'?");
+}
+
+TEST_F(Cli, UnwritableOutput) {
+  write("s.yaml", kGood);
+  expect_error(sh("run s.yaml -o /nonexistent-dir/x.h5", dir), "/nonexistent-dir/x.h5: cannot write results file");
+}
+
+TEST_F(Cli, ZeroThreads) {
+  write("s.yaml", kGood);
+  expect_error(sh("run s.yaml --threads 0", dir), "--threads");
+}
+
+TEST_F(Cli, SetWithoutEquals) {
+  write("s.yaml", kGood);
+  expect_error(sh("run s.yaml --set steps", dir), "--set: expected key=value, got 'steps'");
+}
+
+TEST_F(Cli, SetOutOfRangeNamesSet) {
+  write("s.yaml", kGood);
+  expect_error(sh("run s.yaml --set network.rewire=3", dir), "--set: key 'network.rewire'");
+}
+
+TEST_F(Cli, ErrorsAreOneLine) {
+  write("s.yaml", "model: threshold\npopulaton: 5\n");
+  const Out o = sh("run s.yaml", dir);
+  EXPECT_EQ(std::count(o.text.begin(), o.text.end(), '\n'), 1) << o.text;
+}

@@ -1,0 +1,148 @@
+#include <gtest/gtest.h>
+
+#include "models.hpp"
+#include "tegenmacht/config.hpp"
+#include "tegenmacht/registry.hpp"
+
+using namespace tegenmacht;
+
+namespace {
+const std::string kSrc = TEGENMACHT_SOURCE_DIR;
+
+Schema test_schema() {
+  Schema s;
+  s.add_int("size", 10, 1, 1000, "agents");
+  s.add_double("rate", 0.5, 0, 1, "a probability");
+  s.add_bool("flag", false, "a switch");
+  s.add_choice("kind", "a", {"alpha", "beta", "a"}, "kind");
+  s.add_doubles("weights", {0.5, 0.5}, 0, 1, "weights").min_size = 1;
+  auto& sec = s.section("network", "net");
+  sec.add_double("mean_degree", 12, 0, 100, "k");
+  auto& item = s.list("places", "[{name: x}]", "places");
+  item.add_string("name", "", "name").required = true;
+  item.add_int("size", 5, 0, 100, "size");
+  return s;
+}
+
+ConfigError expect_error(const std::string& text, std::vector<std::string> overrides = {}) {
+  try {
+    Config c = Config::parse_text(text, "t.yaml", overrides);
+    c.validate(test_schema());
+  } catch (const ConfigError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no ConfigError for:\n" << text;
+  return ConfigError(ConfigError::Kind::Invalid, {}, "", "");
+}
+}  // namespace
+
+TEST(Config, DefaultsAreFilledIn) {
+  Config c = Config::parse_text("size: 20\n", "t.yaml");
+  c.validate(test_schema());
+  EXPECT_EQ(c.get_int("size"), 20);
+  EXPECT_DOUBLE_EQ(c.get_double("rate"), 0.5);
+  EXPECT_DOUBLE_EQ(c.get_double("network.mean_degree"), 12);
+  EXPECT_EQ(c.get_string("places.0.name"), "x");
+  EXPECT_EQ(c.get_int("places.0.size"), 5);
+  EXPECT_EQ(c.get_doubles("weights"), (std::vector<double>{0.5, 0.5}));
+}
+
+TEST(Config, UnknownKeySuggestsNearestAndNamesLine) {
+  const auto e = expect_error("size: 20\nnetwork:\n  mean_degre: 3\n");
+  EXPECT_EQ(e.kind(), ConfigError::Kind::UnknownKey);
+  EXPECT_EQ(e.key(), "network.mean_degre");
+  EXPECT_EQ(e.where().line, 3);
+  EXPECT_EQ(e.where().column, 3);
+  EXPECT_NE(std::string(e.what()).find("did you mean 'mean_degree'"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("t.yaml:3:3"), std::string::npos) << e.what();
+}
+
+TEST(Config, WrongTypeNamesKeyAndPosition) {
+  const auto e = expect_error("rate: 0.1\nsize: lots\n");
+  EXPECT_EQ(e.kind(), ConfigError::Kind::WrongType);
+  EXPECT_EQ(e.key(), "size");
+  EXPECT_EQ(e.where().line, 2);
+  EXPECT_EQ(e.where().column, 7);
+  EXPECT_EQ(expect_error("size: 2.5\n").kind(), ConfigError::Kind::WrongType);
+  EXPECT_EQ(expect_error("flag: maybe\n").kind(), ConfigError::Kind::WrongType);
+  EXPECT_EQ(expect_error("weights: 0.3\n").kind(), ConfigError::Kind::WrongType);
+  EXPECT_EQ(expect_error("network: 3\n").kind(), ConfigError::Kind::WrongType);
+}
+
+TEST(Config, OutOfRange) {
+  const auto e = expect_error("rate: 1.5\n");
+  EXPECT_EQ(e.kind(), ConfigError::Kind::OutOfRange);
+  EXPECT_NE(std::string(e.what()).find("[0, 1]"), std::string::npos) << e.what();
+  EXPECT_EQ(expect_error("weights: [0.2, 7]\n").key(), "weights.1");
+  EXPECT_EQ(expect_error("weights: []\n").kind(), ConfigError::Kind::OutOfRange);
+  const auto c = expect_error("kind: alpah\n");
+  EXPECT_NE(std::string(c.what()).find("did you mean 'alpha'"), std::string::npos) << c.what();
+}
+
+TEST(Config, ListItemsAreValidated) {
+  const auto e = expect_error("places:\n  - name: a\n  - name: b\n    size: 500\n");
+  EXPECT_EQ(e.key(), "places.1.size");
+  EXPECT_EQ(e.where().line, 4);
+  const auto m = expect_error("places:\n  - size: 3\n");
+  EXPECT_EQ(m.kind(), ConfigError::Kind::Missing);
+  EXPECT_EQ(m.key(), "places.0.name");
+}
+
+TEST(Config, SyntaxErrorNamesLine) {
+  try {
+    Config::parse_text("size: 20\nnetwork: [1, 2\n", "t.yaml");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.kind(), ConfigError::Kind::Syntax);
+    EXPECT_GE(e.where().line, 2);
+  }
+}
+
+TEST(Config, OverridesApplyAndAreNamed) {
+  Config c = Config::parse_text("size: 20\nplaces: [{name: a}]\n", "t.yaml",
+                                {"network.mean_degree=4", "places.0.size=7", "weights=[0.1]"});
+  c.validate(test_schema());
+  EXPECT_DOUBLE_EQ(c.get_double("network.mean_degree"), 4);
+  EXPECT_EQ(c.get_int("places.0.size"), 7);
+  EXPECT_EQ(c.get_doubles("weights"), std::vector<double>{0.1});
+  const auto e = expect_error("size: 20\n", {"rate=2"});
+  EXPECT_EQ(e.where().file, "--set");
+  EXPECT_EQ(e.key(), "rate");
+  const auto u = expect_error("size: 20\n", {"rat=0.2"});
+  EXPECT_EQ(u.where().file, "--set");
+  EXPECT_NE(std::string(u.what()).find("did you mean 'rate'"), std::string::npos);
+  EXPECT_THROW(Config::parse_text("size: 1\n", "t.yaml", {"size"}), ArgumentError);
+  EXPECT_THROW(Config::parse_text("size: 1\n", "t.yaml", {"places.3.size=1"}), ArgumentError);  // not in file
+  EXPECT_THROW(Config::parse_text("places: [{name: a}]\n", "t.yaml", {"places.3.size=1"}), ArgumentError);
+}
+
+TEST(Config, ResolvedConfigRoundTrips) {
+  register_builtin_models();
+  const Config a = load_scenario(kSrc + "/scenarios/threshold.yaml");
+  const Config b = load_scenario_text(a.to_yaml(), "<resolved>");
+  EXPECT_EQ(a.to_yaml(), b.to_yaml());
+  EXPECT_NE(a.to_yaml().find("persistent: true"), std::string::npos);
+}
+
+TEST(Config, MissingFileIsIoError) {
+  EXPECT_THROW(Config::parse_file("/nonexistent/scenario.yaml"), IoError);
+}
+
+TEST(Config, UnknownModelSuggests) {
+  register_builtin_models();
+  try {
+    load_scenario_text("model: treshold\n", "t.yaml");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.key(), "model");
+    EXPECT_EQ(e.where().line, 1);
+    EXPECT_NE(std::string(e.what()).find("did you mean 'threshold'"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(load_scenario_text("steps: 3\n", "t.yaml"), ConfigError);  // model missing
+}
+
+TEST(Config, ReferenceListsEveryKey) {
+  const std::string ref = test_schema().reference();
+  for (const char* k : {"`size`", "`network.mean_degree`", "`places[].name`", "alpha \\| beta"})
+    EXPECT_NE(ref.find(k), std::string::npos) << k;
+}
