@@ -133,26 +133,28 @@ Network Network::complete(std::uint32_t n) {
 Network Network::from_edges(std::uint32_t n, std::vector<std::pair<std::uint32_t, std::uint32_t>> edges) {
   Network g;
   g.n_ = n;
-  g.offsets_.assign(static_cast<std::size_t>(n) + 1, 0);
+  // Counting sort with the offsets shifted by one slot, so that they double
+  // as fill cursors: after the prefix sum off[i+1] is the start of row i, and
+  // filling advances it to the end of row i, i.e. the start of row i+1; no
+  // separate cursor array competes for cache with the scattered writes.
+  auto& off = g.offsets_;
+  off.assign(static_cast<std::size_t>(n) + 2, 0);
   for (const auto& [a, b] : edges) {
     if (a >= n || b >= n)
       throw ArgumentError("edges", "node id " + std::to_string(std::max(a, b)) + " is not below n = " +
                                        std::to_string(n));
     if (a == b) continue;
-    ++g.offsets_[a + 1];
-    ++g.offsets_[b + 1];
+    ++off[a + 2];
+    ++off[b + 2];
   }
-  std::partial_sum(g.offsets_.begin(), g.offsets_.end(), g.offsets_.begin());
-  g.targets_.resize(g.offsets_[n]);
-
-  {
-    std::vector<std::uint32_t> filled(n, 0);
-    for (const auto& [a, b] : edges) {
-      if (a == b) continue;
-      g.targets_[g.offsets_[a] + filled[a]++] = b;
-      g.targets_[g.offsets_[b] + filled[b]++] = a;
-    }
+  std::partial_sum(off.begin(), off.end(), off.begin());
+  g.targets_.resize(off[n + 1]);
+  for (const auto& [a, b] : edges) {
+    if (a == b) continue;
+    g.targets_[off[a + 1]++] = b;
+    g.targets_[off[b + 1]++] = a;
   }
+  off.pop_back();
   // The pair list is as large as the CSR; give it back before compacting.
   std::vector<Edge>().swap(edges);
 
@@ -406,6 +408,8 @@ Network barabasi_albert(std::uint32_t n, std::uint32_t m, const Rng& rng) {
       chosen_by[x] = t;
       picks[count++] = x;
     }
+    // ascending picks keep the CSR rows sorted as they are filled
+    std::sort(picks.begin(), picks.end());
     for (const std::uint32_t x : picks) edges.emplace_back(t, x);
   }
   return Network::from_edges(n, std::move(edges));
@@ -555,15 +559,17 @@ Network stochastic_block_model(const std::vector<std::uint32_t>& sizes,
 
   std::vector<Edge> edges;
   edges.reserve(reserve_for(expected));
-  // Per node i in block a, one stream covers its candidates j < i in block a
-  // and then all of every later block, skipping geometrically through each
-  // block pair's rate; this visits every pair exactly once.
+  // Per node i in block a, one stream covers its candidates j < i: all of
+  // every earlier block, then block a up to i, skipping geometrically with
+  // each block pair's rate. Every pair is visited once, and edges come out
+  // in the same (larger, smaller) order as erdos_renyi, which keeps the CSR
+  // rows sorted as they are filled.
   for (std::size_t a = 0; a < nb; ++a) {
     for (std::uint32_t i = start[a]; i < start[a + 1]; ++i) {
       Stream s = rng.stream(kInitStep, i, kPurposeNetwork);
       auto emit = [&](std::uint32_t j) { edges.emplace_back(i, j); };
+      for (std::size_t b = 0; b < a; ++b) skip_range(s, rates[a][b], log_q[a][b], start[b], start[b + 1], emit);
       skip_range(s, rates[a][a], log_q[a][a], start[a], i, emit);
-      for (std::size_t b = a + 1; b < nb; ++b) skip_range(s, rates[a][b], log_q[a][b], start[b], start[b + 1], emit);
     }
   }
   return Network::from_edges(n, std::move(edges));

@@ -1,0 +1,979 @@
+// The weekly cycle of the organizing model (MODEL.md section 3).
+#include "organizing/organizing.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "tegenmacht/stats.hpp"
+
+namespace tegenmacht::models {
+
+namespace {
+
+enum : std::uint32_t {
+  kPurposeResidentInit = kPurposeModelBase,
+  kPurposeResidentWeek,
+  kPurposeFeedback,
+  kPurposeWorker,
+  kPurposeInstitution,
+  kPurposeMembership,
+};
+
+inline double clamp01(double x) noexcept { return x < 0 ? 0 : (x > 1 ? 1 : x); }
+inline double logistic(double x) noexcept { return 1.0 / (1.0 + std::exp(-x)); }
+
+/// Beta draw with mean m and concentration k; degenerate at the bounds.
+double beta_mean(Stream& s, double m, double k) {
+  if (m <= 0) return 0;
+  if (m >= 1) return 1;
+  return s.beta(m * k, (1 - m) * k);
+}
+
+int index_of(const std::vector<std::string>& names, const std::string& name) {
+  auto it = std::find(names.begin(), names.end(), name);
+  return it == names.end() ? -1 : static_cast<int>(it - names.begin());
+}
+
+std::string list_names(const std::vector<std::string>& names) {
+  std::string s;
+  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ set-up
+
+void OrganizingModel::read_params(const Config& c) {
+  auto d = [&](const std::string& k) { return c.get_double(k); };
+  p_.lambda_h = d("environment.lambda_h");
+  p_.lambda_out = d("environment.lambda_out");
+  p_.safety_net = d("environment.safety_net");
+  p_.hours = d("workers.hours");
+  p_.casework_share = d("workers.casework_share");
+  p_.iron_rule = d("workers.iron_rule");
+  p_.power_literacy = d("workers.power_literacy");
+  p_.hours_per_case = d("workers.hours_per_case");
+  p_.relief = d("workers.relief");
+  p_.skill_gain = d("workers.skill_gain");
+  p_.case_sample = d("workers.case_sample");
+  const auto prof = c.get_doubles("workers.profile");
+  std::copy(prof.begin(), prof.end(), p_.profile.begin());
+  p_.meeting_interval = d("organizing.meeting_interval");
+  p_.invites_per_hour = d("organizing.invites_per_hour");
+  p_.hours_per_121 = d("organizing.hours_per_121");
+  p_.snowball = d("organizing.snowball");
+  p_.agitation = d("organizing.agitation");
+  p_.issue_cut = d("organizing.issue_cut");
+  p_.training = d("organizing.training");
+  p_.ally_rate = d("organizing.ally_rate");
+  p_.invite = d("residents.invite");
+  p_.join_threshold = d("residents.join_threshold");
+  p_.act_threshold = d("residents.act_threshold");
+  p_.a0 = d("residents.a0");
+  p_.leader_skill = d("residents.leader_skill");
+  p_.dropout = d("residents.dropout");
+  p_.fatigue_max = d("residents.fatigue_max");
+  p_.meeting_recruit = d("residents.meeting_recruit");
+  p_.member_weight = d("residents.member_weight");
+  p_.max_level = d("tactics.max_level");
+  p_.patience = d("tactics.patience");
+  p_.turnout_needed = d("tactics.turnout_needed");
+  p_.deescalate = d("tactics.deescalate");
+  p_.assembly_interval = d("tactics.assembly_interval");
+  p_.assembly_weight = d("tactics.assembly_weight");
+  p_.voice = d("tactics.voice");
+  const auto pn = c.get_doubles("tactics.power_needed");
+  const auto in = c.get_doubles("tactics.intensity");
+  std::copy(pn.begin(), pn.end(), p_.power_needed.begin());
+  std::copy(in.begin(), in.end(), p_.intensity.begin());
+  p_.beta = d("response.beta");
+  p_.spread = d("response.spread");
+  p_.gain = d("response.gain");
+  p_.small_gain = d("response.small_gain");
+  p_.cooptation = d("response.cooptation");
+  p_.subsidy_cut = d("response.subsidy_cut");
+  p_.funder_solidarity = d("response.funder_solidarity");
+  p_.funding_recovery = d("response.funding_recovery");
+  p_.risk_jump = d("response.risk_jump");
+  p_.risk_decay = d("response.risk_decay");
+  p_.legit_action = d("response.legit_action");
+  p_.legit_sanction = d("response.legit_sanction");
+  p_.legit_concession = d("response.legit_concession");
+  p_.legit_recovery = d("response.legit_recovery");
+  p_.learning_rate = d("feedback.learning_rate");
+  p_.trust_gain = d("feedback.trust_gain");
+  p_.trust_loss = d("feedback.trust_loss");
+  p_.sanction_trust = d("feedback.sanction_trust");
+  p_.coopt_trust = d("feedback.coopt_trust");
+  p_.media_rate = d("feedback.media_rate");
+  p_.confidence = d("feedback.confidence");
+  p_.rejection = d("feedback.rejection");
+  p_.mu = d("feedback.mu");
+  p_.peer_mu = d("feedback.peer_mu");
+  p_.fatigue_rate = d("feedback.fatigue_rate");
+  p_.fatigue_decay = d("feedback.fatigue_decay");
+  p_.learning = d("feedback.learning");
+  if (std::abs(p_.profile[0] + p_.profile[1] + p_.profile[2] - 1.0) > 1e-6)
+    c.fail("workers.profile", "shares of dialogue, organising and coalition must sum to 1");
+}
+
+void OrganizingModel::build_settables() {
+  auto& s = settable_;
+  auto one = [&](const char* k, double& v) { s[k] = {&v, 1}; };
+  one("environment.lambda_h", p_.lambda_h);
+  one("environment.lambda_out", p_.lambda_out);
+  one("environment.safety_net", p_.safety_net);
+  one("workers.hours", p_.hours);
+  one("workers.casework_share", p_.casework_share);
+  one("workers.iron_rule", p_.iron_rule);
+  one("workers.power_literacy", p_.power_literacy);
+  one("workers.relief", p_.relief);
+  s["workers.profile"] = {p_.profile.data(), 3};
+  one("organizing.invites_per_hour", p_.invites_per_hour);
+  one("organizing.snowball", p_.snowball);
+  one("organizing.agitation", p_.agitation);
+  one("organizing.issue_cut", p_.issue_cut);
+  one("organizing.training", p_.training);
+  one("organizing.ally_rate", p_.ally_rate);
+  one("residents.invite", p_.invite);
+  one("residents.join_threshold", p_.join_threshold);
+  one("residents.act_threshold", p_.act_threshold);
+  one("residents.dropout", p_.dropout);
+  one("tactics.max_level", p_.max_level);
+  one("tactics.patience", p_.patience);
+  one("tactics.turnout_needed", p_.turnout_needed);
+  one("tactics.assembly_interval", p_.assembly_interval);
+  one("tactics.assembly_weight", p_.assembly_weight);
+  one("tactics.voice", p_.voice);
+  s["tactics.power_needed"] = {p_.power_needed.data(), 5};
+  s["tactics.intensity"] = {p_.intensity.data(), 5};
+  one("response.gain", p_.gain);
+  one("response.small_gain", p_.small_gain);
+  one("response.cooptation", p_.cooptation);
+  one("response.subsidy_cut", p_.subsidy_cut);
+  one("response.funder_solidarity", p_.funder_solidarity);
+  one("response.funding_recovery", p_.funding_recovery);
+  one("response.risk_jump", p_.risk_jump);
+  one("response.legit_action", p_.legit_action);
+  one("response.legit_sanction", p_.legit_sanction);
+  one("feedback.trust_gain", p_.trust_gain);
+  one("feedback.trust_loss", p_.trust_loss);
+  one("feedback.media_rate", p_.media_rate);
+  one("feedback.peer_mu", p_.peer_mu);
+}
+
+void OrganizingModel::apply_setting(const std::string& key, const std::vector<double>& value) {
+  const Settable& s = settable_.at(key);
+  for (std::size_t i = 0; i < s.n; ++i) s.ptr[i] = value[i];
+}
+
+void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
+  parallel_ = &par;
+  read_params(cfg);
+  build_settables();
+  const double kappa = cfg.get_double("concentration");
+
+  // issues
+  K_ = static_cast<std::uint32_t>(cfg.size("issues"));
+  double wsum = 0;
+  for (std::uint32_t k = 0; k < K_; ++k) {
+    const std::string p = "issues." + std::to_string(k);
+    issue_names_.push_back(cfg.get_string(p + ".name"));
+    issue_w_.push_back(cfg.get_double(p + ".weight"));
+    wsum += issue_w_.back();
+  }
+  if (K_ == 0) cfg.fail("issues", "at least one issue is needed");
+  if (std::abs(wsum - 1.0) > 1e-6) cfg.fail("issues", "issue weights must sum to 1 (they sum to " + format_double(wsum) + ")");
+
+  // groups
+  G_ = static_cast<std::uint32_t>(cfg.size("groups"));
+  if (G_ == 0 || G_ > 255) cfg.fail("groups", "between 1 and 255 groups are needed");
+  struct GroupMeans { double trust, survival, efficacy, skill, attitude; std::vector<double> exposure; };
+  std::vector<GroupMeans> gm;
+  for (std::uint32_t g = 0; g < G_; ++g) {
+    const std::string p = "groups." + std::to_string(g);
+    group_names_.push_back(cfg.get_string(p + ".name"));
+    const std::string cls = cfg.get_string(p + ".class");
+    group_class_.push_back(cls == "established" ? 0 : cls == "mixed" ? 1 : 2);
+    gm.push_back({cfg.get_double(p + ".trust"), cfg.get_double(p + ".survival_load"), cfg.get_double(p + ".efficacy"),
+                  cfg.get_double(p + ".skill"), cfg.get_double(p + ".attitude"), cfg.get_doubles(p + ".exposure")});
+    if (gm.back().exposure.size() != K_)
+      cfg.fail(p + ".exposure", "needs one value per issue (" + std::to_string(K_) + ")");
+  }
+
+  // institutions
+  J_ = static_cast<std::uint32_t>(cfg.size("institutions"));
+  for (std::uint32_t j = 0; j < J_; ++j) inst_names_.push_back(cfg.get_string("institutions." + std::to_string(j) + ".name"));
+
+  // neighbourhoods and cells
+  B_ = static_cast<std::uint32_t>(cfg.size("neighbourhoods"));
+  if (B_ == 0 || B_ > 65535) cfg.fail("neighbourhoods", "between 1 and 65535 neighbourhoods are needed");
+  std::vector<double> nb_factor(B_ * K_), nb_conc0(B_), nb_dep(B_);
+  std::vector<std::uint32_t> nb_workers(B_);
+  std::vector<std::uint64_t> cell_size(B_ * G_);
+  std::uint64_t total = 0;
+  for (std::uint32_t b = 0; b < B_; ++b) {
+    const std::string p = "neighbourhoods." + std::to_string(b);
+    nb_names_.push_back(cfg.get_string(p + ".name"));
+    const auto size = static_cast<std::uint64_t>(cfg.get_int(p + ".size"));
+    const auto shares = cfg.get_doubles(p + ".group_shares");
+    if (shares.size() != G_) cfg.fail(p + ".group_shares", "needs one share per group (" + std::to_string(G_) + ")");
+    const double ssum = std::accumulate(shares.begin(), shares.end(), 0.0);
+    if (std::abs(ssum - 1.0) > 1e-6) cfg.fail(p + ".group_shares", "shares must sum to 1 (they sum to " + format_double(ssum) + ")");
+    // largest-remainder apportionment: cell sizes sum exactly to the neighbourhood size
+    std::vector<std::pair<double, std::uint32_t>> rem;
+    std::uint64_t assigned = 0;
+    for (std::uint32_t g = 0; g < G_; ++g) {
+      const double exact = shares[g] * static_cast<double>(size);
+      cell_size[b * G_ + g] = static_cast<std::uint64_t>(std::floor(exact));
+      assigned += cell_size[b * G_ + g];
+      rem.push_back({exact - std::floor(exact), g});
+    }
+    std::stable_sort(rem.begin(), rem.end(), [](auto& x, auto& y) { return x.first > y.first; });
+    for (std::size_t r = 0; assigned < size; ++r, ++assigned) cell_size[b * G_ + rem[r % rem.size()].second] += 1;
+    total += size;
+    const auto fac = cfg.get_doubles(p + ".exposure_factor");
+    if (fac.size() != K_) cfg.fail(p + ".exposure_factor", "needs one value per issue (" + std::to_string(K_) + ")");
+    std::copy(fac.begin(), fac.end(), nb_factor.begin() + b * K_);
+    const int ti = index_of(issue_names_, cfg.get_string(p + ".target_issue"));
+    if (ti < 0) cfg.fail(p + ".target_issue", "unknown issue '" + cfg.get_string(p + ".target_issue") + "' (issues: " + list_names(issue_names_) + ")");
+    target_issue_.push_back(ti);
+    const std::string tin = cfg.get_string(p + ".target_institution");
+    const int tj = tin.empty() ? -1 : index_of(inst_names_, tin);
+    if (!tin.empty() && tj < 0) cfg.fail(p + ".target_institution", "unknown institution '" + tin + "' (institutions: " + list_names(inst_names_) + ")");
+    target_inst_.push_back(tj);
+    nb_workers[b] = static_cast<std::uint32_t>(cfg.get_int(p + ".workers"));
+    const double dep = cfg.get_double(p + ".funding_dependence");
+    nb_dep[b] = dep < 0 ? cfg.get_double("workers.funding_dependence") : dep;
+    const double c0 = cfg.get_double(p + ".concreteness");
+    nb_conc0[b] = c0 < 0 ? cfg.get_double("environment.concreteness") : c0;
+  }
+  if (total > std::numeric_limits<std::uint32_t>::max()) cfg.fail("neighbourhoods", "too many residents");
+  n_ = static_cast<std::uint32_t>(total);
+  for (std::uint32_t b = 0; b < B_; ++b)
+    for (std::uint32_t b2 = 0; b2 < b; ++b2)
+      if (nb_names_[b] == nb_names_[b2]) cfg.fail("neighbourhoods." + std::to_string(b) + ".name", "duplicate name '" + nb_names_[b] + "'");
+
+  // institutions' details (need neighbourhood and issue names)
+  inst_issue_.assign(J_, std::vector<std::uint8_t>(K_, 0));
+  std::vector<int> funder(B_, -1);
+  for (std::uint32_t j = 0; j < J_; ++j) {
+    const std::string p = "institutions." + std::to_string(j);
+    inst_R_.push_back(cfg.get_double(p + ".resistance"));
+    inst_omega_.push_back(cfg.get_double(p + ".responsiveness"));
+    inst_rho_.push_back(cfg.get_double(p + ".repression"));
+    inst_legit0_.push_back(cfg.get_double(p + ".legitimacy"));
+    inst_stance_.push_back(cfg.get_double(p + ".stance"));
+    for (const auto& is : cfg.get_strings(p + ".issues")) {
+      const int k = index_of(issue_names_, is);
+      if (k < 0) cfg.fail(p + ".issues", "unknown issue '" + is + "' (issues: " + list_names(issue_names_) + ")");
+      inst_issue_[j][k] = 1;
+    }
+    for (const auto& fn : cfg.get_strings(p + ".funds")) {
+      if (fn == "all") {
+        for (auto& f : funder) f = static_cast<int>(j);
+        continue;
+      }
+      const int b = index_of(nb_names_, fn);
+      if (b < 0) cfg.fail(p + ".funds", "unknown neighbourhood '" + fn + "' (neighbourhoods: " + list_names(nb_names_) + ")");
+      funder[b] = static_cast<int>(j);
+    }
+  }
+  inst_rho_act_ = inst_rho_;
+  inst_legit_ = inst_legit0_;
+  inst_Ptilde_.assign(J_, 0.0);
+  for (std::uint32_t b = 0; b < B_; ++b) {
+    const int j = target_inst_[b];
+    if (j >= 0 && !inst_issue_[j][target_issue_[b]])
+      cfg.fail("neighbourhoods." + std::to_string(b) + ".target_issue",
+               "institution '" + inst_names_[j] + "' cannot concede on '" + issue_names_[target_issue_[b]] + "' (see its `issues`)");
+  }
+
+  // workers
+  for (std::uint32_t b = 0; b < B_; ++b)
+    for (std::uint32_t w = 0; w < nb_workers[b]; ++w) {
+      w_nb_.push_back(b);
+      w_funder_.push_back(funder[b]);
+      w_funding_.push_back(1.0);
+      // a worker nobody funds is independent whatever the key says
+      w_dep_.push_back(funder[b] < 0 ? 0.0 : nb_dep[b]);
+    }
+  w_cut_.assign(w_nb_.size(), 0);
+  nb_iron_.assign(B_, 0.0);
+  for (std::uint32_t b = 0; b < B_; ++b) nb_iron_[b] = nb_workers[b] > 0 ? 1.0 : 0.0;  // × p_.iron_rule when used
+
+  // civil society organisations
+  const auto S = cfg.size("csos");
+  for (std::size_t s = 0; s < S; ++s) {
+    const std::string p = "csos." + std::to_string(s);
+    const int b = index_of(nb_names_, cfg.get_string(p + ".neighbourhood"));
+    if (b < 0) cfg.fail(p + ".neighbourhood", "unknown neighbourhood '" + cfg.get_string(p + ".neighbourhood") + "' (neighbourhoods: " + list_names(nb_names_) + ")");
+    cso_nb_.push_back(static_cast<std::uint32_t>(b));
+    cso_members_.push_back(cfg.get_double(p + ".members"));
+    cso_legit_.push_back(cfg.get_double(p + ".legitimacy"));
+    cso_interest_.push_back(cfg.get_doubles(p + ".interest"));
+    if (cso_interest_.back().size() != K_) cfg.fail(p + ".interest", "needs one value per issue (" + std::to_string(K_) + ")");
+  }
+  cso_allied_.assign(S, 0);
+
+  // timeline
+  const auto E = cfg.size("timeline");
+  for (std::size_t e = 0; e < E; ++e) {
+    const std::string p = "timeline." + std::to_string(e);
+    Event ev;
+    ev.week = static_cast<std::uint32_t>(cfg.get_int(p + ".week"));
+    const bool has_type = cfg.has(p + ".type"), has_h = cfg.has(p + ".hardship"), has_x = cfg.has(p + ".exposure");
+    if (int(has_type) + int(has_h) + int(has_x) != 1)
+      cfg.fail(p, "give exactly one of `type`, `hardship` (a shock) or `exposure` (a structural change)");
+    const std::string type = has_type ? cfg.get_string(p + ".type") : has_h ? "shock" : "structural";
+    ev.type = type == "structural" ? Event::Structural : type == "shock" ? Event::Shock
+            : type == "subsidy_cut" ? Event::SubsidyCut : type == "strategy" ? Event::Strategy : Event::Set;
+    ev.size = has_h ? cfg.get_double(p + ".hardship") : has_x ? cfg.get_double(p + ".exposure")
+            : cfg.has(p + ".size") ? cfg.get_double(p + ".size") : 0.0;
+    if ((ev.type == Event::Structural || ev.type == Event::Shock || ev.type == Event::SubsidyCut) && !has_h && !has_x &&
+        !cfg.has(p + ".size"))
+      cfg.fail(p, "a " + type + " event needs a `size`");
+    if (cfg.has(p + ".issue") && !cfg.get_string(p + ".issue").empty()) {
+      ev.issue = index_of(issue_names_, cfg.get_string(p + ".issue"));
+      if (ev.issue < 0) cfg.fail(p + ".issue", "unknown issue '" + cfg.get_string(p + ".issue") + "' (issues: " + list_names(issue_names_) + ")");
+    }
+    if (cfg.has(p + ".neighbourhood") && !cfg.get_string(p + ".neighbourhood").empty()) {
+      ev.nb = index_of(nb_names_, cfg.get_string(p + ".neighbourhood"));
+      if (ev.nb < 0) cfg.fail(p + ".neighbourhood", "unknown neighbourhood '" + cfg.get_string(p + ".neighbourhood") + "' (neighbourhoods: " + list_names(nb_names_) + ")");
+    }
+    if (cfg.has(p + ".institution") && !cfg.get_string(p + ".institution").empty()) {
+      ev.inst = index_of(inst_names_, cfg.get_string(p + ".institution"));
+      if (ev.inst < 0) cfg.fail(p + ".institution", "unknown institution '" + cfg.get_string(p + ".institution") + "' (institutions: " + list_names(inst_names_) + ")");
+    }
+    if (ev.type == Event::Strategy) {
+      if (!cfg.has(p + ".strategy")) cfg.fail(p, "a strategy event needs `strategy`");
+      ev.strategy = cfg.get_string(p + ".strategy");
+    }
+    if (ev.type == Event::Set) {
+      if (!cfg.has(p + ".key") || !cfg.has(p + ".value")) cfg.fail(p, "a set event needs `key` and `value`");
+      ev.key = cfg.get_string(p + ".key");
+      ev.value = cfg.get_doubles(p + ".value");
+      auto it = settable_.find(ev.key);
+      if (it == settable_.end()) {
+        std::string keys;
+        for (const auto& [k, v] : settable_) keys += (keys.empty() ? "" : ", ") + k;
+        cfg.fail(p + ".key", "'" + ev.key + "' cannot be changed during a run (settable: " + keys + ")");
+      }
+      if (ev.value.size() != it->second.n)
+        cfg.fail(p + ".value", "'" + ev.key + "' takes " + std::to_string(it->second.n) + " value(s)");
+    }
+    events_.push_back(std::move(ev));
+  }
+  std::stable_sort(events_.begin(), events_.end(), [](const Event& a, const Event& b) { return a.week < b.week; });
+
+  // residents, sorted by cell (neighbourhood-major)
+  cell_start_.assign(B_ * G_ + 1, 0);
+  for (std::size_t c = 0; c < B_ * G_; ++c) cell_start_[c + 1] = cell_start_[c] + static_cast<std::uint32_t>(cell_size[c]);
+  nb_start_.assign(B_ + 1, 0);
+  for (std::uint32_t b = 0; b <= B_; ++b) nb_start_[b] = cell_start_[b * G_];
+  expo_.assign(B_ * G_ * K_, 0.0);
+  for (std::uint32_t b = 0; b < B_; ++b)
+    for (std::uint32_t g = 0; g < G_; ++g)
+      for (std::uint32_t k = 0; k < K_; ++k) expo_[(b * G_ + g) * K_ + k] = gm[g].exposure[k] * nb_factor[b * K_ + k];
+
+  nb_.resize(n_);
+  grp_.resize(n_);
+  h_.assign(K_, std::vector<double>(n_));
+  lam_in_.resize(n_);
+  s_.resize(n_);
+  L_.resize(n_);
+  E_.resize(n_);
+  theta_.resize(n_);
+  r_.resize(n_);
+  skill_.resize(n_);
+  f_.assign(n_, 0.0);
+  att_.assign(n_, 0.0);
+  state_.assign(n_, kPassive);
+  coopted_.assign(n_, 0);
+  consulted_at_.assign(n_, -1000000);
+  contacted_at_.assign(n_, -1);
+  attended_at_.assign(n_, -1);
+  member_contacts_.assign(n_, 0);
+  const double init_members = cfg.get_double("residents.initial_member_share");
+  const double th_mean = cfg.get_double("residents.threshold_mean"), th_sd = cfg.get_double("residents.threshold_sd");
+  par.for_blocks(n_, block_, [&](std::size_t, std::size_t begin, std::size_t end) {
+    for (std::size_t ii = begin; ii < end; ++ii) {
+      const auto i = static_cast<std::uint32_t>(ii);
+      const auto c = static_cast<std::uint32_t>(std::upper_bound(cell_start_.begin(), cell_start_.end(), i) - cell_start_.begin() - 1);
+      const std::uint32_t b = c / G_, g = c % G_;
+      nb_[i] = b;
+      grp_[i] = static_cast<std::uint8_t>(g);
+      auto st = rng.stream(kInitStep, i, kPurposeResidentInit);
+      // fixed draw order, so a resident's traits do not depend on other keys
+      L_[i] = beta_mean(st, gm[g].trust, kappa);
+      s_[i] = beta_mean(st, gm[g].survival, kappa);
+      E_[i] = beta_mean(st, gm[g].efficacy, kappa);
+      skill_[i] = beta_mean(st, gm[g].skill, kappa);
+      att_.cur()[i] = 2.0 * beta_mean(st, (gm[g].attitude + 1.0) / 2.0, kappa) - 1.0;
+      theta_[i] = clamp01(st.normal(th_mean, th_sd));
+      r_[i] = st.uniform();
+      if (st.uniform() < init_members) state_.cur()[i] = kMember;
+      double hmean = 0;
+      for (std::uint32_t k = 0; k < K_; ++k) {
+        h_[k][i] = clamp01(expo_[c * K_ + k] * (1.0 - p_.safety_net));
+        hmean += h_[k][i];
+      }
+      hmean /= K_;
+      // λ_in chosen so that the initial survival load is the steady state of the initial hardship
+      lam_in_[i] = (hmean > 0 && s_[i] < 1) ? p_.lambda_out * s_[i] / ((1.0 - s_[i]) * hmean) : 0.0;
+    }
+  });
+  att_.nxt() = att_.cur();
+  state_.nxt() = state_.cur();
+
+  // per-neighbourhood state
+  C_.assign(B_ * K_, 0.0);
+  conc_.assign(B_ * K_, 0.0);
+  for (std::uint32_t b = 0; b < B_; ++b)
+    for (std::uint32_t k = 0; k < K_; ++k) conc_[b * K_ + k] = nb_conc0[b];
+  won_pressure_.assign(B_, 0.0);
+  won_consult_.assign(B_, 0.0);
+  level_.assign(B_, static_cast<int>(std::min<std::int64_t>(cfg.get_int("tactics.initial_level"), static_cast<std::int64_t>(p_.max_level))));
+  weeks_at_level_.assign(B_, 0);
+  weeks_acting_unanswered_.assign(B_, 0);
+  pending_shock_.assign(B_ * K_, 0.0);
+  for (auto* v : {&A_, &A_prev_, &Mem_, &leaders_, &leader_skill_sum_, &att_count_, &att_skill_sum_, &Pi_, &P_, &conceded_, &risk_})
+    v->assign(B_, 0.0);
+  meeting_.assign(B_, 0);
+  sanctioned_.assign(B_, 0);
+  ignored_.assign(B_, 0);
+  members_list_.resize(n_);
+  members_off_.assign(B_ + 1, 0);
+  top_members_.assign(B_, {0, 0});
+
+  // network: stochastic block model over cells, or the implicit complete graph
+  complete_graph_ = cfg.get_string("network.type") == "complete";
+  if (complete_graph_) {
+    net_ = Network::complete(n_);
+  } else {
+    const double k = cfg.get_double("network.mean_degree"), local = cfg.get_double("network.local"),
+                 homo = cfg.get_double("network.homophily");
+    const std::uint32_t nc = B_ * G_;
+    std::vector<double> nbsize(B_);
+    for (std::uint32_t b = 0; b < B_; ++b) nbsize[b] = nb_start_[b + 1] - nb_start_[b];
+    // expected ties from each member of cell c to cell c2 (see README, "Network")
+    std::vector<double> ties(static_cast<std::size_t>(nc) * nc, 0.0);
+    for (std::uint32_t c = 0; c < nc; ++c) {
+      const std::uint32_t b = c / G_, g = c % G_;
+      if (cell_size[c] == 0) continue;
+      const double others = static_cast<double>(n_) - nbsize[b];
+      std::vector<double> pb(B_, 0.0);
+      for (std::uint32_t b2 = 0; b2 < B_; ++b2)
+        pb[b2] = b2 == b ? (others > 0 ? local : 1.0) : (others > 0 ? (1 - local) * nbsize[b2] / others : 0.0);
+      for (std::uint32_t b2 = 0; b2 < B_; ++b2) {
+        if (pb[b2] == 0) continue;
+        const double own = static_cast<double>(cell_size[b2 * G_ + g]);
+        const double rest = nbsize[b2] - own;
+        std::vector<double> pg(G_, 0.0);
+        for (std::uint32_t g2 = 0; g2 < G_; ++g2) {
+          const double n2 = static_cast<double>(cell_size[b2 * G_ + g2]);
+          if (g2 == g) pg[g2] = own > 0 ? (rest > 0 ? homo : 1.0) : 0.0;
+          else pg[g2] = rest > 0 ? (own > 0 ? (1 - homo) : 1.0) * n2 / rest : 0.0;
+        }
+        for (std::uint32_t g2 = 0; g2 < G_; ++g2) ties[c * nc + b2 * G_ + g2] = k * pb[b2] * pg[g2];
+      }
+    }
+    std::vector<std::uint32_t> sizes(nc);
+    std::vector<std::vector<double>> rates(nc, std::vector<double>(nc, 0.0));
+    for (std::uint32_t c = 0; c < nc; ++c) sizes[c] = static_cast<std::uint32_t>(cell_size[c]);
+    for (std::uint32_t c = 0; c < nc; ++c)
+      for (std::uint32_t c2 = c; c2 < nc; ++c2) {
+        const double n1 = sizes[c], n2 = sizes[c2];
+        if (n1 == 0 || n2 == 0) continue;
+        double p;
+        if (c == c2) {
+          p = n1 > 1 ? ties[c * nc + c] / (n1 - 1) : 0.0;
+        } else {
+          // edges between the cells, averaged over both sides' expectations
+          const double edges = 0.5 * (n1 * ties[c * nc + c2] + n2 * ties[c2 * nc + c]);
+          p = edges / (n1 * n2);
+        }
+        rates[c][c2] = rates[c2][c] = std::min(1.0, p);
+      }
+    net_ = generators::stochastic_block_model(sizes, rates, rng);
+  }
+  partials_.assign(Parallel::block_count(n_, block_) * std::max<std::size_t>(B_ * 8, 1), 0.0);
+  member_total_prev_ = active_total_prev_ = 0;
+  for (std::uint32_t i = 0; i < n_; ++i) {
+    member_total_prev_ += state_.cur()[i] >= kMember;
+    active_total_prev_ += state_.cur()[i] == kActive;
+    A_prev_[nb_[i]] += state_.cur()[i] == kActive;
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+
+double OrganizingModel::structural(std::uint32_t i, std::size_t k) const noexcept {
+  const std::uint32_t c = nb_[i] * G_ + grp_[i];
+  return expo_[c * K_ + k] * (1.0 - C_[nb_[i] * K_ + k]) * (1.0 - p_.safety_net);
+}
+
+double OrganizingModel::grievance(std::uint32_t i) const noexcept {
+  const std::uint32_t b = nb_[i];
+  double g = 0;
+  for (std::uint32_t k = 0; k < K_; ++k) g += issue_w_[k] * conc_[b * K_ + k] * h_[k][i];
+  return (1.0 - L_[i]) * g;
+}
+
+std::uint32_t OrganizingModel::random_contact(std::uint32_t i, Stream& s) const noexcept {
+  const std::uint32_t d = net_.degree(i);
+  if (d == 0) return i;
+  return net_.neighbour(i, s.below(d));
+}
+
+// ------------------------------------------------------------------ the week
+
+void OrganizingModel::apply_events(std::uint32_t week) {
+  for (const Event& ev : events_) {
+    if (ev.week != week) continue;
+    for (std::uint32_t b = 0; b < B_; ++b) {
+      if (ev.nb >= 0 && static_cast<std::uint32_t>(ev.nb) != b) continue;
+      for (std::uint32_t k = 0; k < K_; ++k) {
+        if (ev.issue >= 0 && static_cast<std::uint32_t>(ev.issue) != k) continue;
+        if (ev.type == Event::Structural)
+          for (std::uint32_t g = 0; g < G_; ++g) expo_[(b * G_ + g) * K_ + k] *= 1.0 + ev.size;
+        if (ev.type == Event::Shock) pending_shock_[b * K_ + k] += ev.size;
+      }
+    }
+    if (ev.type == Event::SubsidyCut)
+      for (std::size_t w = 0; w < w_nb_.size(); ++w) {
+        if (w_funder_[w] < 0 || (ev.inst >= 0 && w_funder_[w] != ev.inst)) continue;
+        if (ev.nb >= 0 && w_nb_[w] != static_cast<std::uint32_t>(ev.nb)) continue;
+        w_funding_[w] = clamp01(w_funding_[w] - ev.size * w_dep_[w]);
+      }
+    if (ev.type == Event::Strategy)
+      for (const auto& [path, text] : preset(ev.strategy)) {
+        const YAML::Node v = YAML::Load(text);
+        std::vector<double> vals;
+        if (v.IsSequence())
+          for (const auto& x : v) vals.push_back(x.as<double>());
+        else
+          vals.push_back(v.as<double>());
+        apply_setting(path, vals);
+      }
+    if (ev.type == Event::Set) apply_setting(ev.key, ev.value);
+  }
+}
+
+void OrganizingModel::environment(const StepContext& ctx) {
+  const double sn = 1.0 - p_.safety_net;
+  ctx.parallel.for_blocks(n_, block_, [&](std::size_t, std::size_t begin, std::size_t end) {
+    for (std::size_t ii = begin; ii < end; ++ii) {
+      const auto i = static_cast<std::uint32_t>(ii);
+      const std::uint32_t b = nb_[i], c = b * G_ + grp_[i];
+      double hmean = 0;
+      for (std::uint32_t k = 0; k < K_; ++k) {
+        const double expo = expo_[c * K_ + k];
+        const double H = expo * (1.0 - C_[b * K_ + k]) * sn;
+        double h = h_[k][i] + p_.lambda_h * (H - h_[k][i]) + pending_shock_[b * K_ + k] * expo * sn;
+        h = clamp01(h);
+        h_[k][i] = h;
+        hmean += h;
+      }
+      hmean /= K_;
+      s_[i] = clamp01(s_[i] + lam_in_[i] * hmean * (1.0 - s_[i]) - p_.lambda_out * s_[i]);
+    }
+  });
+  std::fill(pending_shock_.begin(), pending_shock_.end(), 0.0);
+}
+
+void OrganizingModel::workers_act(const StepContext& ctx) {
+  const auto t = static_cast<std::int32_t>(ctx.step);
+  const auto& st = state_.cur();
+  std::fill(meeting_.begin(), meeting_.end(), 0);
+  std::fill(att_count_.begin(), att_count_.end(), 0.0);
+  std::fill(att_skill_sum_.begin(), att_skill_sum_.end(), 0.0);
+  casework_hours_ = collective_hours_ = 0;
+  if (w_nb_.empty()) return;
+
+  // members of each neighbourhood last week, and its two most skilled members
+  const bool organising = p_.profile[1] > 0 && p_.casework_share < 1;
+  if (organising) {
+    std::uint32_t pos = 0;
+    for (std::uint32_t b = 0; b < B_; ++b) {
+      members_off_[b] = pos;
+      std::uint32_t best = n_, second = n_;
+      for (std::uint32_t i = nb_start_[b]; i < nb_start_[b + 1]; ++i) {
+        if (st[i] < kMember || coopted_[i]) continue;
+        members_list_[pos++] = i;
+        if (best == n_ || skill_[i] > skill_[best]) {
+          second = best;
+          best = i;
+        } else if (second == n_ || skill_[i] > skill_[second]) {
+          second = i;
+        }
+      }
+      top_members_[b] = {best, second};
+    }
+    members_off_[B_] = pos;
+  }
+
+  const std::uint32_t interval = static_cast<std::uint32_t>(p_.meeting_interval);
+  for (std::uint32_t w = 0; w < w_nb_.size(); ++w) {
+    const std::uint32_t b = w_nb_[w];
+    const std::uint32_t nb_n = nb_start_[b + 1] - nb_start_[b];
+    if (nb_n == 0) continue;
+    auto s = ctx.rng.stream(ctx.step, w, kPurposeWorker);
+    const double hours = p_.hours * w_funding_[w];
+    const double collective = (1.0 - p_.casework_share) * hours;
+    casework_hours_ += p_.casework_share * hours;
+    collective_hours_ += collective;
+    auto whole = [&](double x) {  // floor plus a Bernoulli remainder: unbiased counts
+      const double f = std::floor(x);
+      return static_cast<std::uint32_t>(f) + (s.uniform() < x - f ? 1u : 0u);
+    };
+
+    // casework: the neediest of a random sample, relieved; never touches H
+    const auto cases = static_cast<std::uint32_t>(std::floor(p_.casework_share * hours / p_.hours_per_case));
+    const auto sample = static_cast<std::uint32_t>(p_.case_sample);
+    for (std::uint32_t c = 0; c < cases; ++c) {
+      std::uint32_t best = nb_start_[b] + s.below(nb_n);
+      for (std::uint32_t q = 1; q < sample; ++q) {
+        const std::uint32_t i = nb_start_[b] + s.below(nb_n);
+        if (s_[i] > s_[best]) best = i;
+      }
+      s_[best] = clamp01(s_[best] - p_.relief * (1.0 - 0.3 * p_.iron_rule));
+      skill_[best] = clamp01(skill_[best] + p_.iron_rule * p_.skill_gain);
+    }
+
+    // dialogue: a consultation meeting every `interval` weeks, staggered by neighbourhood
+    const double dialogue_h = collective * p_.profile[0];
+    if (dialogue_h > 0 && (ctx.step + b) % interval == 0) {
+      const std::uint32_t invites = whole(dialogue_h * interval * p_.invites_per_hour);
+      for (std::uint32_t q = 0; q < invites; ++q) {
+        const std::uint32_t i = nb_start_[b] + s.below(nb_n);
+        const double attend = L_[i] * capacity(i) * (0.5 + grievance(i)) / 1.5;
+        const double u = s.uniform(), u2 = s.uniform();
+        if (u >= attend || attended_at_[i] == t) continue;
+        attended_at_[i] = consulted_at_[i] = t;
+        meeting_[b] = 1;
+        att_count_[b] += 1;
+        att_skill_sum_[b] += skill_[i];
+        if (u2 < p_.meeting_recruit) contacted_at_[i] = t;
+      }
+    }
+
+    // organising: one-to-ones, snowballing through members' contacts
+    const double org_h = collective * p_.profile[1];
+    if (org_h > 0) {
+      const std::uint32_t talks = whole(org_h / p_.hours_per_121);
+      const std::uint32_t mcount = members_off_[b + 1] - members_off_[b];
+      const int k = target_issue_[b];
+      for (std::uint32_t q = 0; q < talks; ++q) {
+        std::uint32_t target;
+        const double u = s.uniform();
+        if (mcount > 0 && u < p_.snowball) {
+          const std::uint32_t m = members_list_[members_off_[b] + s.below(mcount)];
+          target = random_contact(m, s);
+        } else {
+          target = nb_start_[b] + s.below(nb_n);
+        }
+        contacted_at_[target] = t;
+        E_[target] += p_.agitation * (1.0 - E_[target]);
+        double& c = conc_[b * K_ + k];
+        c += p_.issue_cut * (1.0 - c);
+        for (std::uint32_t top : top_members_[b])
+          if (top < n_) skill_[top] = clamp01(skill_[top] + p_.training * p_.power_literacy);
+      }
+    }
+
+    // coalition: unallied organisations of the neighbourhood may join
+    const double coal_h = collective * p_.profile[2];
+    if (coal_h > 0)
+      for (std::size_t c = 0; c < cso_nb_.size(); ++c) {
+        if (cso_nb_[c] != b || cso_allied_[c]) continue;
+        const double p = p_.ally_rate * coal_h * cso_interest_[c][target_issue_[b]];
+        if (s.uniform() < p) cso_allied_[c] = 1;
+      }
+  }
+}
+
+void OrganizingModel::residents_decide(const StepContext& ctx) {
+  const auto t = static_cast<std::int32_t>(ctx.step);
+  const auto& cur = state_.cur();
+  auto& nxt = state_.nxt();
+  constexpr std::size_t Q = 4;  // per-neighbourhood partials: actives, members, leaders, leader skill
+  const std::size_t stride = static_cast<std::size_t>(B_) * Q;
+  // perceived risk per neighbourhood (safety in numbers uses last week's actives)
+  std::vector<double>& risk = risk_;
+  for (std::uint32_t b = 0; b < B_; ++b) {
+    const int j = target_inst_[b];
+    const double nb_n = std::max(1u, nb_start_[b + 1] - nb_start_[b]);
+    risk[b] = j < 0 ? 0.0 : inst_rho_act_[j] * std::exp(-A_prev_[b] / (p_.a0 * nb_n));
+  }
+  const double mtot = member_total_prev_, atot = active_total_prev_;
+  ctx.parallel.for_blocks(n_, block_, [&](std::size_t blk, std::size_t begin, std::size_t end) {
+    double* part = partials_.data() + blk * stride;
+    std::fill(part, part + stride, 0.0);
+    for (std::size_t ii = begin; ii < end; ++ii) {
+      const auto i = static_cast<std::uint32_t>(ii);
+      const std::uint32_t b = nb_[i];
+      const std::uint8_t s0 = cur[i];
+      // member contacts and how many of them acted last week
+      double nm = 0, na = 0;
+      if (complete_graph_) {
+        nm = mtot - (s0 >= kMember ? 1 : 0);
+        na = atot - (s0 == kActive ? 1 : 0);
+      } else {
+        for (std::uint32_t j : net_.neighbours(i)) {
+          nm += cur[j] >= kMember;
+          na += cur[j] == kActive;
+        }
+      }
+      member_contacts_[i] = static_cast<std::uint32_t>(nm);
+      auto rs = ctx.rng.stream(ctx.step, i, kPurposeResidentWeek);
+      const double u_drop = rs.uniform(), u_invite = rs.uniform();
+      const double K = capacity(i);
+      const double M = std::cbrt(grievance(i) * E_[i] * K);
+      const int e = level_[b];
+      std::uint8_t s1 = s0;
+      if (s0 >= kMember && u_drop < p_.dropout * (1.0 - E_[i]) * (1.0 - K)) {
+        s1 = kPassive;
+      } else if (s0 == kActive) {
+        if (e == 0 || f_[i] > p_.fatigue_max || coopted_[i]) s1 = kMember;
+      } else if (s0 == kMember) {
+        const bool leader = skill_[i] > p_.leader_skill;
+        const double m = nm > 0 ? na / nm : 0.0;
+        const double need = leader ? 0.0 : theta_[i] * (1.0 - skill_[i]);
+        if (e >= 1 && !coopted_[i] && f_[i] <= p_.fatigue_max && m >= need && M - r_[i] * risk[b] > p_.act_threshold)
+          s1 = kActive;
+      } else {
+        const bool contacted = contacted_at_[i] == t || u_invite < 1.0 - std::pow(1.0 - p_.invite, nm);
+        if (contacted && M > p_.join_threshold) s1 = kMember;
+      }
+      nxt[i] = s1;
+      double* pb = part + static_cast<std::size_t>(b) * Q;
+      pb[0] += s1 == kActive;
+      pb[1] += s1 == kMember;
+      if (s1 >= kMember && !coopted_[i] && skill_[i] > p_.leader_skill) {
+        pb[2] += 1;
+        pb[3] += skill_[i];
+      }
+    }
+  });
+  state_.swap();
+  // combine block partials in block order
+  std::fill(A_.begin(), A_.end(), 0.0);
+  std::fill(Mem_.begin(), Mem_.end(), 0.0);
+  std::fill(leaders_.begin(), leaders_.end(), 0.0);
+  std::fill(leader_skill_sum_.begin(), leader_skill_sum_.end(), 0.0);
+  const std::size_t nblk = Parallel::block_count(n_, block_);
+  for (std::size_t blk = 0; blk < nblk; ++blk) {
+    const double* part = partials_.data() + blk * stride;
+    for (std::uint32_t b = 0; b < B_; ++b) {
+      A_[b] += part[b * Q + 0];
+      Mem_[b] += part[b * Q + 1];
+      leaders_[b] += part[b * Q + 2];
+      leader_skill_sum_[b] += part[b * Q + 3];
+    }
+  }
+}
+
+void OrganizingModel::organisations(const StepContext& ctx) {
+  actions_ = 0;
+  const bool assembly = p_.assembly_interval >= 1 &&
+                        ctx.step % static_cast<std::uint32_t>(p_.assembly_interval) == 0;
+  const int max_level = static_cast<int>(p_.max_level);
+  for (std::uint32_t b = 0; b < B_; ++b) {
+    const double nb_n = std::max(1u, nb_start_[b + 1] - nb_start_[b]);
+    double allied_power = 0, allied_legit = 0;
+    for (std::size_t c = 0; c < cso_nb_.size(); ++c)
+      if (cso_nb_[c] == b && cso_allied_[c]) {
+        allied_power += cso_members_[c] * cso_legit_[c];
+        allied_legit += cso_legit_[c];
+      }
+    const double lead_skill = leaders_[b] > 0 ? leader_skill_sum_[b] / leaders_[b] : 0.0;
+    const double power = (A_[b] + p_.member_weight * Mem_[b] + allied_power) / nb_n * (1.0 + lead_skill);
+    Pi_[b] = power;
+    int& e = level_[b];
+    if (e > max_level) e = max_level;
+    weeks_at_level_[b] += 1;
+    const bool turnout = e + 1 < 4 || A_prev_[b] >= p_.turnout_needed * nb_n;
+    if (e < max_level && weeks_at_level_[b] >= p_.patience && power >= p_.power_needed[e + 1] && turnout) {
+      ++e;
+      weeks_at_level_[b] = 0;
+    } else if (e >= 1 && power < p_.deescalate * p_.power_needed[e]) {
+      --e;
+      weeks_at_level_[b] = 0;
+    }
+    if (e >= 1) ++actions_;
+    const int j = target_inst_[b];
+    if (j < 0) {
+      P_[b] = 0;
+      continue;
+    }
+    const double omega = inst_omega_[j];
+    const double attendee_skill = att_count_[b] > 0 ? att_skill_sum_[b] / att_count_[b] : 0.0;
+    P_[b] = power * p_.intensity[e] * (e == 0 ? omega : 1.0) + omega * p_.voice * att_count_[b] / nb_n * attendee_skill +
+            (assembly && allied_legit > 0 ? p_.assembly_weight * allied_legit : 0.0);
+  }
+}
+
+void OrganizingModel::institutions(const StepContext& ctx) {
+  std::fill(conceded_.begin(), conceded_.end(), 0.0);
+  std::fill(sanctioned_.begin(), sanctioned_.end(), 0);
+  std::fill(ignored_.begin(), ignored_.end(), 0);
+  std::fill(w_cut_.begin(), w_cut_.end(), 0);
+  sanctions_ = 0;
+  auto concede = [&](std::uint32_t b, double size, bool pressure, std::uint32_t j) {
+    const int k = target_issue_[b];
+    C_[b * K_ + k] += size;
+    (pressure ? won_pressure_ : won_consult_)[b] += size;
+    conceded_[b] += size;
+    inst_legit_[j] = clamp01(inst_legit_[j] + p_.legit_concession * std::min(1.0, p_.gain > 0 ? size / p_.gain : 1.0));
+  };
+  for (std::uint32_t j = 0; j < J_; ++j) {
+    auto s = ctx.rng.stream(ctx.step, j, kPurposeInstitution);
+    double total = 0;
+    for (std::uint32_t b = 0; b < B_; ++b)
+      if (target_inst_[b] == static_cast<int>(j)) total += P_[b];
+    double& pt = inst_Ptilde_[j];
+    pt = (1.0 - p_.beta) * pt + p_.beta * total;
+    const double R = inst_R_[j];
+    // concession to pressure: one pressing neighbourhood, drawn with weight P_bj
+    const double u_concede = s.uniform(), u_pick = s.uniform();
+    if (total > 0 && u_concede < logistic((pt / R - 1.0) / p_.spread)) {
+      double acc = 0;
+      std::uint32_t pick = B_;
+      for (std::uint32_t b = 0; b < B_ && pick == B_; ++b) {
+        if (target_inst_[b] != static_cast<int>(j) || P_[b] <= 0) continue;
+        acc += P_[b];
+        if (u_pick * total < acc) pick = b;
+      }
+      if (pick == B_)  // rounding: the last pressing neighbourhood
+        for (std::uint32_t b = 0; b < B_; ++b)
+          if (target_inst_[b] == static_cast<int>(j) && P_[b] > 0) pick = b;
+      const int k = target_issue_[pick];
+      const double size = p_.gain * (1.0 - C_[pick * K_ + k]) * std::min(1.0, pt / R);
+      concede(pick, size, level_[pick] >= 1, j);
+      level_[pick] = 0;
+      weeks_at_level_[pick] = 0;
+      weeks_acting_unanswered_[pick] = 0;
+    }
+    double rho_target = inst_rho_[j];
+    inst_rho_act_[j] += p_.risk_decay * (rho_target - inst_rho_act_[j]);
+    for (std::uint32_t b = 0; b < B_; ++b) {
+      if (target_inst_[b] != static_cast<int>(j)) continue;
+      const double u_meet = s.uniform(), u_coopt = s.uniform(), u_pickl = s.uniform(), u_sanction = s.uniform();
+      const int k = target_issue_[b];
+      // consultation: each meeting concedes a little with probability ω
+      if (meeting_[b] && u_meet < inst_omega_[j]) concede(b, p_.small_gain * (1.0 - C_[b * K_ + k]), false, j);
+      const int e = level_[b];
+      // co-optation of a leader while pressure stays below resistance
+      if (pt > 0 && pt < R && e <= 1 && leaders_[b] > 0 && u_coopt < p_.cooptation) {
+        auto target = static_cast<std::uint32_t>(u_pickl * leaders_[b]);
+        const auto& st = state_.cur();
+        for (std::uint32_t i = nb_start_[b]; i < nb_start_[b + 1]; ++i) {
+          if (st[i] < kMember || coopted_[i] || skill_[i] <= p_.leader_skill) continue;
+          if (target-- == 0) {
+            coopted_[i] = 1;
+            L_[i] += p_.coopt_trust * (1.0 - L_[i]);
+            leaders_[b] -= 1;
+            leader_skill_sum_[b] -= skill_[i];
+            break;
+          }
+        }
+      }
+      // sanction of disruptive campaigns
+      if (e >= 3 && u_sanction < inst_rho_[j] * inst_legit_[j] * e / 4.0) {
+        sanctioned_[b] = 1;
+        ++sanctions_;
+        ++sanctions_total_;
+        inst_rho_act_[j] += p_.risk_jump * (1.0 - inst_rho_act_[j]);
+        inst_legit_[j] = clamp01(inst_legit_[j] - p_.legit_sanction);
+        for (std::size_t w = 0; w < w_nb_.size(); ++w) {
+          if (w_nb_[w] != b || w_funder_[w] < 0) continue;
+          const double cut = (w_funder_[w] == static_cast<int>(j) ? 1.0 : p_.funder_solidarity) * p_.subsidy_cut * w_dep_[w];
+          if (cut > 0) {
+            w_funding_[w] = clamp01(w_funding_[w] - cut);
+            w_cut_[w] = 1;
+          }
+        }
+      }
+      // unanswered action costs legitimacy; each `patience` weeks of it is an ignored action
+      if (e >= 1 && conceded_[b] == 0) {
+        weeks_acting_unanswered_[b] += 1;
+        if (weeks_acting_unanswered_[b] % static_cast<int>(p_.patience) == 0) ignored_[b] = 1;
+        if (e >= 2) inst_legit_[j] = clamp01(inst_legit_[j] - p_.legit_action * e / 4.0);
+      }
+    }
+    inst_legit_[j] = clamp01(inst_legit_[j] + p_.legit_recovery * (inst_legit0_[j] - inst_legit_[j]));
+  }
+  for (std::size_t w = 0; w < w_nb_.size(); ++w)
+    if (!w_cut_[w]) w_funding_[w] = std::min(1.0, w_funding_[w] + p_.funding_recovery);
+}
+
+void OrganizingModel::feedback(const StepContext& ctx) {
+  const auto t = static_cast<std::int32_t>(ctx.step);
+  const auto& st = state_.cur();
+  const auto& a_old = att_.cur();
+  auto& a_new = att_.nxt();
+  ctx.parallel.for_blocks(n_, block_, [&](std::size_t, std::size_t begin, std::size_t end) {
+    for (std::size_t ii = begin; ii < end; ++ii) {
+      const auto i = static_cast<std::uint32_t>(ii);
+      const std::uint32_t b = nb_[i];
+      const int j = target_inst_[b];
+      const bool attended = attended_at_[i] == t;
+      const bool engaged = st[i] >= kMember || attended;
+      const double share = engaged ? 1.0 : (member_contacts_[i] > 0 ? 1.0 / 3.0 : 0.0);
+      // efficacy: concessions teach that acting together works; sanctions and silence that it does not
+      if (share > 0) {
+        if (conceded_[b] > 0) {
+          const double up = p_.learning_rate * std::min(1.0, p_.gain > 0 ? conceded_[b] / p_.gain : 1.0) * share;
+          E_[i] += up * (1.0 - E_[i]);
+        }
+        if (sanctioned_[b] || ignored_[b]) E_[i] -= p_.learning_rate * share * E_[i];
+      }
+      // trust
+      double L = L_[i];
+      if (attended) L += conceded_[b] > 0 ? p_.trust_gain * (1.0 - L) : -p_.trust_loss * L;
+      if (sanctioned_[b]) L -= p_.sanction_trust * L;
+      if (j >= 0) L += p_.media_rate * (inst_legit_[j] - L);
+      L_[i] = clamp01(L);
+      // attitudes: a peer step, assimilation at meetings, repulsion in confrontation
+      auto rs = ctx.rng.stream(ctx.step, i, kPurposeFeedback);
+      const double a = a_old[i];
+      double na = a;
+      const std::uint32_t c = random_contact(i, rs);
+      if (c != i && std::abs(a_old[c] - a) < p_.confidence) na += p_.peer_mu * (a_old[c] - a);
+      if (j >= 0) {
+        const double aj = inst_stance_[j];
+        if (attended && std::abs(a - aj) < p_.confidence) na += p_.mu * (aj - a);
+        if (st[i] == kActive && level_[b] >= 2 && std::abs(a - aj) > p_.rejection) na -= p_.mu * (aj - a);
+      }
+      a_new[i] = na < -1 ? -1 : (na > 1 ? 1 : na);
+      // fatigue and the iron rule's slow training of members
+      f_[i] = st[i] == kActive ? f_[i] + p_.fatigue_rate * (1.0 - f_[i]) : f_[i] - p_.fatigue_decay * f_[i];
+      if (st[i] >= kMember) skill_[i] = clamp01(skill_[i] + p_.learning * (1.0 - skill_[i]) * p_.iron_rule * nb_iron_[b]);
+    }
+  });
+  att_.swap();
+}
+
+void OrganizingModel::step(const StepContext& ctx) {
+  week_ = ctx.step;
+  apply_events(ctx.step);
+  environment(ctx);
+  workers_act(ctx);
+  residents_decide(ctx);
+  organisations(ctx);
+  institutions(ctx);
+  feedback(ctx);
+  A_prev_ = A_;
+  member_total_prev_ = 0;
+  active_total_prev_ = 0;
+  for (std::uint32_t b = 0; b < B_; ++b) {
+    member_total_prev_ += static_cast<std::uint32_t>(A_[b] + Mem_[b]);
+    active_total_prev_ += static_cast<std::uint32_t>(A_[b]);
+  }
+}
+
+}  // namespace tegenmacht::models

@@ -1,0 +1,185 @@
+// The organizing model: residents, institutions, social workers, civil
+// society organisations and resident organisations under polder, Alinsky and
+// coalition strategies. Specification: MODEL.md; rules as implemented,
+// parameters and sources: models/organizing/README.md.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tegenmacht/model.hpp"
+
+namespace tegenmacht::models {
+
+/// Resident states (MODEL.md section 2).
+enum ResidentState : std::uint8_t { kPassive = 0, kMember = 1, kActive = 2 };
+
+/// Every scalar parameter the weekly cycle reads (MODEL.md section 7). A
+/// timeline `set` event or a strategy change writes these during a run.
+struct OrganizingParams {
+  // environment
+  double lambda_h, lambda_out, safety_net;
+  // workers
+  double hours, casework_share, iron_rule, power_literacy, hours_per_case, relief, skill_gain;
+  std::array<double, 3> profile;  // dialogue, organising, coalition
+  double case_sample;
+  // organizing
+  double meeting_interval, invites_per_hour, hours_per_121, snowball, agitation, issue_cut, training, ally_rate;
+  // residents
+  double invite, join_threshold, act_threshold, a0, leader_skill, dropout, fatigue_max, meeting_recruit,
+      member_weight;
+  // tactics (the strategy)
+  double max_level, patience, turnout_needed, deescalate, assembly_interval, assembly_weight, voice;
+  std::array<double, 5> power_needed, intensity;
+  // institutional response
+  double beta, spread, gain, small_gain, cooptation, subsidy_cut, funder_solidarity, funding_recovery, risk_jump,
+      risk_decay, legit_action, legit_sanction, legit_concession, legit_recovery;
+  // feedback
+  double learning_rate, trust_gain, trust_loss, sanction_trust, coopt_trust, media_rate, confidence, rejection, mu,
+      peer_mu, fatigue_rate, fatigue_decay, learning;
+};
+
+class OrganizingModel final : public Model {
+ public:
+  static void declare_schema(Schema& s);
+  /// Fills the keys of the chosen strategy preset that the scenario leaves unset.
+  static void prepare(Config& raw);
+  /// Preset values of a named strategy (key path → YAML text).
+  static const std::vector<std::pair<std::string, std::string>>& preset(const std::string& strategy);
+  static const std::vector<std::string>& strategies();
+
+  void init(const Config& config, const Rng& rng, Parallel& parallel) override;
+  void declare(Recorder& recorder) override;
+  void step(const StepContext& ctx) override;
+  void observe(Recorder& recorder) override;
+  std::vector<ColumnView> columns() const override;
+  const Network* network() const override { return &net_; }
+
+  // read access for tests and bindings
+  std::uint32_t residents() const noexcept { return n_; }
+  const OrganizingParams& params() const noexcept { return p_; }
+  const std::vector<std::uint8_t>& state() const noexcept { return state_.cur(); }
+  const std::vector<double>& thresholds() const noexcept { return theta_; }
+  const std::vector<double>& survival_load() const noexcept { return s_; }
+  const std::vector<double>& attitude() const noexcept { return att_.cur(); }
+  const std::vector<double>& hardship(std::size_t issue) const noexcept { return h_[issue]; }
+  /// Structural hardship H_ik of resident i for issue k (MODEL.md 3.1).
+  double structural(std::uint32_t i, std::size_t issue) const noexcept;
+  double concession(std::size_t nb, std::size_t issue) const noexcept { return C_[nb * K_ + issue]; }
+  double won_by_pressure(std::size_t nb) const noexcept { return won_pressure_[nb]; }
+  double won_in_consultation(std::size_t nb) const noexcept { return won_consult_[nb]; }
+  double worker_funding(std::size_t w) const noexcept { return w_funding_[w]; }
+  std::size_t workers() const noexcept { return w_nb_.size(); }
+  int level(std::size_t nb) const noexcept { return level_[nb]; }
+  double legitimacy(std::size_t j) const noexcept { return inst_legit_[j]; }
+  std::uint64_t sanctions_total() const noexcept { return sanctions_total_; }
+
+ private:
+  struct Event {
+    std::uint32_t week;
+    enum Type { Structural, Shock, SubsidyCut, Strategy, Set } type;
+    int issue = -1, nb = -1, inst = -1;  // -1: all
+    double size = 0;
+    std::string strategy, key;
+    std::vector<double> value;
+  };
+  struct Settable {
+    double* ptr;
+    std::size_t n;
+  };
+
+  void read_params(const Config& cfg);
+  void build_settables();
+  void apply_setting(const std::string& key, const std::vector<double>& value);
+  void apply_events(std::uint32_t week);
+  void environment(const StepContext& ctx);
+  void workers_act(const StepContext& ctx);
+  void residents_decide(const StepContext& ctx);
+  void organisations(const StepContext& ctx);
+  void institutions(const StepContext& ctx);
+  void feedback(const StepContext& ctx);
+  double grievance(std::uint32_t i) const noexcept;
+  double capacity(std::uint32_t i) const noexcept { return (1.0 - s_[i]) * (1.0 - f_[i]); }
+  std::uint32_t random_contact(std::uint32_t i, Stream& s) const noexcept;
+
+  OrganizingParams p_{};
+  std::map<std::string, Settable> settable_;
+  std::uint32_t n_ = 0, B_ = 0, G_ = 0, K_ = 0, J_ = 0;
+  std::uint32_t week_ = 0;
+  std::vector<std::string> issue_names_, group_names_, nb_names_, inst_names_;
+  std::vector<double> issue_w_;
+  std::vector<int> group_class_;  // 0 established, 1 mixed, 2 marginalised
+
+  Network net_;
+  // residents (struct of arrays), sorted by (neighbourhood, group) cell
+  std::vector<std::uint32_t> nb_;
+  std::vector<std::uint8_t> grp_;
+  std::vector<std::vector<double>> h_;  // [issue][resident]
+  std::vector<double> lam_in_, s_, L_, E_, theta_, r_, skill_, f_;
+  DoubleBuffer<double> att_;
+  DoubleBuffer<std::uint8_t> state_;
+  std::vector<std::uint8_t> coopted_;
+  std::vector<std::int32_t> consulted_at_, contacted_at_, attended_at_;
+  std::vector<std::uint32_t> member_contacts_;
+
+  // cells and neighbourhoods
+  std::vector<std::uint32_t> cell_start_;  // B*G + 1
+  std::vector<double> expo_;               // [cell * K + k]
+  std::vector<std::uint32_t> nb_start_;    // B + 1
+  std::vector<double> C_, conc_;           // [b * K + k]
+  std::vector<double> won_pressure_, won_consult_;
+  std::vector<int> level_, weeks_at_level_, weeks_acting_unanswered_, target_issue_, target_inst_;
+  std::vector<double> pending_shock_;  // [b * K + k]
+  // weekly per-neighbourhood quantities
+  std::vector<double> A_, A_prev_, Mem_, leaders_, leader_skill_sum_, att_count_, att_skill_sum_, Pi_, P_;
+  std::vector<double> conceded_, risk_;
+  std::vector<std::uint8_t> meeting_, sanctioned_, ignored_;
+  std::vector<std::uint32_t> members_list_, members_off_;
+  std::vector<std::array<std::uint32_t, 2>> top_members_;
+
+  // institutions
+  std::vector<double> inst_R_, inst_omega_, inst_rho_, inst_rho_act_, inst_legit_, inst_legit0_, inst_stance_,
+      inst_Ptilde_;
+  std::vector<std::vector<std::uint8_t>> inst_issue_;  // [j][k]
+
+  // workers
+  std::vector<std::uint32_t> w_nb_;
+  std::vector<int> w_funder_;
+  std::vector<double> w_funding_, w_dep_;
+  std::vector<std::uint8_t> w_cut_;
+  std::vector<double> nb_iron_;  // iron rule of b's workers (0 without workers)
+
+  // civil society organisations
+  std::vector<std::uint32_t> cso_nb_;
+  std::vector<double> cso_members_, cso_legit_;
+  std::vector<std::vector<double>> cso_interest_;
+  std::vector<std::uint8_t> cso_allied_;
+
+  std::vector<Event> events_;
+  bool complete_graph_ = false;
+  std::uint32_t member_total_prev_ = 0, active_total_prev_ = 0;
+
+  // bookkeeping for metrics
+  double casework_hours_ = 0, collective_hours_ = 0;
+  std::uint32_t actions_ = 0, sanctions_ = 0;
+  std::uint64_t sanctions_total_ = 0;
+  std::vector<double> partials_;      // block partial sums for the decision reduction
+  std::vector<double> obs_partials_;  // block partial sums for observe()
+  std::size_t block_ = 2048;
+  Parallel* parallel_ = nullptr;  // the engine's pool, kept for observe()
+
+  struct MetricIds {
+    Recorder::Id member, active, member_g, active_g, member_b, active_b, consulted_g, leaders, coopted, survival,
+        survival_g, grievance, trust, trust_g, efficacy, att_mean, att_var, att_bc, conc_pressure, conc_consult,
+        escalation, actions, sanctions, sanctions_total, legitimacy, funding_mean, funding_min, casework_hours,
+        collective_hours, part_ratio, part_gap, arnstein, allied, power, pressure;
+    std::vector<Recorder::Id> hardship, structural, concessions;
+  } m_{};
+};
+
+void register_organizing_model();
+
+}  // namespace tegenmacht::models
