@@ -96,6 +96,101 @@ int do_run(const RunOptions& o, const std::string& cmdline) {
   return 0;
 }
 
+struct CompareOptions {
+  RunOptions run;
+  std::string key = "strategy";
+  std::vector<std::string> values;
+  std::vector<std::string> metrics;
+  std::string outdir;
+};
+
+/// Final value of a metric in one replicate; grouped metrics are averaged over their axis.
+double final_mean(const tg::Series& s) {
+  if (s.data.size() < s.width) return std::nan("");
+  double sum = 0;
+  std::size_t n = 0;
+  for (std::size_t k = s.data.size() - s.width; k < s.data.size(); ++k)
+    if (!std::isnan(s.data[k])) {
+      sum += s.data[k];
+      ++n;
+    }
+  return n ? sum / static_cast<double>(n) : std::nan("");
+}
+
+int do_compare(const CompareOptions& o, const std::string& cmdline) {
+  std::vector<std::string> base = o.run.sets;
+  if (o.run.seed >= 0) base.push_back("seed=" + std::to_string(o.run.seed));
+  if (o.run.steps >= 0) base.push_back("steps=" + std::to_string(o.run.steps));
+  if (o.run.replicates >= 0) base.push_back("replicates=" + std::to_string(o.run.replicates));
+  // validate every variant before running any of them
+  std::vector<tg::Config> configs;
+  std::vector<std::string> values = o.values;
+  if (values.empty()) {
+    tg::Config probe = tg::load_scenario(o.run.scenario, base);
+    const tg::Schema schema = tg::scenario_schema(probe.get_string("model"));
+    const tg::KeyDecl* decl = schema.find(o.key);
+    if (!decl || decl->choices.empty())
+      throw tg::ArgumentError("--values", "give the values to compare: '" + o.key + "' has no list of choices");
+    for (const auto& c : decl->choices)
+      if (c != "custom") values.push_back(c);
+  }
+  for (const auto& v : values) {
+    auto sets = base;
+    sets.push_back(o.key + "=" + v);
+    configs.push_back(tg::load_scenario(o.run.scenario, sets));
+  }
+  const std::string stem = std::filesystem::path(o.run.scenario).stem().string();
+  std::vector<std::string> outputs;
+  if (!o.outdir.empty()) {
+    std::filesystem::create_directories(o.outdir);
+    for (const auto& v : values) {
+      outputs.push_back((std::filesystem::path(o.outdir) / (stem + "_" + v + ".h5")).string());
+      tg::check_writable(outputs.back());
+    }
+  }
+  const int threads = o.run.threads > 0 ? o.run.threads : tg::Parallel::default_threads();
+  auto par = std::make_shared<tg::Parallel>(threads);
+  std::signal(SIGINT, on_sigint);
+  std::vector<tg::EnsembleResult> results;
+  for (std::size_t v = 0; v < values.size() && !g_stop.load(); ++v) {
+    results.push_back(tg::run_ensemble(configs[v], par, &g_stop));
+    if (!outputs.empty()) tg::write_results(outputs[v], configs[v], results.back(), tg::Provenance{cmdline, threads});
+  }
+  std::signal(SIGINT, SIG_DFL);
+  if (results.empty() || results.front().recorders.empty()) return 130;
+  std::vector<std::string> metrics = o.metrics;
+  if (metrics.empty()) {
+    if (configs.front().get_string("model") == "organizing")
+      metrics = {"concessions", "won_by_pressure", "won_in_consultation", "arnstein_mean", "hardship", "survival_load",
+                 "trust", "efficacy", "member", "active", "participation_gap", "coopted_leaders", "sanctions_total",
+                 "worker_funding_min", "legitimacy"};
+    else
+      for (const auto& s : results.front().recorders.front().series()) metrics.push_back(s.name);
+  }
+  std::printf("%s: %s compared over %zu replicate(s), %lld steps (final step; mean ± sd over replicates)\n",
+              o.run.scenario.c_str(), o.key.c_str(), results.front().recorders.size(),
+              static_cast<long long>(configs.front().get_int("steps")));
+  std::printf("%-22s", "metric");
+  for (std::size_t v = 0; v < results.size(); ++v) std::printf(" %20s", values[v].c_str());
+  std::printf("\n");
+  for (const auto& m : metrics) {
+    if (!results.front().recorders.front().find(m)) throw tg::ArgumentError("--metrics", "unknown metric '" + m + "'");
+    std::printf("%-22s", m.c_str());
+    for (const auto& r : results) {
+      std::vector<double> finals;
+      for (const auto& rec : r.recorders)
+        if (const auto* s = rec.find(m); s && !std::isnan(final_mean(*s))) finals.push_back(final_mean(*s));
+      const auto mo = tg::moments(finals);
+      char cell[64];
+      std::snprintf(cell, sizeof cell, "%.4g ± %.2g", mo.mean, std::sqrt(mo.variance));
+      std::printf(" %20s", finals.empty() ? "n/a" : cell);
+    }
+    std::printf("\n");
+  }
+  if (!outputs.empty()) std::printf("results: %s/%s_<%s>.h5\n", o.outdir.c_str(), stem.c_str(), o.key.c_str());
+  return g_stop.load() ? 130 : 0;
+}
+
 int do_info(const std::string& keys_of) {
   auto& reg = tg::Registry::instance();
   if (!keys_of.empty()) {
@@ -133,6 +228,20 @@ int main(int argc, char** argv) {
   run->add_flag("--print-config", ro.print_config, "print the fully resolved scenario and exit");
   run->add_flag("-q,--quiet", ro.quiet, "do not print the summary");
 
+  CompareOptions co;
+  auto* cmp = app.add_subcommand("compare", "run a scenario under several strategies (same seeds) and print a table");
+  cmp->add_option("scenario", co.run.scenario, "scenario YAML file")->required();
+  cmp->add_option("--key", co.key, "scenario key to vary (default: strategy)");
+  cmp->add_option("--values", co.values, "values of the key (default: every choice of the key but 'custom')")
+      ->delimiter(',');
+  cmp->add_option("--metrics", co.metrics, "metrics to tabulate (comma-separated)")->delimiter(',');
+  cmp->add_option("-o,--output-dir", co.outdir, "write one results file per value into this folder");
+  cmp->add_option("--seed", co.run.seed, "random seed")->check(CLI::NonNegativeNumber);
+  cmp->add_option("--steps", co.run.steps, "steps to run")->check(CLI::NonNegativeNumber);
+  cmp->add_option("--replicates", co.run.replicates, "replicates per value")->check(CLI::PositiveNumber);
+  cmp->add_option("--threads", co.run.threads, "worker threads")->check(CLI::Range(1, 4096));
+  cmp->add_option("--set", co.run.sets, "override a scenario key: --set a.b=value (repeatable)");
+
   std::string keys_of;
   auto* info = app.add_subcommand("info", "version, build, threads and models");
   info->add_option("--keys", keys_of, "print the scenario key reference of a model");
@@ -145,6 +254,7 @@ int main(int argc, char** argv) {
   try {
     if (*run) return do_run(ro, command_line(argc, argv));
     if (*info) return do_info(keys_of);
+    if (*cmp) return do_compare(co, command_line(argc, argv));
   } catch (const tg::Error& e) {
     std::fprintf(stderr, "tegenmacht: error: %s\n", e.what());
     return 2;

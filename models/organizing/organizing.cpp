@@ -15,7 +15,6 @@ namespace {
 enum : std::uint32_t {
   kPurposeResidentInit = kPurposeModelBase,
   kPurposeResidentWeek,
-  kPurposeFeedback,
   kPurposeWorker,
   kPurposeInstitution,
   kPurposeMembership,
@@ -397,6 +396,7 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
   contacted_at_.assign(n_, -1);
   attended_at_.assign(n_, -1);
   member_contacts_.assign(n_, 0);
+  peer_.assign(n_, 0);
   const double init_members = cfg.get_double("residents.initial_member_share");
   const double th_mean = cfg.get_double("residents.threshold_mean"), th_sd = cfg.get_double("residents.threshold_sd");
   par.for_blocks(n_, block_, [&](std::size_t, std::size_t begin, std::size_t end) {
@@ -564,7 +564,7 @@ void OrganizingModel::apply_events(std::uint32_t week) {
 }
 
 void OrganizingModel::environment(const StepContext& ctx) {
-  const double sn = 1.0 - p_.safety_net;
+  const double sn = 1.0 - p_.safety_net, lambda_h = p_.lambda_h, lambda_out = p_.lambda_out;
   ctx.parallel.for_blocks(n_, block_, [&](std::size_t, std::size_t begin, std::size_t end) {
     for (std::size_t ii = begin; ii < end; ++ii) {
       const auto i = static_cast<std::uint32_t>(ii);
@@ -573,13 +573,13 @@ void OrganizingModel::environment(const StepContext& ctx) {
       for (std::uint32_t k = 0; k < K_; ++k) {
         const double expo = expo_[c * K_ + k];
         const double H = expo * (1.0 - C_[b * K_ + k]) * sn;
-        double h = h_[k][i] + p_.lambda_h * (H - h_[k][i]) + pending_shock_[b * K_ + k] * expo * sn;
+        double h = h_[k][i] + lambda_h * (H - h_[k][i]) + pending_shock_[b * K_ + k] * expo * sn;
         h = clamp01(h);
         h_[k][i] = h;
         hmean += h;
       }
       hmean /= K_;
-      s_[i] = clamp01(s_[i] + lam_in_[i] * hmean * (1.0 - s_[i]) - p_.lambda_out * s_[i]);
+      s_[i] = clamp01(s_[i] + lam_in_[i] * hmean * (1.0 - s_[i]) - lambda_out * s_[i]);
     }
   });
   std::fill(pending_shock_.begin(), pending_shock_.end(), 0.0);
@@ -710,6 +710,8 @@ void OrganizingModel::residents_decide(const StepContext& ctx) {
     risk[b] = j < 0 ? 0.0 : inst_rho_act_[j] * std::exp(-A_prev_[b] / (p_.a0 * nb_n));
   }
   const double mtot = member_total_prev_, atot = active_total_prev_;
+  const double join3 = p_.join_threshold * p_.join_threshold * p_.join_threshold;
+  const OrganizingParams p = p_;  // a local copy: stores to columns cannot alias it
   ctx.parallel.for_blocks(n_, block_, [&](std::size_t blk, std::size_t begin, std::size_t end) {
     double* part = partials_.data() + blk * stride;
     std::fill(part, part + stride, 0.0);
@@ -723,37 +725,43 @@ void OrganizingModel::residents_decide(const StepContext& ctx) {
         nm = mtot - (s0 >= kMember ? 1 : 0);
         na = atot - (s0 == kActive ? 1 : 0);
       } else {
+        std::uint32_t cm = 0, ca = 0;
         for (std::uint32_t j : net_.neighbours(i)) {
-          nm += cur[j] >= kMember;
-          na += cur[j] == kActive;
+          cm += cur[j] >= kMember;
+          ca += cur[j] == kActive;
         }
+        nm = cm;
+        na = ca;
       }
       member_contacts_[i] = static_cast<std::uint32_t>(nm);
+      // one Philox block a resident a week: two decisions and the peer for the attitude step
       auto rs = ctx.rng.stream(ctx.step, i, kPurposeResidentWeek);
-      const double u_drop = rs.uniform(), u_invite = rs.uniform();
+      const double u_drop = rs.uniform32(), u_invite = rs.uniform32();
+      peer_[i] = random_contact(i, rs);
       const double K = capacity(i);
-      const double M = std::cbrt(grievance(i) * E_[i] * K);
+      const double motive3 = grievance(i) * E_[i] * K;  // M^3: cube roots only where M itself is needed
       const int e = level_[b];
       std::uint8_t s1 = s0;
-      if (s0 >= kMember && u_drop < p_.dropout * (1.0 - E_[i]) * (1.0 - K)) {
+      if (s0 >= kMember && u_drop < p.dropout * (1.0 - E_[i]) * (1.0 - K)) {
         s1 = kPassive;
       } else if (s0 == kActive) {
-        if (e == 0 || f_[i] > p_.fatigue_max || coopted_[i]) s1 = kMember;
+        if (e == 0 || f_[i] > p.fatigue_max || coopted_[i]) s1 = kMember;
       } else if (s0 == kMember) {
-        const bool leader = skill_[i] > p_.leader_skill;
-        const double m = nm > 0 ? na / nm : 0.0;
-        const double need = leader ? 0.0 : theta_[i] * (1.0 - skill_[i]);
-        if (e >= 1 && !coopted_[i] && f_[i] <= p_.fatigue_max && m >= need && M - r_[i] * risk[b] > p_.act_threshold)
-          s1 = kActive;
-      } else {
-        const bool contacted = contacted_at_[i] == t || u_invite < 1.0 - std::pow(1.0 - p_.invite, nm);
-        if (contacted && M > p_.join_threshold) s1 = kMember;
+        if (e >= 1 && !coopted_[i] && f_[i] <= p.fatigue_max) {
+          const bool leader = skill_[i] > p.leader_skill;
+          const double m = nm > 0 ? na / nm : 0.0;
+          const double need = leader ? 0.0 : theta_[i] * (1.0 - skill_[i]);
+          if (m >= need && std::cbrt(motive3) - r_[i] * risk[b] > p.act_threshold) s1 = kActive;
+        }
+      } else if (motive3 > join3) {
+        const bool contacted = contacted_at_[i] == t || (nm > 0 && u_invite < 1.0 - std::pow(1.0 - p.invite, nm));
+        if (contacted) s1 = kMember;
       }
       nxt[i] = s1;
       double* pb = part + static_cast<std::size_t>(b) * Q;
       pb[0] += s1 == kActive;
       pb[1] += s1 == kMember;
-      if (s1 >= kMember && !coopted_[i] && skill_[i] > p_.leader_skill) {
+      if (s1 >= kMember && !coopted_[i] && skill_[i] > p.leader_skill) {
         pb[2] += 1;
         pb[3] += skill_[i];
       }
@@ -916,6 +924,7 @@ void OrganizingModel::feedback(const StepContext& ctx) {
   const auto& st = state_.cur();
   const auto& a_old = att_.cur();
   auto& a_new = att_.nxt();
+  const OrganizingParams p = p_;  // a local copy: stores to columns cannot alias it
   ctx.parallel.for_blocks(n_, block_, [&](std::size_t, std::size_t begin, std::size_t end) {
     for (std::size_t ii = begin; ii < end; ++ii) {
       const auto i = static_cast<std::uint32_t>(ii);
@@ -927,32 +936,31 @@ void OrganizingModel::feedback(const StepContext& ctx) {
       // efficacy: concessions teach that acting together works; sanctions and silence that it does not
       if (share > 0) {
         if (conceded_[b] > 0) {
-          const double up = p_.learning_rate * std::min(1.0, p_.gain > 0 ? conceded_[b] / p_.gain : 1.0) * share;
+          const double up = p.learning_rate * std::min(1.0, p.gain > 0 ? conceded_[b] / p.gain : 1.0) * share;
           E_[i] += up * (1.0 - E_[i]);
         }
-        if (sanctioned_[b] || ignored_[b]) E_[i] -= p_.learning_rate * share * E_[i];
+        if (sanctioned_[b] || ignored_[b]) E_[i] -= p.learning_rate * share * E_[i];
       }
       // trust
       double L = L_[i];
-      if (attended) L += conceded_[b] > 0 ? p_.trust_gain * (1.0 - L) : -p_.trust_loss * L;
-      if (sanctioned_[b]) L -= p_.sanction_trust * L;
-      if (j >= 0) L += p_.media_rate * (inst_legit_[j] - L);
+      if (attended) L += conceded_[b] > 0 ? p.trust_gain * (1.0 - L) : -p.trust_loss * L;
+      if (sanctioned_[b]) L -= p.sanction_trust * L;
+      if (j >= 0) L += p.media_rate * (inst_legit_[j] - L);
       L_[i] = clamp01(L);
       // attitudes: a peer step, assimilation at meetings, repulsion in confrontation
-      auto rs = ctx.rng.stream(ctx.step, i, kPurposeFeedback);
       const double a = a_old[i];
       double na = a;
-      const std::uint32_t c = random_contact(i, rs);
-      if (c != i && std::abs(a_old[c] - a) < p_.confidence) na += p_.peer_mu * (a_old[c] - a);
+      const std::uint32_t c = peer_[i];
+      if (c != i && std::abs(a_old[c] - a) < p.confidence) na += p.peer_mu * (a_old[c] - a);
       if (j >= 0) {
         const double aj = inst_stance_[j];
-        if (attended && std::abs(a - aj) < p_.confidence) na += p_.mu * (aj - a);
-        if (st[i] == kActive && level_[b] >= 2 && std::abs(a - aj) > p_.rejection) na -= p_.mu * (aj - a);
+        if (attended && std::abs(a - aj) < p.confidence) na += p.mu * (aj - a);
+        if (st[i] == kActive && level_[b] >= 2 && std::abs(a - aj) > p.rejection) na -= p.mu * (aj - a);
       }
       a_new[i] = na < -1 ? -1 : (na > 1 ? 1 : na);
       // fatigue and the iron rule's slow training of members
-      f_[i] = st[i] == kActive ? f_[i] + p_.fatigue_rate * (1.0 - f_[i]) : f_[i] - p_.fatigue_decay * f_[i];
-      if (st[i] >= kMember) skill_[i] = clamp01(skill_[i] + p_.learning * (1.0 - skill_[i]) * p_.iron_rule * nb_iron_[b]);
+      f_[i] = st[i] == kActive ? f_[i] + p.fatigue_rate * (1.0 - f_[i]) : f_[i] - p.fatigue_decay * f_[i];
+      if (st[i] >= kMember) skill_[i] = clamp01(skill_[i] + p.learning * (1.0 - skill_[i]) * p.iron_rule * nb_iron_[b]);
     }
   });
   att_.swap();

@@ -124,6 +124,7 @@ class OrganizingModel final : public Model {
   std::vector<std::uint8_t> coopted_;
   std::vector<std::int32_t> consulted_at_, contacted_at_, attended_at_;
   std::vector<std::uint32_t> member_contacts_;
+  std::vector<std::uint32_t> peer_;  // contact drawn this week for the attitude step
 
   // cells and neighbourhoods
   std::vector<std::uint32_t> cell_start_;  // B*G + 1
@@ -175,7 +176,8 @@ class OrganizingModel final : public Model {
     Recorder::Id member, active, member_g, active_g, member_b, active_b, consulted_g, leaders, coopted, survival,
         survival_g, grievance, trust, trust_g, efficacy, att_mean, att_var, att_bc, conc_pressure, conc_consult,
         escalation, actions, sanctions, sanctions_total, legitimacy, funding_mean, funding_min, casework_hours,
-        collective_hours, part_ratio, part_gap, arnstein, allied, power, pressure;
+        collective_hours, part_ratio, part_gap, arnstein, allied, power, pressure, concessions_all, won_pressure,
+        won_consult, hardship_all, arnstein_mean;
     std::vector<Recorder::Id> hardship, structural, concessions;
   } m_{};
 };

@@ -30,6 +30,11 @@ void OrganizingModel::declare(Recorder& rec) {
     m.concessions.push_back(rec.grouped("concessions_" + issue_names_[k], "neighbourhood", "[0,1]",
                                         "concessions won C_k(b) on issue " + issue_names_[k]));
   }
+  m.hardship_all = rec.scalar("hardship", "[0,1]", "mean hardship over residents and issues");
+  m.concessions_all = rec.scalar("concessions", "[0,1]", "mean over neighbourhoods of C on the neighbourhood's target issue");
+  m.won_pressure = rec.scalar("won_by_pressure", "[0,1]", "mean over neighbourhoods of concessions won by pressure (cumulative)");
+  m.won_consult = rec.scalar("won_in_consultation", "[0,1]", "mean over neighbourhoods of concessions won in consultation (cumulative)");
+  m.arnstein_mean = rec.scalar("arnstein_mean", "rung", "mean Arnstein rung over neighbourhoods");
   m.survival = rec.scalar("survival_load", "[0,1]", "mean survival load s");
   m.survival_g = rec.grouped("survival_load_by_group", "group", "[0,1]", "mean survival load by group");
   m.grievance = rec.scalar("grievance", "[0,1]", "mean grievance G");
@@ -141,6 +146,17 @@ void OrganizingModel::observe(Recorder& rec) {
   rec.set(m_.part_ratio, est > 0 ? mar / est : std::numeric_limits<double>::quiet_NaN());
   rec.set(m_.part_gap, mar - est);
 
+  double h_all = 0, c_all = 0, wp_all = 0, wc_all = 0, rung_all = 0;
+  for (std::uint32_t b = 0; b < B_; ++b) {
+    for (std::uint32_t k = 0; k < K_; ++k) h_all += sb[b * BQ + 4 + k];
+    c_all += C_[b * K_ + target_issue_[b]];
+    wp_all += won_pressure_[b];
+    wc_all += won_consult_[b];
+  }
+  rec.set(m_.hardship_all, h_all / (N * K_));
+  rec.set(m_.concessions_all, c_all / B_);
+  rec.set(m_.won_pressure, wp_all / B_);
+  rec.set(m_.won_consult, wc_all / B_);
   for (std::uint32_t b = 0; b < B_; ++b) {
     rec.set(m_.member_b, b, share(sb[b * BQ + 0], bsize[b]));
     rec.set(m_.active_b, b, share(sb[b * BQ + 1], bsize[b]));
@@ -176,7 +192,9 @@ void OrganizingModel::observe(Recorder& rec) {
       rung = C >= 0.5 && !coopted ? 8 : (C >= 0.25 ? 7 : 6);
     }
     rec.set(m_.arnstein, b, rung);
+    rung_all += rung;
   }
+  rec.set(m_.arnstein_mean, rung_all / B_);
   rec.set(m_.grievance, ss[0] / N);
   rec.set(m_.efficacy, ss[1] / N);
   const double amean = ss[2] / N;
