@@ -9,7 +9,7 @@ namespace tegenmacht::models {
 
 namespace {
 
-constexpr double kInf = 1e300;
+constexpr double kInf = 1e6;
 
 const char* kDefaultIssues = "[{name: housing, weight: 0.5}, {name: pollution, weight: 0.5}]";
 
