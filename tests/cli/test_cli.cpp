@@ -20,7 +20,7 @@ struct Out {
 };
 
 Out sh(const std::string& args, const fs::path& cwd) {
-  const std::string cmd = "cd '" + cwd.string() + "' && TEGENMACHT_THREADS=2 '" + kCli + "' " + args + " 2>&1";
+  const std::string cmd = "cd '" + cwd.string() + "' && { TEGENMACHT_THREADS=2 '" + kCli + "' " + args + " ; } 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   std::string text;
   std::array<char, 4096> buf{};
@@ -138,4 +138,13 @@ TEST_F(Cli, ErrorsAreOneLine) {
   write("s.yaml", "model: threshold\npopulaton: 5\n");
   const Out o = sh("run s.yaml", dir);
   EXPECT_EQ(std::count(o.text.begin(), o.text.end(), '\n'), 1) << o.text;
+}
+
+TEST_F(Cli, CtrlCEndsTheRunCleanly) {
+  write("long.yaml", "model: organizing\nstrategy: alinsky\nsteps: 100000\n");
+  const Out o = sh("run long.yaml -o long.h5 & pid=$!; sleep 1.5; kill -INT $pid; wait $pid; echo \"exit=$?\"", dir);
+  EXPECT_NE(o.text.find("interrupted"), std::string::npos) << o.text;
+  EXPECT_NE(o.text.find("exit=130"), std::string::npos) << o.text;
+  EXPECT_TRUE(fs::exists(dir / "long.h5"));
+  EXPECT_FALSE(fs::exists(dir / "long.h5.partial"));
 }
