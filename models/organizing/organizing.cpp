@@ -434,6 +434,8 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
   conc_.assign(B_ * K_, 0.0);
   for (std::uint32_t b = 0; b < B_; ++b)
     for (std::uint32_t k = 0; k < K_; ++k) conc_[b * K_ + k] = nb_conc0[b];
+  wc_.assign(B_ * K_, 0.0);
+  update_weighted_concreteness();
   won_pressure_.assign(B_, 0.0);
   won_consult_.assign(B_, 0.0);
   level_.assign(B_, static_cast<int>(std::min<std::int64_t>(cfg.get_int("tactics.initial_level"), static_cast<std::int64_t>(p_.max_level))));
@@ -516,11 +518,9 @@ double OrganizingModel::structural(std::uint32_t i, std::size_t k) const noexcep
   return expo_[c * K_ + k] * (1.0 - C_[nb_[i] * K_ + k]) * (1.0 - p_.safety_net);
 }
 
-double OrganizingModel::grievance(std::uint32_t i) const noexcept {
-  const std::uint32_t b = nb_[i];
-  double g = 0;
-  for (std::uint32_t k = 0; k < K_; ++k) g += issue_w_[k] * conc_[b * K_ + k] * h_[k][i];
-  return (1.0 - L_[i]) * g;
+void OrganizingModel::update_weighted_concreteness() noexcept {
+  for (std::uint32_t b = 0; b < B_; ++b)
+    for (std::uint32_t k = 0; k < K_; ++k) wc_[b * K_ + k] = issue_w_[k] * conc_[b * K_ + k];
 }
 
 std::uint32_t OrganizingModel::random_contact(std::uint32_t i, Stream& s) const noexcept {
@@ -680,6 +680,7 @@ void OrganizingModel::workers_act(const StepContext& ctx) {
         E_[target] += p_.agitation * (1.0 - E_[target]);
         double& c = conc_[b * K_ + k];
         c += p_.issue_cut * (1.0 - c);
+        wc_[b * K_ + k] = issue_w_[k] * c;
         for (std::uint32_t top : top_members_[b])
           if (top < n_) skill_[top] = clamp01(skill_[top] + p_.training * p_.power_literacy);
       }

@@ -101,7 +101,14 @@ class OrganizingModel final : public Model {
   void organisations(const StepContext& ctx);
   void institutions(const StepContext& ctx);
   void feedback(const StepContext& ctx);
-  double grievance(std::uint32_t i) const noexcept;
+  /// G_i = (1 - L_i) Σ_k w_k c_k(b) h_ik (MODEL.md section 2).
+  double grievance(std::uint32_t i) const noexcept {
+    const double* wc = wc_.data() + static_cast<std::size_t>(nb_[i]) * K_;
+    double g = 0;
+    for (std::uint32_t k = 0; k < K_; ++k) g += wc[k] * h_[k][i];
+    return (1.0 - L_[i]) * g;
+  }
+  void update_weighted_concreteness() noexcept;
   double capacity(std::uint32_t i) const noexcept { return (1.0 - s_[i]) * (1.0 - f_[i]); }
   std::uint32_t random_contact(std::uint32_t i, Stream& s) const noexcept;
 
@@ -131,6 +138,7 @@ class OrganizingModel final : public Model {
   std::vector<double> expo_;               // [cell * K + k]
   std::vector<std::uint32_t> nb_start_;    // B + 1
   std::vector<double> C_, conc_;           // [b * K + k]
+  std::vector<double> wc_;                 // w_k c_k(b), [b * K + k], refreshed when c changes
   std::vector<double> won_pressure_, won_consult_;
   std::vector<int> level_, weeks_at_level_, weeks_acting_unanswered_, target_issue_, target_inst_;
   std::vector<double> pending_shock_;  // [b * K + k]
