@@ -1,6 +1,7 @@
 // The `tegenmacht` command: run scenarios, inspect the build.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <csignal>
@@ -102,6 +103,7 @@ struct CompareOptions {
   std::vector<std::string> values;
   std::vector<std::string> metrics;
   std::string outdir;
+  std::string baseline;
 };
 
 /// Final value of a metric in one replicate; grouped metrics are averaged over their axis.
@@ -187,6 +189,42 @@ int do_compare(const CompareOptions& o, const std::string& cmdline) {
     }
     std::printf("\n");
   }
+  // paired differences: replicate r of every value shares its seeds with
+  // replicate r of the baseline (common random numbers)
+  const std::string base_value = o.baseline.empty() ? values.front() : o.baseline;
+  const auto bit = std::find(values.begin(), values.end(), base_value);
+  if (bit == values.end()) throw tg::ArgumentError("--baseline", "'" + base_value + "' is not one of the compared values");
+  const std::size_t bi = static_cast<std::size_t>(bit - values.begin());
+  if (results.size() == values.size() && results[bi].recorders.size() > 1) {
+    std::printf("\npaired difference from %s (mean and 95%% confidence interval over replicates)\n", base_value.c_str());
+    std::printf("%-22s", "metric");
+    for (std::size_t v = 0; v < results.size(); ++v)
+      if (v != bi) std::printf(" %22s", values[v].c_str());
+    std::printf("\n");
+    for (const auto& m : metrics) {
+      std::printf("%-22s", m.c_str());
+      for (std::size_t v = 0; v < results.size(); ++v) {
+        if (v == bi) continue;
+        std::vector<double> d;
+        for (std::size_t r = 0; r < results[v].recorders.size() && r < results[bi].recorders.size(); ++r) {
+          const double x = final_mean(*results[v].recorders[r].find(m)), y = final_mean(*results[bi].recorders[r].find(m));
+          if (!std::isnan(x) && !std::isnan(y)) d.push_back(x - y);
+        }
+        const auto mo = tg::moments(d);
+        // t quantile for a 95 % interval; 1.96 for large samples
+        static const double t975[] = {0, 12.71, 4.30, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23,
+                                      2.20, 2.18, 2.16, 2.14, 2.13, 2.12, 2.11, 2.10, 2.09, 2.09};
+        const std::size_t df = d.size() > 1 ? d.size() - 1 : 0;
+        const double t = df == 0 ? NAN : (df <= 20 ? t975[df] : 1.96);
+        const double n = static_cast<double>(d.size());
+        const double half = d.size() > 1 ? t * std::sqrt(mo.variance / (n - 1.0)) : NAN;  // population variance → standard error
+        char cell[64];
+        std::snprintf(cell, sizeof cell, "%+.3g ± %.2g", mo.mean, half);
+        std::printf(" %22s", d.size() > 1 ? cell : "n/a");
+      }
+      std::printf("\n");
+    }
+  }
   if (!outputs.empty()) std::printf("results: %s/%s_<%s>.h5\n", o.outdir.c_str(), stem.c_str(), o.key.c_str());
   return g_stop.load() ? 130 : 0;
 }
@@ -236,6 +274,7 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   cmp->add_option("--metrics", co.metrics, "metrics to tabulate (comma-separated)")->delimiter(',');
   cmp->add_option("-o,--output-dir", co.outdir, "write one results file per value into this folder");
+  cmp->add_option("--baseline", co.baseline, "value the others are compared with, replicate by replicate (default: the first)");
   cmp->add_option("--seed", co.run.seed, "random seed")->check(CLI::NonNegativeNumber);
   cmp->add_option("--steps", co.run.steps, "steps to run")->check(CLI::NonNegativeNumber);
   cmp->add_option("--replicates", co.run.replicates, "replicates per value")->check(CLI::PositiveNumber);
