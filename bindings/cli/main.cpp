@@ -229,6 +229,119 @@ int do_compare(const CompareOptions& o, const std::string& cmdline) {
   return g_stop.load() ? 130 : 0;
 }
 
+struct SweepOptions {
+  RunOptions run;
+  std::vector<std::string> vary;
+  std::vector<std::string> metrics;
+};
+
+/// Splits "a,b,[1,2],c" at the commas that are not inside brackets or braces.
+std::vector<std::string> split_values(const std::string& text) {
+  std::vector<std::string> out;
+  std::string cur;
+  int depth = 0;
+  for (char c : text) {
+    if (c == '[' || c == '{') ++depth;
+    if (c == ']' || c == '}') --depth;
+    if (c == ',' && depth == 0) {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
+int do_sweep(const SweepOptions& o, const std::string& cmdline) {
+  std::vector<std::string> base = o.run.sets;
+  if (o.run.seed >= 0) base.push_back("seed=" + std::to_string(o.run.seed));
+  if (o.run.steps >= 0) base.push_back("steps=" + std::to_string(o.run.steps));
+  if (o.run.replicates >= 0) base.push_back("replicates=" + std::to_string(o.run.replicates));
+  tg::SweepInfo sweep;
+  std::vector<std::vector<std::string>> axes;
+  for (const auto& v : o.vary) {
+    const auto eq = v.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
+      throw tg::ArgumentError("--vary", "expected key=value1,value2,..., got '" + v + "'");
+    const std::string key = v.substr(0, eq);
+    if (key == "model" || key == "steps" || key == "replicates")
+      throw tg::ArgumentError("--vary", "'" + key + "' cannot be varied within one sweep file");
+    sweep.keys.push_back(key);
+    axes.push_back(split_values(v.substr(eq + 1)));
+  }
+  // the grid, first key slowest
+  std::vector<std::vector<std::string>> rows{{}};
+  for (const auto& axis : axes) {
+    std::vector<std::vector<std::string>> next;
+    for (const auto& row : rows)
+      for (const auto& value : axis) {
+        next.push_back(row);
+        next.back().push_back(value);
+      }
+    rows = std::move(next);
+  }
+  const tg::Config base_cfg = tg::load_scenario(o.run.scenario, base);
+  std::vector<tg::Config> configs;
+  for (const auto& row : rows) {
+    auto sets = base;
+    for (std::size_t k = 0; k < row.size(); ++k) sets.push_back(sweep.keys[k] + "=" + row[k]);
+    configs.push_back(tg::load_scenario(o.run.scenario, sets));  // every run validated before any runs
+    sweep.configs.push_back(configs.back().to_yaml());
+  }
+  sweep.values = rows;
+  std::string out = o.run.output;
+  if (out.empty()) out = std::filesystem::path(o.run.scenario).stem().string() + "_sweep.h5";
+  tg::check_writable(out);
+  const int threads = o.run.threads > 0 ? o.run.threads : tg::Parallel::default_threads();
+  auto par = std::make_shared<tg::Parallel>(threads);
+  std::signal(SIGINT, on_sigint);
+  std::vector<tg::EnsembleResult> results;
+  for (std::size_t u = 0; u < configs.size() && !g_stop.load(); ++u) {
+    results.push_back(tg::run_ensemble(configs[u], par, &g_stop));
+    if (!o.run.quiet) {
+      std::string label;
+      for (std::size_t k = 0; k < rows[u].size(); ++k) label += (k ? " " : "") + sweep.keys[k] + "=" + rows[u][k];
+      std::fprintf(stderr, "run %zu/%zu %s: %.2f s\n", u + 1, configs.size(), label.c_str(), results.back().seconds);
+    }
+  }
+  std::signal(SIGINT, SIG_DFL);
+  if (results.empty()) return 130;
+  tg::write_sweep(out, base_cfg, sweep, results, tg::Provenance{cmdline, threads});
+  if (!o.run.quiet) {
+    std::vector<std::string> metrics = o.metrics;
+    if (metrics.empty())
+      for (const auto& s : results.front().recorders.front().series())
+        if (s.axis.empty() && metrics.size() < 4) metrics.push_back(s.name);
+    for (const auto& k : sweep.keys) std::printf("%-16s ", k.c_str());
+    for (const auto& m : metrics) std::printf("%20s ", m.c_str());
+    std::printf("\n");
+    for (std::size_t u = 0; u < results.size(); ++u) {
+      for (const auto& v : rows[u]) std::printf("%-16s ", v.c_str());
+      for (const auto& m : metrics) {
+        std::vector<double> finals;
+        for (const auto& rec : results[u].recorders) {
+          const auto* s = rec.find(m);
+          if (!s) throw tg::ArgumentError("--metrics", "unknown metric '" + m + "'");
+          if (!std::isnan(final_mean(*s))) finals.push_back(final_mean(*s));
+        }
+        const auto mo = tg::moments(finals);
+        char cell[64];
+        std::snprintf(cell, sizeof cell, "%.4g ± %.2g", mo.mean, std::sqrt(mo.variance));
+        std::printf("%20s ", finals.empty() ? "n/a" : cell);
+      }
+      std::printf("\n");
+    }
+    std::printf("results: %s (%zu runs × %zu replicates)\n", out.c_str(), results.size(), results.front().recorders.size());
+  }
+  if (results.size() < configs.size() || !results.back().complete) {
+    std::fprintf(stderr, "tegenmacht: interrupted; %s holds the runs done so far (complete = false)\n", out.c_str());
+    return 130;
+  }
+  return 0;
+}
+
 int do_info(const std::string& keys_of) {
   auto& reg = tg::Registry::instance();
   if (!keys_of.empty()) {
@@ -281,6 +394,19 @@ int main(int argc, char** argv) {
   cmp->add_option("--threads", co.run.threads, "worker threads")->check(CLI::Range(1, 4096));
   cmp->add_option("--set", co.run.sets, "override a scenario key: --set a.b=value (repeatable)");
 
+  SweepOptions so;
+  auto* swp = app.add_subcommand("sweep", "run a grid of parameter values into one results file");
+  swp->add_option("scenario", so.run.scenario, "scenario YAML file")->required();
+  swp->add_option("--vary", so.vary, "key=value1,value2,... (repeatable; the grid is their product)")->required();
+  swp->add_option("-o,--output", so.run.output, "results file (default: <scenario name>_sweep.h5)");
+  swp->add_option("--metrics", so.metrics, "metrics to tabulate (comma-separated)")->delimiter(',');
+  swp->add_option("--seed", so.run.seed, "random seed (every run uses the same seeds)")->check(CLI::NonNegativeNumber);
+  swp->add_option("--steps", so.run.steps, "steps to run")->check(CLI::NonNegativeNumber);
+  swp->add_option("--replicates", so.run.replicates, "replicates per run")->check(CLI::PositiveNumber);
+  swp->add_option("--threads", so.run.threads, "worker threads")->check(CLI::Range(1, 4096));
+  swp->add_option("--set", so.run.sets, "override a scenario key: --set a.b=value (repeatable)");
+  swp->add_flag("-q,--quiet", so.run.quiet, "do not print progress and the summary");
+
   std::string keys_of;
   auto* info = app.add_subcommand("info", "version, build, threads and models");
   info->add_option("--keys", keys_of, "print the scenario key reference of a model");
@@ -294,6 +420,7 @@ int main(int argc, char** argv) {
     if (*run) return do_run(ro, command_line(argc, argv));
     if (*info) return do_info(keys_of);
     if (*cmp) return do_compare(co, command_line(argc, argv));
+    if (*swp) return do_sweep(so, command_line(argc, argv));
   } catch (const tg::Error& e) {
     std::fprintf(stderr, "tegenmacht: error: %s\n", e.what());
     return 2;

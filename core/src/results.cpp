@@ -127,11 +127,27 @@ std::string iso_now() {
   return buf;
 }
 
-void write_file(const std::string& path, const Config& config, const EnsembleResult& result, const Provenance& prov) {
+struct RunSet {
+  std::vector<const EnsembleResult*> results;
+  const SweepInfo* sweep = nullptr;  // null: one run, no run axis
+};
+
+void write_file(const std::string& path, const Config& config, const RunSet& runs, const Provenance& prov) {
   Writer w{path};
   H file(checked(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), path, "file"), H5Fclose);
-  const auto replicates = static_cast<hsize_t>(result.recorders.size());
+  const EnsembleResult& first = *runs.results.front();
+  const auto nruns = static_cast<hsize_t>(runs.results.size());
+  const auto replicates = static_cast<hsize_t>(first.recorders.size());
   const auto rows = static_cast<hsize_t>(config.get_int("steps") + 1);
+  bool complete = true;
+  double seconds = 0;
+  std::vector<std::int64_t> done;
+  for (const auto* r : runs.results) {
+    complete &= r->complete;
+    seconds += r->seconds;
+    done.insert(done.end(), r->steps_done.begin(), r->steps_done.end());
+  }
+  if (runs.results.size() < (runs.sweep ? runs.sweep->values.size() : 1)) complete = false;
 
   w.attr_string(file, "tegenmacht_version", version());
   w.attr_string(file, "git_commit", git_commit());
@@ -145,39 +161,56 @@ void write_file(const std::string& path, const Config& config, const EnsembleRes
   w.attr_string(file, "command_line", prov.command_line);
   w.attr_string(file, "scenario_file", config.source());
   w.attr_scalar<std::int64_t>(file, "schema_version", H5T_NATIVE_INT64, kSchemaVersion);
-  w.attr_scalar<std::uint8_t>(file, "complete", H5T_NATIVE_UINT8, result.complete ? 1 : 0);
-  w.attr_scalar<double>(file, "elapsed_seconds", H5T_NATIVE_DOUBLE, result.seconds);
-  std::vector<std::int64_t> done(result.steps_done.begin(), result.steps_done.end());
-  w.attr_ints(file, "steps_completed", done);
+  w.attr_scalar<std::uint8_t>(file, "complete", H5T_NATIVE_UINT8, complete ? 1 : 0);
+  w.attr_scalar<double>(file, "elapsed_seconds", H5T_NATIVE_DOUBLE, seconds);
+  w.attr_ints(file, "steps_completed", done);  // [run ×] replicate, flattened
 
   w.dataset_string(file, "config", config.to_yaml());
 
+  if (runs.sweep) {
+    const SweepInfo& sw = *runs.sweep;
+    w.attr_scalar<std::int64_t>(file, "runs", H5T_NATIVE_INT64, static_cast<std::int64_t>(sw.values.size()));
+    w.attr_strings(file, "sweep_keys", sw.keys);
+    H params(checked(H5Gcreate2(file, "parameters", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, "/parameters"),
+             H5Gclose);
+    for (std::size_t k = 0; k < sw.keys.size(); ++k) {
+      std::vector<std::string> col;
+      for (const auto& row : sw.values) col.push_back(row[k]);
+      w.dataset_strings(params, sw.keys[k].c_str(), col);
+    }
+    w.dataset_strings(params, "_config", sw.configs);  // resolved scenario of each run
+  }
+
   // The first replicate that ran declares the series; all replicates share them.
   const Recorder* proto = nullptr;
-  for (const auto& r : result.recorders)
-    if (!r.series().empty()) {
-      proto = &r;
-      break;
-    }
+  for (const auto* run : runs.results)
+    for (const auto& r : run->recorders)
+      if (!proto && !r.series().empty()) proto = &r;
   H metrics(checked(H5Gcreate2(file, "metrics", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, "/metrics"), H5Gclose);
   H labels(checked(H5Gcreate2(file, "labels", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, "/labels"), H5Gclose);
   if (!proto) return;
   for (const auto& [axis, names] : proto->labels()) w.dataset_strings(labels, axis.c_str(), names);
 
+  const hsize_t total_runs = runs.sweep ? static_cast<hsize_t>(runs.sweep->values.size()) : 1;
   for (std::size_t si = 0; si < proto->series().size(); ++si) {
     const Series& s = proto->series()[si];
     if (!s.enabled) continue;
-    const hsize_t width = s.width;
-    std::vector<double> buf(replicates * rows * width, std::numeric_limits<double>::quiet_NaN());
-    for (hsize_t r = 0; r < replicates; ++r) {
-      const auto& series = result.recorders[r].series();
-      if (series.size() <= si) continue;
-      const auto& d = series[si].data;
-      std::copy(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(d.size(), rows * width)),
-                buf.begin() + static_cast<std::ptrdiff_t>(r * rows * width));
-    }
+    const hsize_t width = s.width, block = rows * width;
+    std::vector<double> buf(total_runs * replicates * block, std::numeric_limits<double>::quiet_NaN());
+    for (hsize_t u = 0; u < nruns; ++u)
+      for (hsize_t r = 0; r < replicates && r < runs.results[u]->recorders.size(); ++r) {
+        const auto& series = runs.results[u]->recorders[r].series();
+        if (series.size() <= si || series[si].width != width) continue;
+        const auto& d = series[si].data;
+        std::copy(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(d.size(), block)),
+                  buf.begin() + static_cast<std::ptrdiff_t>((u * replicates + r) * block));
+      }
     std::vector<hsize_t> dims{replicates, rows};
     std::vector<std::string> dimnames{"replicate", "step"};
+    if (runs.sweep) {
+      dims.insert(dims.begin(), total_runs);
+      dimnames.insert(dimnames.begin(), "run");
+    }
     if (!s.axis.empty()) {
       dims.push_back(width);
       dimnames.push_back(s.axis);
@@ -188,15 +221,16 @@ void write_file(const std::string& path, const Config& config, const EnsembleRes
     w.attr_string(d, "description", s.description);
   }
 
-  if (!proto->snapshots().empty()) {
+  if (!runs.sweep && !proto->snapshots().empty()) {
+    const EnsembleResult& result = first;
     H snaps(checked(H5Gcreate2(file, "snapshots", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, "/snapshots"),
             H5Gclose);
     for (std::size_t k = 0; k < proto->snapshots().size(); ++k) {
-      const Snapshot& first = proto->snapshots()[k];
-      const std::string gname = std::to_string(first.step);
+      const Snapshot& snap0 = proto->snapshots()[k];
+      const std::string gname = std::to_string(snap0.step);
       H g(checked(H5Gcreate2(snaps, gname.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, "snapshot"),
           H5Gclose);
-      for (const auto& [col, values] : first.columns) {
+      for (const auto& [col, values] : snap0.columns) {
         const hsize_t n = values.size();
         std::vector<double> buf(replicates * n, std::numeric_limits<double>::quiet_NaN());
         for (hsize_t r = 0; r < replicates; ++r) {
@@ -215,6 +249,23 @@ void write_file(const std::string& path, const Config& config, const EnsembleRes
   check(H5Fflush(file, H5F_SCOPE_GLOBAL), path, "file");
 }
 
+void write_atomically(const std::string& path, const Config& config, const RunSet& runs, const Provenance& prov) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  const std::string partial = path + ".partial";
+  try {
+    write_file(partial, config, runs, prov);
+  } catch (...) {
+    std::remove(partial.c_str());
+    throw;
+  }
+  std::error_code ec;
+  std::filesystem::rename(partial, path, ec);
+  if (ec) {
+    std::remove(partial.c_str());
+    throw IoError(path, "cannot rename " + partial + " to the results file: " + ec.message());
+  }
+}
+
 }  // namespace
 
 void check_writable(const std::string& path) {
@@ -227,20 +278,15 @@ void check_writable(const std::string& path) {
 
 void write_results(const std::string& path, const Config& config, const EnsembleResult& result,
                    const Provenance& provenance) {
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  const std::string partial = path + ".partial";
-  try {
-    write_file(partial, config, result, provenance);
-  } catch (...) {
-    std::remove(partial.c_str());
-    throw;
-  }
-  std::error_code ec;
-  std::filesystem::rename(partial, path, ec);
-  if (ec) {
-    std::remove(partial.c_str());
-    throw IoError(path, "cannot rename " + partial + " to the results file: " + ec.message());
-  }
+  write_atomically(path, config, RunSet{{&result}, nullptr}, provenance);
+}
+
+void write_sweep(const std::string& path, const Config& base, const SweepInfo& sweep,
+                 const std::vector<EnsembleResult>& results, const Provenance& provenance) {
+  if (results.empty()) throw ArgumentError("results", "a sweep needs at least one finished run");
+  RunSet runs{{}, &sweep};
+  for (const auto& r : results) runs.results.push_back(&r);
+  write_atomically(path, base, runs, provenance);
 }
 
 }  // namespace tegenmacht

@@ -29,18 +29,6 @@ const char* kDefaultInstitutions = R"([
   {name: company, issues: [pollution], resistance: 0.20, responsiveness: 0.3, repression: 0.2, legitimacy: 0.6, stance: 0.6, funds: []},
   {name: housing_corporation, issues: [housing], resistance: 0.15, responsiveness: 0.3, repression: 0.2, legitimacy: 0.6, stance: 0.6, funds: []}])";
 
-const char* kDefaultCsos = R"([
-  {name: church, neighbourhood: estate, members: 80, legitimacy: 0.7, interest: [0.8, 0.3]},
-  {name: tenants_association, neighbourhood: estate, members: 60, legitimacy: 0.6, interest: [1.0, 0.1]},
-  {name: mosque, neighbourhood: rental, members: 100, legitimacy: 0.6, interest: [0.7, 0.3]},
-  {name: school, neighbourhood: plant, members: 120, legitimacy: 0.8, interest: [0.3, 0.9]},
-  {name: environmental_group, neighbourhood: plant, members: 40, legitimacy: 0.5, interest: [0.1, 1.0]},
-  {name: union, neighbourhood: owners, members: 60, legitimacy: 0.6, interest: [0.6, 0.4]}])";
-
-const char* kDefaultTimeline = R"([
-  {week: 20, type: structural, issue: housing, size: 0.15},
-  {week: 60, type: shock, issue: pollution, neighbourhood: plant, size: 0.3}])";
-
 }  // namespace
 
 const std::vector<std::string>& OrganizingModel::strategies() {
@@ -119,14 +107,14 @@ void OrganizingModel::declare_schema(Schema& s) {
   inst.add_double("stance", 0.6, -1, 1, "position a_j on the attitude scale");
   inst.add_strings("funds", {}, "neighbourhoods whose workers it pays ([all] for every neighbourhood)");
 
-  auto& cso = s.list("csos", kDefaultCsos, "civil society organisations");
+  auto& cso = s.list("csos", "[]", "civil society organisations (scenarios/default.yaml has the default town's six)");
   cso.add_string("name", "", "organisation name").required = true;
   cso.add_string("neighbourhood", "", "neighbourhood it is rooted in").required = true;
   cso.add_double("members", 50, 0, 1e9, "members");
   cso.add_double("legitimacy", 0.5, 0, 1, "legitimacy");
   cso.add_doubles("interest", {}, 0, 1, "interest per issue (one value per issue)").min_size = 1;
 
-  auto& ev = s.list("timeline", kDefaultTimeline, "scheduled shocks and policy changes");
+  auto& ev = s.list("timeline", "[]", "scheduled shocks and policy changes (scenarios/default.yaml has the default town's two)");
   ev.add_int("week", 0, 1, 1e8, "week the event happens (before the week's environment update)").required = true;
   ev.add_choice("type", "shock", {"structural", "shock", "subsidy_cut", "strategy", "set"},
                 "structural: exposure ×= 1 + size; shock: hardship += size × exposure × (1 − safety_net); "

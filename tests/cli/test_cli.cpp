@@ -148,3 +148,30 @@ TEST_F(Cli, CtrlCEndsTheRunCleanly) {
   EXPECT_TRUE(fs::exists(dir / "long.h5"));
   EXPECT_FALSE(fs::exists(dir / "long.h5.partial"));
 }
+
+TEST_F(Cli, ComparePrintsPairedTable) {
+  write("t.yaml", "model: organizing\nsteps: 4\nreplicates: 2\n"
+                  "neighbourhoods: [{name: a, size: 400, group_shares: [0.4, 0.3, 0.3], exposure_factor: [1, 1], "
+                  "target_issue: housing, target_institution: municipality}]\n");
+  const Out o = sh("compare t.yaml --values polder,alinsky --metrics member,trust -o out", dir);
+  EXPECT_EQ(o.code, 0) << o.text;
+  EXPECT_NE(o.text.find("paired difference from polder"), std::string::npos) << o.text;
+  EXPECT_TRUE(fs::exists(dir / "out" / "t_polder.h5"));
+  EXPECT_TRUE(fs::exists(dir / "out" / "t_alinsky.h5"));
+  const Out bad = sh("compare t.yaml --values polder,alinsky --baseline coalition", dir);
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.text.find("--baseline"), std::string::npos) << bad.text;
+  EXPECT_EQ(sh("compare t.yaml --values polder,alinksy", dir).code, 2);  // typo in a value is a config error
+}
+
+TEST_F(Cli, SweepWritesOneFileWithARunAxis) {
+  write("s.yaml", kGood);
+  const Out o = sh("sweep s.yaml --vary thresholds.sd=5,10,20 --vary population=50,60 -o sw.h5", dir);
+  EXPECT_EQ(o.code, 0) << o.text;
+  EXPECT_NE(o.text.find("6 runs"), std::string::npos) << o.text;
+  EXPECT_TRUE(fs::exists(dir / "sw.h5"));
+  fs::remove(dir / "sw.h5");
+  expect_error(sh("sweep s.yaml --vary steps=1,2", dir), "'steps' cannot be varied");
+  expect_error(sh("sweep s.yaml --vary thresholds.sd", dir), "--vary: expected key=value1,value2");
+  expect_error(sh("sweep s.yaml --vary thresholds.sd=1,x", dir), "key 'thresholds.sd': expected a number, got 'x'");
+}

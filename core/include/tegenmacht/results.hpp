@@ -22,4 +22,18 @@ void check_writable(const std::string& path);
 void write_results(const std::string& path, const Config& config, const EnsembleResult& result,
                    const Provenance& provenance);
 
+/// The varied keys of a sweep and, per run, their values and resolved config.
+struct SweepInfo {
+  std::vector<std::string> keys;
+  std::vector<std::vector<std::string>> values;  ///< [run][key], as given on the command line
+  std::vector<std::string> configs;              ///< [run] resolved scenario (YAML)
+};
+
+/// Writes a sweep: metrics get a leading `run` axis ([run, replicate, step(, X)]),
+/// /parameters/<key> holds each run's value of each varied key and
+/// /parameters/_config each run's resolved scenario. Runs not in `results`
+/// (an interrupted sweep) are NaN and the file is marked incomplete.
+void write_sweep(const std::string& path, const Config& base, const SweepInfo& sweep,
+                 const std::vector<EnsembleResult>& results, const Provenance& provenance);
+
 }  // namespace tegenmacht
