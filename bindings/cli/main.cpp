@@ -24,6 +24,13 @@ namespace tg = tegenmacht;
 namespace {
 
 std::atomic<bool> g_stop{false};
+
+/// Builds each model once (replicate 0, no steps), so that errors that only
+/// the model can see (shares that do not sum to 1, unknown names) stop a
+/// compare or sweep before its first run instead of in the middle.
+void check_models(const std::vector<tg::Config>& configs, const std::shared_ptr<tg::Parallel>& par) {
+  for (const auto& c : configs) tg::Simulation probe(c, 0, par);
+}
 extern "C" void on_sigint(int) { g_stop.store(true); }
 
 std::string command_line(int argc, char** argv) {
@@ -152,6 +159,7 @@ int do_compare(const CompareOptions& o, const std::string& cmdline) {
   }
   const int threads = o.run.threads > 0 ? o.run.threads : tg::Parallel::default_threads();
   auto par = std::make_shared<tg::Parallel>(threads);
+  check_models(configs, par);
   std::signal(SIGINT, on_sigint);
   std::vector<tg::EnsembleResult> results;
   for (std::size_t v = 0; v < values.size() && !g_stop.load(); ++v) {
@@ -296,6 +304,7 @@ int do_sweep(const SweepOptions& o, const std::string& cmdline) {
   tg::check_writable(out);
   const int threads = o.run.threads > 0 ? o.run.threads : tg::Parallel::default_threads();
   auto par = std::make_shared<tg::Parallel>(threads);
+  check_models(configs, par);
   std::signal(SIGINT, on_sigint);
   std::vector<tg::EnsembleResult> results;
   for (std::size_t u = 0; u < configs.size() && !g_stop.load(); ++u) {

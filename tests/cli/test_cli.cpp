@@ -175,3 +175,13 @@ TEST_F(Cli, SweepWritesOneFileWithARunAxis) {
   expect_error(sh("sweep s.yaml --vary thresholds.sd", dir), "--vary: expected key=value1,value2");
   expect_error(sh("sweep s.yaml --vary thresholds.sd=1,x", dir), "key 'thresholds.sd': expected a number, got 'x'");
 }
+
+TEST_F(Cli, ModelErrorsStopASweepBeforeItRuns) {
+  write("s.yaml", "model: threshold\nsteps: 5\npopulation: 3\nthresholds: {distribution: empirical, values: [0, 1, 2]}\n");
+  // population 4 does not match the 3 thresholds: the second run is invalid
+  const Out o = sh("sweep s.yaml --vary population=3,4 -o sw.h5", dir);
+  EXPECT_EQ(o.code, 2) << o.text;
+  EXPECT_EQ(o.text.find("run 1/2"), std::string::npos) << "no run may start: " << o.text;
+  EXPECT_NE(o.text.find("s.yaml:4:"), std::string::npos) << o.text;
+  EXPECT_TRUE(no_results());
+}
