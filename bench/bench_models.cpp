@@ -94,6 +94,7 @@ BENCHMARK(BM_OrganizingDefaultTown)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecon
 
 // A whole default-town run (260 weeks, one replicate, initialisation included).
 static void BM_OrganizingDefaultRun260(benchmark::State& state) {
+  register_builtin_models();
   const Config cfg = load_scenario(std::string(TEGENMACHT_SOURCE_DIR) + "/scenarios/default.yaml",
                                    {"strategy=alinsky", "replicates=1"});
   auto par = std::make_shared<Parallel>(static_cast<int>(state.range(0)));
