@@ -606,7 +606,11 @@ SourceLocation Config::location(const std::string& path) const {
 }
 
 void Config::fail(const std::string& path, const std::string& message) const {
-  throw ConfigError(ConfigError::Kind::Invalid, location(path), path, message);
+  const SourceLocation loc = location(path);
+  if (loc.file == "<default>")
+    throw ConfigError(ConfigError::Kind::Invalid, SourceLocation{source_, 0, 0}, path,
+                      message + " (this is the default value; set the key in the scenario)");
+  throw ConfigError(ConfigError::Kind::Invalid, loc, path, message);
 }
 
 std::string Config::to_yaml() const {

@@ -53,13 +53,16 @@ Network network_from_config(const Config& cfg, const std::string& p, std::uint32
     }
     // edgelist: relative paths are taken from the scenario file's folder
     std::string path = cfg.get_string(p + ".path");
-    if (path.empty()) cfg.fail(p + ".path", "an edgelist network needs a path");
+    if (path.empty()) cfg.fail(p + ".type", "an edgelist network needs `" + p + ".path`");
     if (path[0] != '/') {
       const auto slash = cfg.source().find_last_of('/');
       if (slash != std::string::npos) path = cfg.source().substr(0, slash + 1) + path;
     }
-    Network g = read_edge_list(path, n);
-    return g;
+    try {
+      return read_edge_list(path, n);
+    } catch (const IoError& e) {
+      cfg.fail(p + ".path", e.what());
+    }
   } catch (const ArgumentError& e) {
     cfg.fail(p, e.what());
   }

@@ -60,7 +60,12 @@ void resolve_scenario(Config& config) {
     config.validate(s);  // reports the missing key with the file's location
   }
   const YAML::Node m = config.root()["model"];
-  const std::string name = m.IsScalar() ? m.Scalar() : std::string();
+  if (!m.IsScalar()) {
+    SourceLocation loc = config.location("model");
+    if (loc.file != "--set" && m.Mark().line >= 0) loc = SourceLocation{config.source(), m.Mark().line + 1, m.Mark().column + 1};
+    throw ConfigError(ConfigError::Kind::WrongType, loc, "model", "expected a model name");
+  }
+  const std::string name = m.Scalar();
   const ModelInfo* info = Registry::instance().find(name);
   if (!info) {
     const auto names = Registry::instance().names();

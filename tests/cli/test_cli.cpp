@@ -185,3 +185,16 @@ TEST_F(Cli, ModelErrorsStopASweepBeforeItRuns) {
   EXPECT_NE(o.text.find("s.yaml:4:"), std::string::npos) << o.text;
   EXPECT_TRUE(no_results());
 }
+
+TEST_F(Cli, MoreBadInputsNameTheirKey) {
+  write("a.yaml", "model: [1, 2]\n");
+  expect_error(sh("run a.yaml", dir), "a.yaml:1:8: key 'model': expected a model name");
+  write("b.yaml", "model: threshold\nnetwork: {type: edgelist, path: nope.txt}\n");
+  expect_error(sh("run b.yaml", dir), "b.yaml:2:33: key 'network.path'");
+  write("c.yaml", "model: organizing\nissues: [{name: a, weight: 1}]\n");
+  expect_error(sh("run c.yaml", dir), "key 'groups.0.exposure': needs one value per issue (1) (this is the default value");
+  write("d.yaml", "42\n");
+  expect_error(sh("run d.yaml", dir), "d.yaml:1:1: a scenario must be a map of keys");
+  write("e.yaml", "model: threshold\noutput: {metrics: [nope]}\n");
+  expect_error(sh("run e.yaml", dir), "e.yaml:2:19: key 'output.metrics': unknown metric 'nope'");
+}
