@@ -54,6 +54,24 @@ struct RunOptions {
   bool quiet = false;
 };
 
+/// The scenario overrides a command's options stand for: --set plus --seed, --steps, --replicates.
+std::vector<std::string> overrides(const RunOptions& o) {
+  std::vector<std::string> sets = o.sets;
+  if (o.seed >= 0) sets.push_back("seed=" + std::to_string(o.seed));
+  if (o.steps >= 0) sets.push_back("steps=" + std::to_string(o.steps));
+  if (o.replicates >= 0) sets.push_back("replicates=" + std::to_string(o.replicates));
+  return sets;
+}
+
+/// "mean ± sd" of values, or "n/a".
+std::string mean_sd(const std::vector<double>& values) {
+  if (values.empty()) return "n/a";
+  const auto m = tg::moments(values);
+  char cell[64];
+  std::snprintf(cell, sizeof cell, "%.4g ± %.2g", m.mean, std::sqrt(m.variance));
+  return cell;
+}
+
 void print_summary(const tg::Config& cfg, const tg::EnsembleResult& res, const std::string& out) {
   const auto& recs = res.recorders;
   std::printf("model %s, %zu replicate(s), %lld steps, %.3f s%s\n", cfg.get_string("model").c_str(), recs.size(),
@@ -78,10 +96,7 @@ void print_summary(const tg::Config& cfg, const tg::EnsembleResult& res, const s
 }
 
 int do_run(const RunOptions& o, const std::string& cmdline) {
-  std::vector<std::string> sets = o.sets;
-  if (o.seed >= 0) sets.push_back("seed=" + std::to_string(o.seed));
-  if (o.steps >= 0) sets.push_back("steps=" + std::to_string(o.steps));
-  if (o.replicates >= 0) sets.push_back("replicates=" + std::to_string(o.replicates));
+  const std::vector<std::string> sets = overrides(o);
   tg::Config cfg = tg::load_scenario(o.scenario, sets);
   if (o.print_config) {
     std::cout << cfg.to_yaml();
@@ -127,10 +142,7 @@ double final_mean(const tg::Series& s) {
 }
 
 int do_compare(const CompareOptions& o, const std::string& cmdline) {
-  std::vector<std::string> base = o.run.sets;
-  if (o.run.seed >= 0) base.push_back("seed=" + std::to_string(o.run.seed));
-  if (o.run.steps >= 0) base.push_back("steps=" + std::to_string(o.run.steps));
-  if (o.run.replicates >= 0) base.push_back("replicates=" + std::to_string(o.run.replicates));
+  const std::vector<std::string> base = overrides(o.run);
   // validate every variant before running any of them
   std::vector<tg::Config> configs;
   std::vector<std::string> values = o.values;
@@ -190,10 +202,7 @@ int do_compare(const CompareOptions& o, const std::string& cmdline) {
       std::vector<double> finals;
       for (const auto& rec : r.recorders)
         if (const auto* s = rec.find(m); s && !std::isnan(final_mean(*s))) finals.push_back(final_mean(*s));
-      const auto mo = tg::moments(finals);
-      char cell[64];
-      std::snprintf(cell, sizeof cell, "%.4g ± %.2g", mo.mean, std::sqrt(mo.variance));
-      std::printf(" %20s", finals.empty() ? "n/a" : cell);
+      std::printf(" %20s", mean_sd(finals).c_str());
     }
     std::printf("\n");
   }
@@ -263,10 +272,7 @@ std::vector<std::string> split_values(const std::string& text) {
 }
 
 int do_sweep(const SweepOptions& o, const std::string& cmdline) {
-  std::vector<std::string> base = o.run.sets;
-  if (o.run.seed >= 0) base.push_back("seed=" + std::to_string(o.run.seed));
-  if (o.run.steps >= 0) base.push_back("steps=" + std::to_string(o.run.steps));
-  if (o.run.replicates >= 0) base.push_back("replicates=" + std::to_string(o.run.replicates));
+  const std::vector<std::string> base = overrides(o.run);
   tg::SweepInfo sweep;
   std::vector<std::vector<std::string>> axes;
   for (const auto& v : o.vary) {
@@ -335,10 +341,7 @@ int do_sweep(const SweepOptions& o, const std::string& cmdline) {
           if (!s) throw tg::ArgumentError("--metrics", "unknown metric '" + m + "'");
           if (!std::isnan(final_mean(*s))) finals.push_back(final_mean(*s));
         }
-        const auto mo = tg::moments(finals);
-        char cell[64];
-        std::snprintf(cell, sizeof cell, "%.4g ± %.2g", mo.mean, std::sqrt(mo.variance));
-        std::printf("%20s ", finals.empty() ? "n/a" : cell);
+        std::printf("%20s ", mean_sd(finals).c_str());
       }
       std::printf("\n");
     }
