@@ -317,3 +317,44 @@ TEST_F(Organizing, GroupShareErrorsPointAtTheLine) {
     EXPECT_EQ(e.key(), "neighbourhoods.0.group_shares");
   }
 }
+
+TEST_F(Organizing, ShockShorthandHitsOnlyItsNeighbourhoodAndIssue) {
+  // {week: 5, issue: pollution, neighbourhood: plant, hardship: 0.2}: hardship
+  // jumps by 0.2 × exposure × (1 − safety_net) there, and nowhere else
+  const std::vector<std::string> base{"replicates=1", "steps=5", "strategy=casework"};
+  auto with = base, without = base;
+  with.push_back("timeline=[{week: 5, issue: pollution, neighbourhood: plant, hardship: 0.2}]");
+  without.push_back("timeline=[]");
+  auto a = make(load_scenario(kDefault, with)), z = make(load_scenario(kDefault, without));
+  a->run();
+  z->run();
+  const auto& m = model(*a);
+  const auto& ref = model(*z);
+  const auto& cols = a->model().columns();
+  const auto* nb = static_cast<const std::uint32_t*>(cols[0].data);
+  const auto* grp = static_cast<const std::uint8_t*>(cols[1].data);
+  const double expo_factor[3] = {0.30, 0.30, 0.40};  // pollution exposure of the three groups (default town)
+  for (std::uint32_t i = 0; i < m.residents(); ++i) {
+    EXPECT_EQ(m.hardship(0)[i], ref.hardship(0)[i]);  // housing untouched
+    if (nb[i] == 2) {
+      const double expected = std::min(1.0, ref.hardship(1)[i] + 0.2 * expo_factor[grp[i]] * 1.5 * (1 - 0.2));
+      ASSERT_NEAR(m.hardship(1)[i], expected, 1e-12);
+    } else {
+      ASSERT_EQ(m.hardship(1)[i], ref.hardship(1)[i]);
+    }
+  }
+}
+
+TEST_F(Organizing, SubsidyCutHitsTheWorkersAnInstitutionFunds) {
+  // the municipality funds the estate only; a cut of 0.5 at week 3 leaves those
+  // workers at 1 − 0.5 × d (+ 0.01 recovery a week afterwards), the others at 1
+  const Config cfg = load_scenario(kDefault, {"replicates=1", "steps=3", "strategy=polder", "timeline=[]",
+                                              "institutions.0.funds=[estate]", "workers.funding_dependence=0.8",
+                                              "timeline=[{week: 3, type: subsidy_cut, institution: municipality, size: 0.5}]"});
+  auto sim = make(cfg);
+  sim->run();
+  const auto& m = model(*sim);
+  ASSERT_EQ(m.workers(), 8u);
+  for (std::size_t w = 0; w < m.workers(); ++w)
+    EXPECT_NEAR(m.worker_funding(w), w < 2 ? std::min(1.0, 1 - 0.5 * 0.8 + 0.01) : 1.0, 1e-12) << w;
+}
