@@ -1,0 +1,16 @@
+// The pybind11 module tegenmacht._core: a thin layer over the engine. Model
+// logic stays in C++; analysis and plots live in the pure-Python package.
+#include <pybind11/pybind11.h>
+
+namespace py = pybind11;
+
+void init_errors(py::module_& m);
+void init_scenario(py::module_& m);
+void init_simulation(py::module_& m);
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "tegenmacht engine (C++); use the `tegenmacht` package, not this module directly";
+  init_errors(m);
+  init_scenario(m);
+  init_simulation(m);
+}

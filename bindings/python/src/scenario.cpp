@@ -1,0 +1,101 @@
+// Scenario: a scenario file or text plus overrides, resolved on every change
+// so that errors surface where they are made.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "models.hpp"
+#include "tegenmacht/registry.hpp"
+#include "tegenmacht_python.hpp"
+
+namespace py = pybind11;
+using tegenmacht::Config;
+
+namespace {
+
+py::object to_python(const YAML::Node& n) {
+  if (n.IsMap()) {
+    py::dict d;
+    for (const auto& kv : n) d[py::str(kv.first.Scalar())] = to_python(kv.second);
+    return d;
+  }
+  if (n.IsSequence()) {
+    py::list l;
+    for (const auto& item : n) l.append(to_python(item));
+    return l;
+  }
+  if (!n.IsScalar()) return py::none();
+  const std::string& s = n.Scalar();
+  long long i = 0;
+  double x = 0;
+  bool b = false;
+  if (YAML::convert<long long>::decode(n, i) && s.find_first_of(".eE") == std::string::npos) return py::int_(i);
+  if (YAML::convert<double>::decode(n, x)) return py::float_(x);
+  if (s == "true" || s == "false") {
+    YAML::convert<bool>::decode(n, b);
+    return py::bool_(b);
+  }
+  return py::str(s);
+}
+
+}  // namespace
+
+ScenarioHandle ScenarioHandle::from_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw tegenmacht::IoError(path, "cannot open scenario file (does it exist and is it readable?)");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  ScenarioHandle h;
+  h.text = ss.str();
+  h.source = path;
+  h.resolve();
+  return h;
+}
+
+ScenarioHandle ScenarioHandle::from_text(const std::string& text, const std::string& source) {
+  ScenarioHandle h;
+  h.text = text;
+  h.source = source;
+  h.resolve();
+  return h;
+}
+
+void ScenarioHandle::resolve() {
+  tegenmacht::register_builtin_models();
+  config = std::make_shared<Config>(tegenmacht::load_scenario_text(text, source, overrides));
+}
+
+void init_scenario(py::module_& m) {
+  tegenmacht::register_builtin_models();
+  py::class_<ScenarioHandle>(m, "ScenarioHandle")
+      .def_static("from_file", &ScenarioHandle::from_file, py::arg("path"))
+      .def_static("from_text", &ScenarioHandle::from_text, py::arg("text"), py::arg("source"))
+      .def(
+          "set",
+          [](ScenarioHandle& h, const std::string& key, const std::string& yaml_value) {
+            ScenarioHandle copy = h;
+            copy.overrides.push_back(key + "=" + yaml_value);
+            copy.resolve();  // raises, leaving h unchanged, if the value is invalid
+            h = copy;
+          },
+          py::arg("key"), py::arg("yaml_value"))
+      .def("to_yaml", [](const ScenarioHandle& h) { return h.config->to_yaml(); })
+      .def("get", [](const ScenarioHandle& h, const std::string& key) { return to_python(h.config->node(key)); },
+           py::arg("key"))
+      .def("to_dict", [](const ScenarioHandle& h) { return to_python(h.config->root()); })
+      .def_property_readonly("source", [](const ScenarioHandle& h) { return h.source; })
+      .def_property_readonly("overrides", [](const ScenarioHandle& h) { return h.overrides; });
+  m.def("models", [] {
+    tegenmacht::register_builtin_models();
+    return tegenmacht::Registry::instance().names();
+  });
+  m.def(
+      "key_reference",
+      [](const std::string& model) {
+        tegenmacht::register_builtin_models();
+        return tegenmacht::scenario_schema(model).reference();
+      },
+      py::arg("model"));
+}

@@ -1,0 +1,232 @@
+"""Scenarios, simulations and ensemble runs (thin wrappers over the C++ engine)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
+
+import numpy as np
+
+from . import _core
+from .errors import ArgumentError
+
+__all__ = ["Scenario", "Simulation", "run", "models"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _yaml_value(value: Any) -> str:
+    """A Python value as YAML text (JSON is valid YAML)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    try:
+        return json.dumps(value)
+    except TypeError as e:
+        raise TypeError(f"cannot use a value of type {type(value).__name__} in a scenario") from e
+
+
+class Scenario:
+    """A validated scenario: a YAML file (or dict) plus the keys you changed.
+
+    Every change is validated at once, with the same messages as the command
+    line (errors name the key path, and the file, line and column where there
+    is one).
+
+    >>> sc = Scenario.load("scenarios/default.yaml")
+    >>> sc.set("strategy", "polder").set("steps", 52)
+    >>> sc["tactics.max_level"]
+    0
+    """
+
+    def __init__(self, handle: "_core.ScenarioHandle"):
+        self._h = handle
+
+    @classmethod
+    def load(cls, path: PathLike) -> "Scenario":
+        """Reads and validates a scenario file. Raises FileNotFoundError (ResultsIOError) or ConfigError."""
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a str or os.PathLike, not {type(path).__name__}")
+        return cls(_core.ScenarioHandle.from_file(os.fspath(path)))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], name: str = "<dict>") -> "Scenario":
+        """Builds a scenario from a dict with the same keys as a YAML file (``model`` is required)."""
+        if not isinstance(data, Mapping):
+            raise TypeError(f"data must be a mapping, not {type(data).__name__}")
+        return cls(_core.ScenarioHandle.from_text(_yaml_value(dict(data)), name))
+
+    @classmethod
+    def from_yaml(cls, text: str, name: str = "<yaml>") -> "Scenario":
+        """Builds a scenario from YAML text."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, not {type(text).__name__}")
+        return cls(_core.ScenarioHandle.from_text(text, name))
+
+    def set(self, key: str, value: Any) -> "Scenario":
+        """Sets a key (dotted path, list items by index: ``"neighbourhoods.0.size"``) and
+        revalidates. Returns the scenario, so calls can be chained. On error the
+        scenario is unchanged."""
+        if not isinstance(key, str):
+            raise TypeError(f"key must be a str, not {type(key).__name__}")
+        self._h.set(key, _yaml_value(value))
+        return self
+
+    def copy(self) -> "Scenario":
+        """An independent copy (later set() calls do not affect this one)."""
+        return Scenario(_core.ScenarioHandle.from_text(self._h.to_yaml(), self._h.source))
+
+    def __getitem__(self, key: str) -> Any:
+        """The resolved value of a key, e.g. ``sc["network.mean_degree"]``."""
+        return self._h.get(key)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The fully resolved scenario (defaults filled in) as nested dicts and lists."""
+        return self._h.to_dict()
+
+    def to_yaml(self) -> str:
+        """The fully resolved scenario as YAML text (what results files store)."""
+        return self._h.to_yaml()
+
+    @property
+    def model(self) -> str:
+        """Name of the model this scenario runs."""
+        return self["model"]
+
+    def __repr__(self) -> str:
+        changed = f", set={self._h.overrides}" if self._h.overrides else ""
+        return f"Scenario(model={self.model!r}, source={self._h.source!r}{changed})"
+
+
+def _scenario(s: Union[Scenario, PathLike, Mapping[str, Any]]) -> Scenario:
+    if isinstance(s, Scenario):
+        return s
+    if isinstance(s, (str, os.PathLike)):
+        return Scenario.load(s)
+    if isinstance(s, Mapping):
+        return Scenario.from_dict(s)
+    raise TypeError(f"scenario must be a Scenario, a path or a dict, not {type(s).__name__}")
+
+
+def _check_int(name: str, value: Any, minimum: int) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if value < minimum:
+        raise ArgumentError(f"{name}: must be at least {minimum} (got {value})", name)
+
+
+class Simulation:
+    """One replicate of a scenario that you can step week by week.
+
+    >>> sim = Simulation("scenarios/default.yaml", seed=3)
+    >>> sim.step(10)          # ten weeks
+    >>> sim.metrics["trust"]  # one value per week recorded so far (a read-only view, no copy)
+
+    ``step`` and ``run`` release the GIL and stop with KeyboardInterrupt on Ctrl-C.
+    The result does not depend on ``threads``.
+    """
+
+    def __init__(self, scenario: Union[Scenario, PathLike, Mapping[str, Any]], seed: Optional[int] = None,
+                 threads: Optional[int] = None, replicate: int = 0):
+        _check_int("seed", seed, 0)
+        _check_int("threads", threads, 1)
+        _check_int("replicate", replicate, 0)
+        self.scenario = _scenario(scenario)
+        self._h = _core.SimulationHandle(self.scenario._h, seed=seed, threads=threads, replicate=replicate)
+
+    def step(self, n: int = 1) -> int:
+        """Advances ``n`` weeks (never beyond the scenario's ``steps``); returns the weeks taken."""
+        _check_int("n", n, 0)
+        return self._h.step(n)
+
+    def run(self) -> "Simulation":
+        """Runs to the scenario's last week. Returns self."""
+        self._h.run()
+        return self
+
+    @property
+    def week(self) -> int:
+        """Weeks simulated so far (0 before the first step)."""
+        return self._h.week
+
+    @property
+    def steps(self) -> int:
+        """The scenario's number of weeks."""
+        return self._h.steps
+
+    @property
+    def metrics(self) -> Dict[str, np.ndarray]:
+        """Every recorded metric as a read-only numpy view of the engine's storage (no copy):
+        shape (week + 1,) or (week + 1, width) for metrics by group, neighbourhood or institution.
+        Row 0 is the initial state. Views taken earlier do not grow: access again after stepping."""
+        return {name: self._h.metric(name) for name in self._h.metric_info()}
+
+    def metric(self, name: str) -> np.ndarray:
+        """One metric (see ``metrics``); KeyError for an unknown name."""
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a str, not {type(name).__name__}")
+        return self._h.metric(name)
+
+    @property
+    def metric_info(self) -> Dict[str, Tuple[str, str, str]]:
+        """name → (axis, unit, description); axis is '' for a scalar metric."""
+        return self._h.metric_info()
+
+    @property
+    def labels(self) -> Dict[str, list]:
+        """Names along each axis (group, neighbourhood, institution, issue)."""
+        return self._h.labels()
+
+    @property
+    def agents(self) -> Dict[str, np.ndarray]:
+        """Agent columns (for the organizing model: one entry per resident), as read-only
+        numpy arrays. These are copies: the engine double-buffers some columns."""
+        return self._h.agents()
+
+    @property
+    def network(self) -> Optional[Tuple[np.ndarray, np.ndarray]]:
+        """The contact network in CSR form, ``(offsets, targets)``: the neighbours of node i
+        are ``targets[offsets[i]:offsets[i + 1]]``. Read-only views (no copy); a complete
+        graph is materialised. None for a model without a network."""
+        net = self._h.network()
+        return None if net is None else (net[0], net[1])
+
+    @property
+    def threads(self) -> int:
+        """Worker threads of this simulation."""
+        return self._h.threads
+
+    def __repr__(self) -> str:
+        return f"Simulation({self.scenario.model!r}, week={self.week}/{self.steps})"
+
+
+def run(scenario: Union[Scenario, PathLike, Mapping[str, Any]], replicates: Optional[int] = None,
+        seed: Optional[int] = None, threads: Optional[int] = None, output: Optional[PathLike] = None):
+    """Runs every replicate of a scenario and returns the results as an ``xarray.Dataset``
+    (dims replicate, week and group / neighbourhood / institution), the same as
+    ``load_results`` gives for the file. With ``output`` it also writes the HDF5 results file.
+
+    Releases the GIL while simulating; Ctrl-C raises KeyboardInterrupt within a second.
+    Replicate r is keyed by (seed, r): the same for any ``threads``.
+    """
+    _check_int("replicates", replicates, 1)
+    _check_int("seed", seed, 0)
+    _check_int("threads", threads, 1)
+    if output is not None and not isinstance(output, (str, os.PathLike)):
+        raise TypeError(f"output must be a path, not {type(output).__name__}")
+    sc = _scenario(scenario)
+    raw = _core.run_ensemble(sc._h, replicates=replicates, seed=seed, threads=threads,
+                             output=None if output is None else os.fspath(output),
+                             command_line=" ".join(["python:"] + sys.argv[:1]))
+    from .results import _dataset_from_arrays
+    return _dataset_from_arrays(raw)
+
+
+def models() -> list:
+    """Names of the registered models."""
+    return list(_core.models())

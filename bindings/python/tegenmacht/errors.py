@@ -1,0 +1,61 @@
+"""Exceptions raised by tegenmacht.
+
+Every error a user can cause names where it happened: the scenario file,
+line and column when there is one, and the key path or argument.
+"""
+
+from __future__ import annotations
+
+__all__ = ["TegenmachtError", "ConfigError", "UnknownKeyError", "ArgumentError", "ResultsIOError",
+           "ResultsFormatError"]
+
+
+class TegenmachtError(Exception):
+    """Base class of tegenmacht's errors."""
+
+
+class ConfigError(TegenmachtError, ValueError):
+    """A scenario value is wrong: bad type, out of range, inconsistent, or a syntax error.
+
+    Attributes: ``key`` (dotted key path, e.g. ``"network.rewire"``), ``file``,
+    ``line`` and ``column`` (1-based; 0 when unknown, e.g. for values set from Python).
+    """
+
+    def __init__(self, message: str, key: str = "", file: str = "", line: int = 0, column: int = 0):
+        super().__init__(message)
+        self.key, self.file, self.line, self.column = key, file, line, column
+
+
+class UnknownKeyError(ConfigError, KeyError):
+    """A scenario key that the model does not declare; the message suggests the nearest valid key."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class ArgumentError(TegenmachtError, ValueError):
+    """An argument of a function or method is invalid; ``argument`` names it."""
+
+    def __init__(self, message: str, argument: str = ""):
+        super().__init__(message)
+        self.argument = argument
+
+
+class ResultsIOError(TegenmachtError, FileNotFoundError):
+    """A file could not be read or written; ``path`` names it."""
+
+    def __init__(self, message: str, path: str = ""):
+        super().__init__(message)
+        self.path = path
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class ResultsFormatError(TegenmachtError, ValueError):
+    """A file exists but is not a readable tegenmacht results file (corrupt, truncated,
+    or written by something else); ``path`` names it."""
+
+    def __init__(self, message: str, path: str = ""):
+        super().__init__(message)
+        self.path = path

@@ -1,0 +1,127 @@
+"""Reading results: HDF5 files written by the command line or by :func:`tegenmacht.run`.
+
+Results become an ``xarray.Dataset``: one variable per metric with dims
+``replicate``, ``week`` and, for metrics broken down, ``group``,
+``neighbourhood`` or ``institution`` (labelled); sweeps add a leading ``run``
+dim with the varied keys as coordinates. Provenance (version, commit, seed,
+command line, ...) is in ``ds.attrs`` and the resolved scenario in
+``ds.attrs["config"]``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, Iterable, Optional
+
+import numpy as np
+
+from .errors import ResultsFormatError, ResultsIOError
+
+__all__ = ["load_results", "to_dataframe"]
+
+
+def _text(v: Any) -> Any:
+    if isinstance(v, bytes):
+        return v.decode("utf-8")
+    if isinstance(v, np.ndarray) and v.dtype.kind in "OS":
+        return [_text(x) for x in v.tolist()]
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    return v
+
+
+def _build(metrics: Dict[str, np.ndarray], dims: Dict[str, list], units: Dict[str, str],
+           descriptions: Dict[str, str], labels: Dict[str, list], attrs: Dict[str, Any],
+           parameters: Optional[Dict[str, list]] = None):
+    import xarray as xr
+
+    data_vars = {}
+    for name, arr in metrics.items():
+        d = ["week" if x == "step" else x for x in dims[name]]
+        data_vars[name] = xr.Variable(d, arr, attrs={"unit": units.get(name, ""),
+                                                     "description": descriptions.get(name, "")})
+    coords: Dict[str, Any] = {}
+    any_arr = next(iter(metrics.values()), None)
+    if any_arr is not None:
+        first = dims[next(iter(metrics))]
+        for axis, size in zip(first, any_arr.shape):
+            if axis in ("replicate", "run"):
+                coords[axis] = np.arange(size)
+            elif axis == "step":
+                coords["week"] = np.arange(size)
+    for axis, names in labels.items():
+        coords[axis] = list(names)
+    if parameters:
+        for key, values in parameters.items():
+            coords[key] = ("run", list(values))
+    ds = xr.Dataset(data_vars, coords={k: v for k, v in coords.items()
+                                      if k in ("replicate", "run", "week") or isinstance(v, tuple)
+                                      or any(k in var.dims for var in data_vars.values())})
+    ds.attrs.update(attrs)
+    return ds
+
+
+def _dataset_from_arrays(raw: Dict[str, Any]):
+    """The Dataset of an in-memory ensemble (what :func:`tegenmacht.run` returns)."""
+    attrs = {"config": raw["config"], "complete": int(raw["complete"]),
+             "steps_completed": list(raw["steps_completed"]), "elapsed_seconds": raw["elapsed_seconds"]}
+    return _build(raw["metrics"], raw["dims"], raw["units"], raw["descriptions"], raw["labels"], attrs)
+
+
+def load_results(path: "os.PathLike[str] | str"):
+    """Reads a results file into an ``xarray.Dataset`` (see the module docstring).
+
+    Raises ResultsIOError (a FileNotFoundError) if the file does not exist and
+    ResultsFormatError (a ValueError) if it is not a readable tegenmacht results file.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, not {type(path).__name__}")
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise ResultsIOError(f"{path}: no such results file", path)
+    import h5py
+
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
+        raise ResultsFormatError(f"{path}: not a readable HDF5 file ({e})", path) from None
+    with f:
+        try:
+            if "metrics" not in f or "schema_version" not in f.attrs:
+                raise ResultsFormatError(f"{path}: not a tegenmacht results file (no /metrics or schema_version)", path)
+            attrs = {k: _text(v) for k, v in f.attrs.items()}
+            attrs["config"] = _text(f["config"][()]) if "config" in f else ""
+            metrics, dims, units, descriptions = {}, {}, {}, {}
+            for name, d in f["metrics"].items():
+                metrics[name] = d[()]
+                dims[name] = _text(d.attrs["dims"])
+                units[name] = _text(d.attrs.get("unit", ""))
+                descriptions[name] = _text(d.attrs.get("description", ""))
+            labels = {k: _text(v[()]) for k, v in f["labels"].items()} if "labels" in f else {}
+            parameters = None
+            if "parameters" in f:
+                parameters = {k: _text(v[()]) for k, v in f["parameters"].items() if k != "_config"}
+        except ResultsFormatError:
+            raise
+        except (OSError, KeyError, ValueError) as e:
+            raise ResultsFormatError(f"{path}: corrupt or incomplete results file ({e})", path) from None
+    return _build(metrics, dims, units, descriptions, labels, attrs, parameters)
+
+
+def to_dataframe(ds, metrics: Optional[Iterable[str]] = None):
+    """A tidy ``pandas.DataFrame`` (one row per value): columns for the dims of each
+    metric (replicate, week, and group / neighbourhood / ... where it has one),
+    ``metric`` and ``value``. ``ds.to_dataframe()`` (xarray) gives the wide form instead."""
+    import pandas as pd
+
+    names = list(ds.data_vars) if metrics is None else list(metrics)
+    frames = []
+    for name in names:
+        if name not in ds.data_vars:
+            raise KeyError(f"unknown metric '{name}'")
+        df = ds[name].to_dataframe(name="value").reset_index()
+        df.insert(0, "metric", name)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["metric", "value"])
