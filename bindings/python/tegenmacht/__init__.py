@@ -8,11 +8,12 @@ Main names: :class:`Scenario`, :class:`Simulation`, :func:`run`,
 :func:`load_results`, :mod:`tegenmacht.plot`.
 """
 
-from .errors import (ArgumentError, ConfigError, ResultsIOError, TegenmachtError,  # noqa: F401
-                     UnknownKeyError)
+from .errors import (ArgumentError, ConfigError, ResultsFormatError, ResultsIOError,  # noqa: F401
+                     TegenmachtError, UnknownKeyError)
 from .core import Scenario, Simulation, models, run  # noqa: F401
 from .results import load_results, to_dataframe  # noqa: F401
 from . import plot  # noqa: F401
 
 __all__ = ["Scenario", "Simulation", "run", "models", "load_results", "to_dataframe", "plot",
-           "TegenmachtError", "ConfigError", "UnknownKeyError", "ArgumentError", "ResultsIOError"]
+           "TegenmachtError", "ConfigError", "UnknownKeyError", "ArgumentError", "ResultsIOError",
+           "ResultsFormatError"]
