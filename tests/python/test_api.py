@@ -21,6 +21,18 @@ def test_scenario_load_set_and_read(small_town):
     assert small_town.to_dict()["network"]["mean_degree"] == 12
 
 
+def test_copies_are_independent_and_keep_presets_live(small_town):
+    a = small_town.copy().set("strategy", "polder")
+    b = small_town.copy().set("strategy", "coalition")
+    assert small_town["strategy"] == "alinsky" and small_town["workers.profile"] == [0, 1, 0]
+    assert a["workers.profile"] == [1, 0, 0] and a["tactics.max_level"] == 0
+    assert b["workers.profile"] == [0, 0.5, 0.5] and b["tactics.assembly_interval"] == 13
+    pa, pb = tgm.run(a, seed=1, threads=2), tgm.run(b, seed=1, threads=2)
+    assert not np.array_equal(pa["collective_hours"].values, pb["collective_hours"].values) or \
+        not np.array_equal(pa["escalation"].values, pb["escalation"].values)
+    assert float(pa["escalation"].max()) == 0.0         # polder never escalates
+
+
 def test_scenario_from_dict_fills_defaults():
     sc = tgm.Scenario.from_dict({"model": "threshold", "population": 50, "steps": 5})
     assert sc["thresholds.distribution"] == "normal"

@@ -81,6 +81,7 @@ void init_scenario(py::module_& m) {
             h = copy;
           },
           py::arg("key"), py::arg("yaml_value"))
+      .def("copy", [](const ScenarioHandle& h) { return h; })
       .def("to_yaml", [](const ScenarioHandle& h) { return h.config->to_yaml(); })
       .def("get", [](const ScenarioHandle& h, const std::string& key) { return to_python(h.config->node(key)); },
            py::arg("key"))

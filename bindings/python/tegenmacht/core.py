@@ -76,8 +76,10 @@ class Scenario:
         return self
 
     def copy(self) -> "Scenario":
-        """An independent copy (later set() calls do not affect this one)."""
-        return Scenario(_core.ScenarioHandle.from_text(self._h.to_yaml(), self._h.source))
+        """An independent copy (later set() calls do not affect this one). It keeps the
+        original text and the keys set so far, so changing ``strategy`` on the copy
+        still brings in that strategy's preset values."""
+        return Scenario(self._h.copy())
 
     def __getitem__(self, key: str) -> Any:
         """The resolved value of a key, e.g. ``sc["network.mean_degree"]``."""
