@@ -2,11 +2,15 @@
 
 #include "organizing/organizing.hpp"
 #include "threshold/threshold.hpp"
+#include "bounded_confidence/bounded_confidence.hpp"
+#include "civil_violence/civil_violence.hpp"
 
 namespace tegenmacht {
 
 void register_builtin_models() {
   models::register_threshold_model();
+  models::register_bounded_confidence_model();
+  models::register_civil_violence_model();
   models::register_organizing_model();
 }
 

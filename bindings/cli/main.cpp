@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -18,6 +19,7 @@
 #include "tegenmacht/simulation.hpp"
 #include "tegenmacht/stats.hpp"
 #include "tegenmacht/version.hpp"
+#include "validation/validation.hpp"
 
 namespace tg = tegenmacht;
 
@@ -354,6 +356,17 @@ int do_sweep(const SweepOptions& o, const std::string& cmdline) {
   return 0;
 }
 
+int do_validate(bool quick, int threads) {
+  // runs the same checks as the tests (models/validation); exit 1 on a failure
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto results = tg::validation::run_validation(quick, threads > 0 ? threads : tg::Parallel::default_threads());
+  std::cout << tg::validation::format_table(results);
+  const auto failed = std::count_if(results.begin(), results.end(), [](const auto& r) { return !r.pass; });
+  std::printf("%zu checks, %ld failed, %s run, %.1f s\n", results.size(), static_cast<long>(failed),
+              quick ? "quick" : "full", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return failed ? 1 : 0;
+}
+
 int do_info(const std::string& keys_of) {
   auto& reg = tg::Registry::instance();
   if (!keys_of.empty()) {
@@ -419,6 +432,12 @@ int main(int argc, char** argv) {
   swp->add_option("--set", so.run.sets, "override a scenario key: --set a.b=value (repeatable)");
   swp->add_flag("-q,--quiet", so.run.quiet, "do not print progress and the summary");
 
+  bool quick = false;
+  int validate_threads = 0;
+  auto* val = app.add_subcommand("validate", "reproduce the reference models' published results and print a table");
+  val->add_flag("--quick", quick, "fewer replicates and shorter runs (under a minute on two cores)");
+  val->add_option("--threads", validate_threads, "worker threads")->check(CLI::Range(1, 4096));
+
   std::string keys_of;
   auto* info = app.add_subcommand("info", "version, build, threads and models");
   info->add_option("--keys", keys_of, "print the scenario key reference of a model");
@@ -431,6 +450,7 @@ int main(int argc, char** argv) {
   try {
     if (*run) return do_run(ro, command_line(argc, argv));
     if (*info) return do_info(keys_of);
+    if (*val) return do_validate(quick, validate_threads);
     if (*cmp) return do_compare(co, command_line(argc, argv));
     if (*swp) return do_sweep(so, command_line(argc, argv));
   } catch (const tg::Error& e) {

@@ -90,3 +90,24 @@ TEST_F(Threshold, EmpiricalValuesMustMatchPopulation) {
     EXPECT_NE(std::string(e.what()).find("granovetter_riot.yaml:"), std::string::npos) << e.what();
   }
 }
+
+TEST_F(Threshold, NodeAndNeighboursSeedsAMooreBlock) {
+  // Centola & Macy's seeding on a Moore lattice: node 0 and its 8 neighbours
+  auto cfg = load_scenario(kSrc + "/scenarios/reference/centola_macy_lattice.yaml",
+                           {"replicates=1", "steps=0", "seeding.node=0"});
+  Simulation sim(cfg, 0, std::make_shared<Parallel>(1));
+  const auto& m = dynamic_cast<const models::ThresholdModel&>(sim.model());
+  EXPECT_EQ(m.active_count(), 9u);
+  for (std::uint32_t j : sim.model().network()->neighbours(0)) EXPECT_EQ(m.active()[j], 1) << j;
+}
+
+TEST_F(Threshold, ComplexContagionCrossesTheUnrewiredLattice) {
+  // threshold 3 of 8: a 3 x 3 seed block grows by wide bridges to everyone,
+  // and never faster than one lattice step per step in each direction
+  auto cfg = load_scenario(kSrc + "/scenarios/reference/centola_macy_lattice.yaml", {"replicates=1", "steps=200"});
+  const auto sim = run(cfg);
+  EXPECT_EQ(final_value(sim, "active_count"), 2500.0);
+  const auto& count = sim.recorder().find("active_count")->data;
+  for (std::size_t t = 1; t < count.size(); ++t)
+    EXPECT_LE(count[t], std::pow(2.0 * (t + 1) + 1, 2)) << "step " << t;  // inside a (2t+3)^2 square
+}

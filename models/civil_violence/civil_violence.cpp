@@ -1,0 +1,461 @@
+#include "civil_violence/civil_violence.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <set>
+
+#include "tegenmacht/registry.hpp"
+
+namespace tegenmacht::models {
+
+namespace {
+enum : std::uint32_t {
+  kPurposePlace = kPurposeModelBase,
+  kPurposeTraits,
+  kPurposeOrder,
+  kPurposeAct,
+  kPurposeRelease,
+  kPurposeDuty,
+};
+constexpr std::size_t kBlock = 16384;
+constexpr std::uint32_t kOffDuty = 0xFFFFFFFFu;
+
+Schedule read_schedule(const Config& cfg, const std::string& p, const std::string& initial_key,
+                       const std::string& final_key) {
+  Schedule s;
+  const std::string kind = cfg.get_string(p + ".schedule");
+  s.kind = kind == "gradual" ? Schedule::Kind::Gradual
+                             : kind == "sudden" ? Schedule::Kind::Sudden : Schedule::Kind::Constant;
+  s.initial = cfg.get_double(p + "." + initial_key);
+  s.final = s.kind == Schedule::Kind::Constant ? s.initial : cfg.get_double(p + "." + final_key);
+  s.start = static_cast<std::uint32_t>(cfg.get_int(p + ".start"));
+  s.end = static_cast<std::uint32_t>(cfg.get_int(p + ".end"));
+  if (s.kind == Schedule::Kind::Gradual && s.end <= s.start)
+    cfg.fail(p + ".end", "a gradual change needs end > start (" + std::to_string(s.start) + ")");
+  return s;
+}
+}  // namespace
+
+double arrest_ratio(ArrestRatio mode, std::uint32_t cops, std::uint32_t actives) noexcept {
+  switch (mode) {
+    case ArrestRatio::Exact:
+      return static_cast<double>(cops) / actives;
+    case ArrestRatio::Floor:
+      return cops / actives;
+    case ArrestRatio::Round: {
+      // half to even, in integers: C/A = q + rem/A
+      const std::uint32_t q = cops / actives, rem = cops % actives;
+      const std::uint64_t twice = 2ull * rem;
+      if (twice > actives) return q + 1.0;
+      if (twice < actives) return q;
+      return q % 2 == 0 ? q : q + 1.0;
+    }
+  }
+  return 0;
+}
+
+double Schedule::at(std::uint32_t step) const noexcept {
+  switch (kind) {
+    case Kind::Constant:
+      return initial;
+    case Kind::Sudden:
+      return step >= start ? final : initial;
+    case Kind::Gradual:
+      if (step <= start) return initial;
+      if (step >= end) return final;
+      return initial + (final - initial) * (static_cast<double>(step - start) / (end - start));
+  }
+  return initial;
+}
+
+std::vector<std::pair<int, int>> vision_offsets(VisionShape shape, double v, std::uint32_t width,
+                                                std::uint32_t height) {
+  const int r = static_cast<int>(std::floor(v));
+  std::vector<std::pair<int, int>> out;
+  std::set<std::pair<std::uint32_t, std::uint32_t>> seen;
+  const auto w = static_cast<std::int64_t>(width), h = static_cast<std::int64_t>(height);
+  for (int dy = -r; dy <= r; ++dy) {
+    for (int dx = -r; dx <= r; ++dx) {
+      bool in = false;
+      switch (shape) {
+        case VisionShape::VonNeumann: in = std::abs(dx) + std::abs(dy) <= r; break;
+        case VisionShape::Moore: in = true; break;
+        case VisionShape::Cross: in = dx == 0 || dy == 0; break;
+        case VisionShape::Euclidean: in = static_cast<double>(dx * dx + dy * dy) <= v * v; break;
+      }
+      if (!in) continue;
+      const auto a = static_cast<std::uint32_t>(((dx % w) + w) % w);
+      const auto b = static_cast<std::uint32_t>(((dy % h) + h) % h);
+      if (a == 0 && b == 0) continue;  // the own site (or a wrap onto it)
+      if (!seen.insert({a, b}).second) continue;
+      out.emplace_back(dx, dy);
+    }
+  }
+  return out;
+}
+
+Outbursts find_outbursts(std::span<const double> active, double threshold, std::size_t from) {
+  Outbursts o;
+  for (std::size_t t = from; t < active.size();) {
+    if (!(active[t] > threshold)) {
+      ++t;
+      continue;
+    }
+    const std::size_t first = t;
+    double sum = 0, peak = 0;
+    for (; t < active.size() && active[t] > threshold; ++t) {
+      sum += active[t];
+      peak = std::max(peak, active[t]);
+    }
+    if (!o.start.empty()) {
+      o.waiting.push_back(static_cast<double>(first - o.start.back()));
+      o.trough.push_back(*std::min_element(active.begin() + static_cast<std::ptrdiff_t>(o.end.back()),
+                                           active.begin() + static_cast<std::ptrdiff_t>(first)));
+    }
+    o.start.push_back(first);
+    o.end.push_back(t);  // an outburst still going at the end counts; its total is a lower bound
+    o.activation.push_back(sum);
+    o.peak.push_back(peak);
+  }
+  o.count = static_cast<std::uint32_t>(o.start.size());
+  return o;
+}
+
+void CivilViolenceModel::declare_schema(Schema& s) {
+  s.add_int("width", 40, 1, 65535, "torus width (sites)");
+  s.add_int("height", 40, 1, 65535, "torus height (sites)");
+  s.add_double("citizen_density", 0.7, 0, 1, "citizens per site");
+  s.add_double("threshold", 0.1, -1e6, 1e6, "T: a citizen is active iff G - N > T");
+  s.add_double("k", 2.3, 0, 1e6, "arrest constant: P = 1 - exp(-k ratio)");
+  s.add_choice("arrest_ratio", "floor", {"floor", "round", "exact"},
+               "ratio in P: floor(C/A) (NetLogo Rebellion), round(C/A) half to even (Mesa), or exact C/A "
+               "(the printed formula)");
+  s.add_bool("movement", true, "citizens move to a random empty site in vision before deciding (cops always move)");
+  auto& v = s.section("vision", "what agents see");
+  v.add_double("citizen", 7, 0, 1e4, "citizen vision radius v (sites)");
+  v.add_double("cop", 7, 0, 1e4, "cop vision radius v* (sites)");
+  v.add_choice("shape", "euclidean", {"euclidean", "moore", "von_neumann", "cross"},
+               "euclidean: dx^2 + dy^2 <= v^2 (NetLogo); moore: max(abs(dx), abs(dy)) <= v (Mesa until 2024); "
+               "von_neumann: abs(dx) + abs(dy) <= v (Mesa since 2024); cross: the v sites north, south, east and west "
+               "(Epstein's wording read literally, as in Sugarscape)");
+  auto& l = s.section("legitimacy", "regime legitimacy L over time");
+  l.add_double("initial", 0.82, 0, 1, "L at step 0");
+  l.add_choice("schedule", "constant", {"constant", "gradual", "sudden"},
+               "constant; gradual: linear from initial (step start) to final (step end); sudden: final from step start");
+  l.add_double("final", 0.7, 0, 1, "L after the change");
+  l.add_int("start", 0, 0, 1e9, "step at which the change starts");
+  l.add_int("end", 0, 0, 1e9, "gradual: step at which L reaches final");
+  auto& c = s.section("cops", "cops: density and its changes");
+  c.add_double("density", 0.04, 0, 1, "cops per site at step 0");
+  c.add_choice("schedule", "constant", {"constant", "gradual", "sudden"},
+               "constant; gradual: density moves linearly to final_density between start and end; sudden: at start");
+  c.add_double("final_density", 0.04, 0, 1, "cop density after the change (withdrawn cops leave the lattice)");
+  c.add_int("start", 0, 0, 1e9, "step at which the change starts");
+  c.add_int("end", 0, 0, 1e9, "gradual: step at which the density reaches final_density");
+  c.add_bool("move_to_arrest", true, "a cop moves to the site of the citizen it arrests (NetLogo)");
+  auto& j = s.section("jail", "jail terms");
+  j.add_double("max_term", 30, 0, std::numeric_limits<double>::infinity(),
+               "J_max: terms are uniform integers in [0, J_max] steps; .inf jails for life");
+}
+
+CivilViolenceModel::Vision CivilViolenceModel::make_vision(double v) const {
+  Vision out;
+  int reach = 0;
+  for (const auto& [dx, dy] : vision_offsets(shape_, v, w_, h_)) {
+    const int w = static_cast<int>(w_), h = static_cast<int>(h_);
+    out.wrap.emplace_back(static_cast<std::uint32_t>(((dx % w) + w) % w), static_cast<std::uint32_t>(((dy % h) + h) % h));
+    reach = std::max({reach, std::abs(dx), std::abs(dy)});
+    if (!out.runs.empty() && out.runs.back().dy == dy && out.runs.back().hi + 1 == dx)
+      ++out.runs.back().hi;
+    else
+      out.runs.push_back({dy, dx, dx});
+  }
+  // runs need every site of the window to be distinct
+  out.use_runs = 2 * static_cast<std::int64_t>(reach) + 1 <= static_cast<std::int64_t>(std::min(w_, h_));
+  return out;
+}
+
+template <class F>
+void CivilViolenceModel::for_each_run(const Vision& v, std::uint32_t site, F&& f) const {
+  const std::uint32_t x = site % w_, y = site / w_;
+  if (!v.use_runs) {
+    for (const auto& [a, b] : v.wrap) {
+      std::uint32_t nx = x + a, ny = y + b;
+      if (nx >= w_) nx -= w_;
+      if (ny >= h_) ny -= h_;
+      f(ny * w_ + nx, 1u);
+    }
+    return;
+  }
+  const auto w = static_cast<std::int64_t>(w_), h = static_cast<std::int64_t>(h_);
+  for (const auto& r : v.runs) {
+    std::int64_t ny = static_cast<std::int64_t>(y) + r.dy;
+    ny += ny < 0 ? h : ny >= h ? -h : 0;
+    const auto row = static_cast<std::uint32_t>(ny * w);
+    const std::int64_t a = static_cast<std::int64_t>(x) + r.lo, b = static_cast<std::int64_t>(x) + r.hi;
+    if (a < 0) {  // [a + w, w) then [0, b]
+      f(row + static_cast<std::uint32_t>(a + w), static_cast<std::uint32_t>(-a));
+      f(row, static_cast<std::uint32_t>(b + 1));
+    } else if (b >= w) {  // [a, w) then [0, b - w]
+      f(row + static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(w - a));
+      f(row, static_cast<std::uint32_t>(b - w + 1));
+    } else {
+      f(row + static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(b - a + 1));
+    }
+  }
+}
+
+void CivilViolenceModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
+  par_ = &par;
+  w_ = static_cast<std::uint32_t>(cfg.get_int("width"));
+  h_ = static_cast<std::uint32_t>(cfg.get_int("height"));
+  const std::uint64_t cells64 = static_cast<std::uint64_t>(w_) * h_;
+  if (cells64 >= 0x7FFFFFFFull) cfg.fail("width", "width × height must be below 2^31 sites");
+  const auto cells = static_cast<std::uint32_t>(cells64);
+  threshold_ = cfg.get_double("threshold");
+  k_ = cfg.get_double("k");
+  const std::string ratio = cfg.get_string("arrest_ratio");
+  ratio_ = ratio == "exact" ? ArrestRatio::Exact : ratio == "round" ? ArrestRatio::Round : ArrestRatio::Floor;
+  movement_ = cfg.get_bool("movement");
+  move_to_arrest_ = cfg.get_bool("cops.move_to_arrest");
+  const std::string shape = cfg.get_string("vision.shape");
+  shape_ = shape == "cross"         ? VisionShape::Cross
+           : shape == "moore"       ? VisionShape::Moore
+           : shape == "von_neumann" ? VisionShape::VonNeumann
+                                    : VisionShape::Euclidean;
+  cit_vision_ = make_vision(cfg.get_double("vision.citizen"));
+  cop_vision_ = make_vision(cfg.get_double("vision.cop"));
+  max_term_ = cfg.get_double("jail.max_term");
+  if (std::isfinite(max_term_) && (max_term_ != std::floor(max_term_) || max_term_ > 4e9))
+    cfg.fail("jail.max_term", "must be a whole number of steps below 4e9, or .inf");
+  legit_ = read_schedule(cfg, "legitimacy", "initial", "final");
+  cops_ = read_schedule(cfg, "cops", "density", "final_density");
+
+  nc_ = static_cast<std::uint32_t>(std::llround(cfg.get_double("citizen_density") * cells));
+  duty_ = static_cast<std::uint32_t>(std::llround(cops_.initial * cells));
+  nk_ = std::max(duty_, static_cast<std::uint32_t>(std::llround(cops_.final * cells)));
+  if (static_cast<std::uint64_t>(nc_) + nk_ > cells)
+    cfg.fail("citizen_density", "citizens (" + std::to_string(nc_) + ") and cops (" + std::to_string(nk_) +
+                                    ") do not fit on " + std::to_string(cells) + " sites");
+  const std::uint32_t agents = nc_ + nk_;
+
+  hardship_.resize(nc_);
+  risk_.resize(nc_);
+  par.for_each(nc_, kBlock, [&](std::size_t i) {
+    auto st = rng.stream(kInitStep, static_cast<std::uint32_t>(i), kPurposeTraits);
+    hardship_[i] = st.uniform();
+    risk_[i] = st.uniform();
+  });
+  state_.assign(nc_, Quiet);
+  jail_.assign(nc_, 0);
+  pos_.assign(agents, kOffDuty);
+  occ_.assign(cells, -1);
+  code_.assign(cells, kEmpty);
+  // distinct random sites: the first nc_ + duty_ entries of a shuffled list of sites
+  std::vector<std::uint32_t> sites(cells);
+  std::iota(sites.begin(), sites.end(), 0u);
+  auto st = rng.stream(kInitStep, 0, kPurposePlace);
+  const std::uint32_t placed = nc_ + duty_;
+  for (std::uint32_t i = 0; i < placed; ++i) {  // partial Fisher–Yates
+    const std::uint32_t j = i + st.below(cells - i);
+    std::swap(sites[i], sites[j]);
+  }
+  for (std::uint32_t c = 0; c < nc_; ++c) place(c, sites[c], kQuiet);
+  for (std::uint32_t k = 0; k < duty_; ++k) place(nc_ + k, sites[nc_ + k], kCop);
+  legitimacy_ = legit_.at(0);
+  order_.resize(agents);
+  scratch_.assign(std::max(cit_vision_.wrap.size(), cop_vision_.wrap.size()) + 1, 0);
+}
+
+void CivilViolenceModel::place(std::uint32_t agent, std::uint32_t site, Code code) {
+  pos_[agent] = site;
+  occ_[site] = static_cast<std::int32_t>(agent);
+  code_[site] = code;
+}
+
+void CivilViolenceModel::vacate(std::uint32_t site) {
+  occ_[site] = -1;
+  code_[site] = kEmpty;
+}
+
+bool CivilViolenceModel::would_be_active(std::uint32_t c) const {
+  std::uint32_t cops = 0, actives = 0;  // branch-free counts over runs of sites
+  for_each_run(cit_vision_, pos_[c], [&](std::uint32_t first, std::uint32_t len) {
+    const std::uint8_t* p = code_.data() + first;
+    for (std::uint32_t i = 0; i < len; ++i) {
+      cops += p[i] == kCop;
+      actives += p[i] == kActive;
+    }
+  });
+  const double p = 1.0 - std::exp(-k_ * arrest_ratio(ratio_, cops, 1 + actives));
+  return hardship_[c] * (1.0 - legitimacy_) - risk_[c] * p > threshold_;
+}
+
+std::uint32_t CivilViolenceModel::draw_term(Stream& s) const {
+  if (!std::isfinite(max_term_)) return kLife;
+  return s.below(static_cast<std::uint32_t>(max_term_) + 1);
+}
+
+std::uint32_t CivilViolenceModel::collect(const Vision& v, std::uint32_t site, std::uint8_t code) {
+  // branch-free: every site is written, the count only advances on a match
+  std::uint32_t* out = scratch_.data();
+  std::uint32_t n = 0;
+  for_each_run(v, site, [&](std::uint32_t first, std::uint32_t len) {
+    const std::uint8_t* p = code_.data() + first;
+    for (std::uint32_t i = 0; i < len; ++i) {
+      out[n] = first + i;
+      n += p[i] == code;
+    }
+  });
+  return n;
+}
+
+void CivilViolenceModel::activate_citizen(std::uint32_t c, Stream& s) {
+  std::uint32_t site = pos_[c];
+  if (movement_) {  // rule M
+    const std::uint32_t n = collect(cit_vision_, site, kEmpty);
+    if (n > 0) {
+      const std::uint32_t q = scratch_[s.below(n)];
+      vacate(site);
+      place(c, q, state_[c] == Active ? kActive : kQuiet);
+      site = q;
+    }
+  }
+  // rule A
+  const bool active = would_be_active(c);
+  state_[c] = active ? Active : Quiet;
+  code_[site] = active ? kActive : kQuiet;
+}
+
+void CivilViolenceModel::activate_cop(std::uint32_t k, Stream& s) {
+  std::uint32_t site = pos_[k];
+  const std::uint32_t n = collect(cop_vision_, site, kEmpty);  // rule M: cops always move
+  if (n > 0) {
+    const std::uint32_t q = scratch_[s.below(n)];
+    vacate(site);
+    place(k, q, kCop);
+    site = q;
+  }
+  // rule C: arrest a random active citizen in vision
+  const std::uint32_t m = collect(cop_vision_, site, kActive);
+  if (m == 0) return;
+  const std::uint32_t q = scratch_[s.below(m)];
+  const auto c = static_cast<std::uint32_t>(occ_[q]);
+  state_[c] = Jailed;
+  jail_[c] = draw_term(s);
+  vacate(q);  // the jailed citizen leaves the lattice; pos_[c] keeps the site of the arrest
+  ++arrests_;
+  if (move_to_arrest_) {
+    vacate(site);
+    place(k, q, kCop);
+  }
+}
+
+void CivilViolenceModel::step(const StepContext& ctx) {
+  const std::uint32_t t = ctx.step;
+  const std::uint32_t cells = w_ * h_;
+  legitimacy_ = legit_.at(t);
+  arrests_ = 0;
+
+  // cops withdrawn (highest ids first) or returned to random empty sites
+  const auto duty = std::min<std::uint32_t>(nk_, static_cast<std::uint32_t>(std::llround(cops_.at(t) * cells)));
+  while (duty_ > duty) {
+    --duty_;
+    vacate(pos_[nc_ + duty_]);
+    pos_[nc_ + duty_] = kOffDuty;
+  }
+  if (duty_ < duty) {
+    auto s = ctx.rng.stream(t, 0, kPurposeDuty);
+    while (duty_ < duty) {
+      std::uint32_t q = s.below(cells), tries = 0;
+      while (code_[q] != kEmpty && ++tries < 64) q = s.below(cells);
+      if (code_[q] != kEmpty) {  // a crowded lattice: take the first empty site after q
+        const std::uint32_t q0 = q;
+        do q = q + 1 == cells ? 0 : q + 1;
+        while (code_[q] != kEmpty && q != q0);
+        if (code_[q] != kEmpty) break;  // no room at all
+      }
+      place(nc_ + duty_, q, kCop);
+      ++duty_;
+    }
+  }
+
+  // jail terms count down; a citizen whose term is over returns to the site
+  // of its arrest, or to a random empty site in its vision of it (or waits).
+  for (std::uint32_t c = 0; c < nc_; ++c) {
+    if (state_[c] != Jailed) continue;
+    if (jail_[c] == kLife) continue;
+    if (jail_[c] > 0) {
+      --jail_[c];
+      continue;
+    }
+    std::uint32_t q = pos_[c];
+    if (code_[q] != kEmpty) {
+      const std::uint32_t n = collect(cit_vision_, q, kEmpty);
+      if (n == 0) continue;
+      auto s = ctx.rng.stream(t, c, kPurposeRelease);
+      q = scratch_[s.below(n)];
+    }
+    state_[c] = Quiet;
+    place(c, q, kQuiet);
+  }
+
+  // random asynchronous activation: everyone once, in an order shuffled
+  // afresh every step from a keyed stream, one agent after the other
+  std::iota(order_.begin(), order_.end(), 0u);
+  auto so = ctx.rng.stream(t, 0, kPurposeOrder);
+  shuffle(so, order_.data(), order_.size());
+  for (const std::uint32_t a : order_) {
+    if (a < nc_) {
+      if (state_[a] == Jailed) continue;
+      auto s = ctx.rng.stream(t, a, kPurposeAct);
+      activate_citizen(a, s);
+    } else if (a - nc_ < duty_) {
+      auto s = ctx.rng.stream(t, a, kPurposeAct);
+      activate_cop(a, s);
+    }
+  }
+}
+
+void CivilViolenceModel::declare(Recorder& rec) {
+  m_active_ = rec.scalar("active", "citizens", "citizens actively rebelling");
+  m_quiet_ = rec.scalar("quiet", "citizens", "citizens on the lattice and quiet");
+  m_jailed_ = rec.scalar("jailed", "citizens", "citizens in jail");
+  m_arrests_ = rec.scalar("arrests", "citizens", "arrests made in the step");
+  m_legit_ = rec.scalar("legitimacy", "share", "regime legitimacy L");
+  m_cops_ = rec.scalar("cops", "cops", "cops on duty");
+}
+
+void CivilViolenceModel::observe(Recorder& rec) {
+  // counting is the part that does not depend on order: parallel, fixed blocks
+  auto count = [&](std::uint8_t which) {
+    return par_->sum(nc_, kBlock, [&](std::size_t b, std::size_t e) {
+      std::uint32_t n = 0;
+      for (std::size_t i = b; i < e; ++i) n += state_[i] == which ? 1u : 0u;
+      return static_cast<double>(n);
+    });
+  };
+  rec.set(m_active_, count(Active));
+  rec.set(m_quiet_, count(Quiet));
+  rec.set(m_jailed_, count(Jailed));
+  rec.set(m_arrests_, arrests_);
+  rec.set(m_legit_, legitimacy_);
+  rec.set(m_cops_, duty_);
+}
+
+std::vector<ColumnView> CivilViolenceModel::columns() const {
+  return {{"hardship", ColumnView::Type::F64, hardship_.data(), nc_, "H ~ U(0, 1)"},
+          {"risk_aversion", ColumnView::Type::F64, risk_.data(), nc_, "R ~ U(0, 1)"},
+          {"state", ColumnView::Type::U8, state_.data(), nc_, "0 quiet, 1 active, 2 jailed"},
+          {"jail_term", ColumnView::Type::U32, jail_.data(), nc_, "remaining jail steps (4294967295: life)"},
+          {"site", ColumnView::Type::U32, pos_.data(), nc_, "site y·width + x (jailed: site of the arrest)"}};
+}
+
+void register_civil_violence_model() {
+  Registry::instance().add({"civil_violence", "Epstein (2002) civil violence, Model I",
+                            CivilViolenceModel::declare_schema, [] { return std::make_unique<CivilViolenceModel>(); }});
+}
+
+}  // namespace tegenmacht::models

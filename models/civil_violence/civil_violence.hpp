@@ -1,0 +1,132 @@
+// Epstein (2002) civil violence, Model I ("generalized rebellion against
+// central authority"): citizens and cops on a torus, random asynchronous
+// activation, arrests and jail terms, legitimacy and cop schedules. See
+// models/civil_violence/README.md for the rules as implemented.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "tegenmacht/model.hpp"
+
+namespace tegenmacht::models {
+
+/// How the cop-to-active ratio C/A enters the arrest probability
+/// P = 1 - exp(-k · ratio).
+enum class ArrestRatio { Exact, Floor, Round };
+/// The ratio as implemented: exact C/A, floor(C/A) (NetLogo Rebellion) or
+/// C/A rounded half to even (Python's round, as Mesa's example).
+double arrest_ratio(ArrestRatio mode, std::uint32_t cops, std::uint32_t actives) noexcept;
+
+enum class VisionShape { VonNeumann, Moore, Euclidean, Cross };
+/// The lattice offsets (dx, dy) an agent at (0, 0) sees with vision radius v
+/// (r = floor(v)), its own site excluded: von Neumann |dx| + |dy| <= r, Moore
+/// max(|dx|, |dy|) <= r, Euclidean dx² + dy² <= v² (NetLogo's in-radius),
+/// cross dx = 0 or dy = 0 with |dx|, |dy| <= r. Offsets that wrap onto the
+/// same site of a width × height torus are kept once; row by row, dx ascending.
+std::vector<std::pair<int, int>> vision_offsets(VisionShape shape, double v, std::uint32_t width,
+                                                std::uint32_t height);
+
+/// A value that is constant, drops suddenly at `start`, or moves linearly
+/// from `initial` (at step `start`) to `final` (at step `end`).
+struct Schedule {
+  enum class Kind { Constant, Gradual, Sudden };
+  Kind kind = Kind::Constant;
+  double initial = 0, final = 0;
+  std::uint32_t start = 0, end = 0;
+  double at(std::uint32_t step) const noexcept;
+};
+
+/// Outbursts of a series of active counts: maximal runs of steps with more
+/// than `threshold` actives (Epstein: 50).
+struct Outbursts {
+  std::uint32_t count = 0;
+  std::vector<std::size_t> start, end;  ///< first step of each outburst, and one past its last
+  std::vector<double> activation;       ///< sum of the active counts over each outburst's steps
+  std::vector<double> peak;             ///< largest active count in each outburst
+  std::vector<double> waiting;          ///< steps from the start of one outburst to the start of the next
+  std::vector<double> trough;           ///< fewest actives between one outburst and the next
+};
+Outbursts find_outbursts(std::span<const double> active, double threshold, std::size_t from = 0);
+
+class CivilViolenceModel final : public Model {
+ public:
+  enum State : std::uint8_t { Quiet = 0, Active = 1, Jailed = 2 };
+  static constexpr std::uint32_t kLife = 0xFFFFFFFFu;  ///< a jail term that never ends
+
+  static void declare_schema(Schema& s);
+
+  void init(const Config& config, const Rng& rng, Parallel& parallel) override;
+  void declare(Recorder& recorder) override;
+  void step(const StepContext& ctx) override;
+  void observe(Recorder& recorder) override;
+  std::vector<ColumnView> columns() const override;
+
+  std::uint32_t citizens() const noexcept { return nc_; }
+  std::uint32_t cops_total() const noexcept { return nk_; }
+  std::uint32_t cops_on_duty() const noexcept { return duty_; }
+  double legitimacy() const noexcept { return legitimacy_; }
+  const std::vector<std::uint8_t>& state() const noexcept { return state_; }
+  const std::vector<std::uint32_t>& jail_term() const noexcept { return jail_; }
+  const std::vector<double>& hardship() const noexcept { return hardship_; }
+  const std::vector<double>& risk_aversion() const noexcept { return risk_; }
+  /// Site of every agent (citizens first, then cops); for a jailed citizen the site of its arrest.
+  const std::vector<std::uint32_t>& position() const noexcept { return pos_; }
+  /// Agent on each site (-1: empty); jailed citizens and retired cops occupy none.
+  const std::vector<std::int32_t>& occupant() const noexcept { return occ_; }
+  std::uint32_t width() const noexcept { return w_; }
+  std::uint32_t height() const noexcept { return h_; }
+
+  /// The decision rule A for a citizen at its current site, given L: active iff
+  /// G - R·P > T with G = H(1 - L), P = 1 - exp(-k·ratio(C, 1 + actives seen)).
+  bool would_be_active(std::uint32_t citizen) const;
+
+ private:
+  enum Code : std::uint8_t { kEmpty = 0, kQuiet = 1, kActive = 2, kCop = 3 };
+  struct Vision {
+    struct Run {
+      int dy, lo, hi;  // the sites (x + lo .. x + hi, y + dy), wrapped
+    };
+    std::vector<Run> runs;                                      // row by row, dx ascending
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> wrap;  // (dx mod w, dy mod h), one per site
+    bool use_runs = true;  // false on a torus so small that vision wraps onto itself
+  };
+  Vision make_vision(double v) const;
+  /// Calls f(first, length) for runs of consecutive sites in vision of
+  /// `site`, in a fixed order (row by row, dx ascending).
+  template <class F>
+  void for_each_run(const Vision& v, std::uint32_t site, F&& f) const;
+  /// Sites in vision of `site` holding `code`, into scratch_[0..n); returns n.
+  std::uint32_t collect(const Vision& v, std::uint32_t site, std::uint8_t code);
+  void activate_citizen(std::uint32_t c, Stream& s);
+  void activate_cop(std::uint32_t k, Stream& s);
+  std::uint32_t draw_term(Stream& s) const;
+  void place(std::uint32_t agent, std::uint32_t site, Code code);
+  void vacate(std::uint32_t site);
+
+  Parallel* par_ = nullptr;
+  std::uint32_t w_ = 0, h_ = 0, nc_ = 0, nk_ = 0, duty_ = 0;
+  double threshold_ = 0.1, k_ = 2.3, legitimacy_ = 0;
+  ArrestRatio ratio_ = ArrestRatio::Floor;
+  VisionShape shape_ = VisionShape::Euclidean;
+  bool movement_ = true, move_to_arrest_ = true;
+  double max_term_ = 30;  // +inf: life
+  Schedule legit_, cops_;
+  Vision cit_vision_, cop_vision_;
+  // citizens 0..nc_-1, cops nc_..nc_+nk_-1
+  std::vector<double> hardship_, risk_;
+  std::vector<std::uint8_t> state_;
+  std::vector<std::uint32_t> jail_;
+  std::vector<std::uint32_t> pos_;
+  std::vector<std::int32_t> occ_;
+  std::vector<std::uint8_t> code_;
+  std::vector<std::uint32_t> order_;
+  std::vector<std::uint32_t> scratch_;
+  std::uint32_t arrests_ = 0;
+  Recorder::Id m_active_ = 0, m_quiet_ = 0, m_jailed_ = 0, m_arrests_ = 0, m_legit_ = 0, m_cops_ = 0;
+};
+
+void register_civil_violence_model();
+
+}  // namespace tegenmacht::models

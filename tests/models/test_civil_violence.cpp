@@ -1,0 +1,262 @@
+// Spec tests of the civil violence model (Epstein 2002, Model I): the rules
+// one by one (grievance and the decision rule, the C/A variants, vision
+// shapes, arrests and jail terms, schedules, movement), invariants of the
+// lattice, and thread-count independence. Outbursts and the legitimacy
+// experiments are in test_validation.cpp.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <set>
+
+#include "civil_violence/civil_violence.hpp"
+#include "models.hpp"
+#include "tegenmacht/registry.hpp"
+#include "tegenmacht/simulation.hpp"
+
+using namespace tegenmacht;
+using models::CivilViolenceModel;
+
+namespace {
+const std::string kSrc = TEGENMACHT_SOURCE_DIR;
+struct CivilViolence : ::testing::Test {
+  void SetUp() override { register_builtin_models(); }
+};
+
+Config scenario(const std::string& body, const std::vector<std::string>& sets = {}) {
+  return load_scenario_text("model: civil_violence\nseed: 3\n" + body, "<test>", sets);
+}
+std::unique_ptr<Simulation> make(const Config& cfg, int threads = 1) {
+  return std::make_unique<Simulation>(cfg, 0, std::make_shared<Parallel>(threads));
+}
+CivilViolenceModel& model(Simulation& s) { return dynamic_cast<CivilViolenceModel&>(s.model()); }
+
+/// Independent count of cops and active citizens within Euclidean radius v of
+/// citizen c, by scanning every other agent (torus distances).
+std::pair<std::uint32_t, std::uint32_t> brute_force_seen(const CivilViolenceModel& m, std::uint32_t c, double v) {
+  const auto w = static_cast<int>(m.width()), h = static_cast<int>(m.height());
+  const auto& pos = m.position();
+  const int cx = static_cast<int>(pos[c] % m.width()), cy = static_cast<int>(pos[c] / m.width());
+  std::uint32_t cops = 0, actives = 0;
+  for (std::uint32_t a = 0; a < pos.size(); ++a) {
+    if (a == c || pos[a] == 0xFFFFFFFFu) continue;
+    if (a < m.citizens() && m.state()[a] == CivilViolenceModel::Jailed) continue;
+    int dx = std::abs(static_cast<int>(pos[a] % m.width()) - cx), dy = std::abs(static_cast<int>(pos[a] / m.width()) - cy);
+    dx = std::min(dx, w - dx);
+    dy = std::min(dy, h - dy);
+    if (dx * dx + dy * dy > v * v) continue;
+    if (a >= m.citizens())
+      ++cops;
+    else if (m.state()[a] == CivilViolenceModel::Active)
+      ++actives;
+  }
+  return {cops, actives};
+}
+
+void expect_lattice_consistent(const CivilViolenceModel& m) {
+  std::set<std::uint32_t> sites;
+  std::uint32_t on_lattice = 0;
+  for (std::uint32_t a = 0; a < m.position().size(); ++a) {
+    const bool citizen = a < m.citizens();
+    const bool off = citizen ? m.state()[a] == CivilViolenceModel::Jailed : a - m.citizens() >= m.cops_on_duty();
+    if (off) continue;
+    ++on_lattice;
+    ASSERT_TRUE(sites.insert(m.position()[a]).second) << "two agents on site " << m.position()[a];
+    ASSERT_EQ(m.occupant()[m.position()[a]], static_cast<std::int32_t>(a));
+  }
+  const auto occupied = std::count_if(m.occupant().begin(), m.occupant().end(), [](std::int32_t o) { return o >= 0; });
+  ASSERT_EQ(static_cast<std::uint32_t>(occupied), on_lattice);
+}
+}  // namespace
+
+TEST_F(CivilViolence, ArrestRatioVariants) {
+  using models::ArrestRatio;
+  using models::arrest_ratio;
+  EXPECT_DOUBLE_EQ(arrest_ratio(ArrestRatio::Exact, 2, 3), 2.0 / 3.0);
+  EXPECT_EQ(arrest_ratio(ArrestRatio::Floor, 2, 3), 0.0);
+  EXPECT_EQ(arrest_ratio(ArrestRatio::Floor, 3, 2), 1.0);
+  EXPECT_EQ(arrest_ratio(ArrestRatio::Floor, 7, 1), 7.0);
+  EXPECT_EQ(arrest_ratio(ArrestRatio::Round, 2, 3), 1.0);
+  // halves go to the even neighbour, as Python's round() in Mesa's example
+  EXPECT_EQ(arrest_ratio(ArrestRatio::Round, 1, 2), 0.0);
+  EXPECT_EQ(arrest_ratio(ArrestRatio::Round, 3, 2), 2.0);
+  EXPECT_EQ(arrest_ratio(ArrestRatio::Round, 5, 2), 2.0);
+  EXPECT_EQ(arrest_ratio(ArrestRatio::Round, 0, 1), 0.0);
+  // Epstein's calibration: one cop, one active (the agent itself): P ≈ 0.9
+  EXPECT_NEAR(1 - std::exp(-2.3 * arrest_ratio(ArrestRatio::Exact, 1, 1)), 0.9, 0.001);
+}
+
+TEST_F(CivilViolence, VisionShapes) {
+  using models::VisionShape;
+  using models::vision_offsets;
+  EXPECT_EQ(vision_offsets(VisionShape::Euclidean, 1.7, 40, 40).size(), 8u);  // Run 1: the 8 around
+  EXPECT_EQ(vision_offsets(VisionShape::Euclidean, 1.0, 40, 40).size(), 4u);
+  EXPECT_EQ(vision_offsets(VisionShape::Euclidean, 7, 40, 40).size(), 148u);  // 149 lattice points in the disc
+  EXPECT_EQ(vision_offsets(VisionShape::Moore, 7, 40, 40).size(), 224u);
+  EXPECT_EQ(vision_offsets(VisionShape::VonNeumann, 7, 40, 40).size(), 112u);
+  EXPECT_EQ(vision_offsets(VisionShape::Cross, 7, 40, 40).size(), 28u);
+  // a vision wider than the torus sees every other site once
+  EXPECT_EQ(vision_offsets(VisionShape::Moore, 2, 3, 3).size(), 8u);
+  // on a 10 x 10 torus radius 7 reaches every residue but (±5, ±5): 25 + 25 > 49
+  EXPECT_EQ(vision_offsets(VisionShape::Euclidean, 7, 10, 10).size(), 98u);
+}
+
+TEST_F(CivilViolence, GrievanceRuleWithoutCops) {
+  // no cops: P = 0, so a citizen is active iff G = H (1 - L) > T
+  auto sim = make(scenario("steps: 1\ncops: {density: 0}\nmovement: false\nlegitimacy: {initial: 0.6}\n"));
+  sim->step(1);
+  const auto& m = model(*sim);
+  std::uint32_t active = 0;
+  for (std::uint32_t c = 0; c < m.citizens(); ++c) {
+    const bool expect = m.hardship()[c] * (1 - 0.6) > 0.1;
+    EXPECT_EQ(m.state()[c] == CivilViolenceModel::Active, expect) << c;
+    active += expect;
+  }
+  // about a share 1 - 0.1/0.4 = 0.75 of 1120 citizens
+  EXPECT_NEAR(active / 1120.0, 0.75, 0.05);
+}
+
+TEST_F(CivilViolence, DecisionRuleMatchesABruteForceCount) {
+  // G - R P > T with P = 1 - exp(-k ratio(C, 1 + A)), counts by scanning all agents
+  for (const std::string ratio : {"floor", "round", "exact"}) {
+    auto sim = make(scenario("steps: 20\nlegitimacy: {initial: 0.7}\narrest_ratio: " + ratio + "\n"));
+    sim->step(20);  // a mix of actives, quiet citizens and cops
+    auto& m = model(*sim);
+    const auto mode = ratio == "floor"   ? models::ArrestRatio::Floor
+                      : ratio == "round" ? models::ArrestRatio::Round
+                                         : models::ArrestRatio::Exact;
+    int checked = 0;
+    for (std::uint32_t c = 0; c < m.citizens(); ++c) {
+      if (m.state()[c] == CivilViolenceModel::Jailed) continue;
+      const auto [cops, actives] = brute_force_seen(m, c, 7);
+      const double p = 1 - std::exp(-2.3 * models::arrest_ratio(mode, cops, 1 + actives));
+      const bool expect = m.hardship()[c] * (1 - 0.7) - m.risk_aversion()[c] * p > 0.1;
+      ASSERT_EQ(m.would_be_active(c), expect) << ratio << " citizen " << c;
+      ++checked;
+    }
+    EXPECT_GT(checked, 500);
+  }
+}
+
+TEST_F(CivilViolence, JailTermsCountDownAndRelease) {
+  // the first arrest of the run: the citizen is out for exactly its term
+  auto sim = make(scenario("steps: 200\nlegitimacy: {initial: 0.7}\njail: {max_term: 6}\n"));
+  auto& m = model(*sim);
+  std::int64_t who = -1;
+  std::uint32_t term = 0, arrested_at = 0;
+  for (std::uint32_t t = 1; t <= 100 && who < 0; ++t) {
+    sim->step(1);
+    for (std::uint32_t c = 0; c < m.citizens(); ++c)
+      if (m.state()[c] == CivilViolenceModel::Jailed) {
+        who = c;
+        term = m.jail_term()[c];
+        arrested_at = t;
+        break;
+      }
+  }
+  ASSERT_GE(who, 0) << "nobody was arrested";
+  const auto c = static_cast<std::uint32_t>(who);
+  EXPECT_LE(term, 6u);
+  for (std::uint32_t t = arrested_at + 1; t <= arrested_at + term; ++t) {
+    sim->step(1);
+    EXPECT_EQ(m.state()[c], CivilViolenceModel::Jailed) << "step " << t;
+    EXPECT_EQ(m.jail_term()[c], term - (t - arrested_at)) << "step " << t;
+  }
+  sim->step(1);  // released (its arrest site or a free site in its vision of it)
+  EXPECT_NE(m.state()[c], CivilViolenceModel::Jailed);
+  EXPECT_EQ(m.occupant()[m.position()[c]], static_cast<std::int32_t>(c));
+}
+
+TEST_F(CivilViolence, LifeTermsNeverEndAndMovementOffKeepsSites) {
+  auto sim = make(scenario("steps: 60\nlegitimacy: {initial: 0.7}\nmovement: false\njail: {max_term: .inf}\n"));
+  auto& m = model(*sim);
+  const auto sites0 = m.position();
+  std::set<std::uint32_t> jailed;
+  for (int t = 0; t < 60; ++t) {
+    sim->step(1);
+    for (std::uint32_t c = 0; c < m.citizens(); ++c) {
+      if (jailed.count(c)) {
+        ASSERT_EQ(m.state()[c], CivilViolenceModel::Jailed);
+        ASSERT_EQ(m.jail_term()[c], CivilViolenceModel::kLife);
+      } else if (m.state()[c] == CivilViolenceModel::Jailed) {
+        jailed.insert(c);
+      } else {
+        ASSERT_EQ(m.position()[c], sites0[c]) << "a citizen moved with movement off";
+      }
+    }
+  }
+  EXPECT_GT(jailed.size(), 0u);
+  EXPECT_EQ(sim->recorder().find("jailed")->data.back(), static_cast<double>(jailed.size()));
+}
+
+TEST_F(CivilViolence, LatticeStaysConsistent) {
+  // every agent on the lattice has its own site; jailed citizens and
+  // withdrawn cops occupy none; counts add up
+  auto sim = make(scenario("steps: 80\nlegitimacy: {initial: 0.8}\njail: {max_term: 10}\n"
+                           "cops: {density: 0.06, schedule: gradual, final_density: 0.02, start: 10, end: 60}\n"));
+  auto& m = model(*sim);
+  for (int t = 0; t < 80; ++t) {
+    sim->step(1);
+    expect_lattice_consistent(m);
+    const auto& r = sim->recorder();
+    EXPECT_EQ(r.find("active")->data.back() + r.find("quiet")->data.back() + r.find("jailed")->data.back(),
+              static_cast<double>(m.citizens()));
+  }
+  EXPECT_EQ(m.cops_on_duty(), 32u);  // 0.02 × 1600
+}
+
+TEST_F(CivilViolence, Schedules) {
+  models::Schedule g{models::Schedule::Kind::Gradual, 0.9, 0.7, 50, 250};
+  EXPECT_DOUBLE_EQ(g.at(0), 0.9);
+  EXPECT_DOUBLE_EQ(g.at(50), 0.9);
+  EXPECT_DOUBLE_EQ(g.at(150), 0.8);
+  EXPECT_DOUBLE_EQ(g.at(250), 0.7);
+  EXPECT_DOUBLE_EQ(g.at(1000), 0.7);
+  models::Schedule s{models::Schedule::Kind::Sudden, 0.9, 0.7, 50, 0};
+  EXPECT_DOUBLE_EQ(s.at(49), 0.9);
+  EXPECT_DOUBLE_EQ(s.at(50), 0.7);
+  // in a run: the legitimacy metric follows the schedule, cops follow theirs
+  auto sim = make(load_scenario(kSrc + "/scenarios/reference/epstein_run3.yaml", {"replicates=1", "steps=260"}));
+  sim->run();
+  const auto& l = sim->recorder().find("legitimacy")->data;
+  EXPECT_DOUBLE_EQ(l[150], 0.8);
+  EXPECT_DOUBLE_EQ(l[260], 0.7);
+  auto five = make(load_scenario(kSrc + "/scenarios/reference/epstein_run5.yaml", {"replicates=1", "steps=450"}));
+  five->run();
+  const auto& cops = five->recorder().find("cops")->data;
+  EXPECT_EQ(cops[0], 118);  // round(0.074 × 1600)
+  EXPECT_EQ(cops[450], 48);  // 0.03 × 1600
+}
+
+TEST_F(CivilViolence, FindOutbursts) {
+  const std::vector<double> a{0, 60, 70, 10, 0, 0, 51, 2, 80, 90};
+  const auto o = models::find_outbursts(a, 50);
+  ASSERT_EQ(o.count, 3u);
+  EXPECT_EQ(o.start, (std::vector<std::size_t>{1, 6, 8}));
+  EXPECT_EQ(o.activation, (std::vector<double>{130, 51, 170}));
+  EXPECT_EQ(o.waiting, (std::vector<double>{5, 2}));
+  EXPECT_EQ(o.trough, (std::vector<double>{0, 2}));
+  EXPECT_EQ(models::find_outbursts(a, 50, 7).count, 1u);
+}
+
+TEST_F(CivilViolence, BitwiseIdenticalFor1To4Threads) {
+  const Config cfg = load_scenario(kSrc + "/scenarios/reference/epstein_run2.yaml", {"replicates=1", "steps=150"});
+  auto a = make(cfg, 1), b = make(cfg, 2), c = make(cfg, 4);
+  a->run();
+  b->run();
+  c->run();
+  for (const auto& s : a->recorder().series()) {
+    EXPECT_EQ(s.data, b->recorder().find(s.name)->data) << s.name;
+    EXPECT_EQ(s.data, c->recorder().find(s.name)->data) << s.name;
+  }
+  EXPECT_EQ(model(*a).position(), model(*c).position());
+  EXPECT_EQ(model(*a).jail_term(), model(*c).jail_term());
+  EXPECT_GT(*std::max_element(a->recorder().find("active")->data.begin(), a->recorder().find("active")->data.end()),
+            50.0);  // the run is not trivially quiet
+}
+
+TEST_F(CivilViolence, BadConfigurations) {
+  EXPECT_THROW(make(scenario("citizen_density: 0.98\ncops: {density: 0.04}\n")), ConfigError);
+  EXPECT_THROW(make(scenario("jail: {max_term: 7.5}\n")), ConfigError);
+  EXPECT_THROW(make(scenario("legitimacy: {schedule: gradual, start: 50, end: 50}\n")), ConfigError);
+}
