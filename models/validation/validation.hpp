@@ -5,7 +5,7 @@
 //   for (const auto& r : results) std::cout << r.experiment << ": " << (r.pass ? "pass" : "FAIL") << "\n";
 //
 // Each check runs the reference scenarios of scenarios/reference/ (compiled in
-// here, kept equal to the files by a test) with fixed seeds, compares with
+// at configure time) with fixed seeds, compares with
 // the published result within a tolerance justified in the model READMEs,
 // and reports what it found. `quick` uses fewer replicates and shorter runs.
 #pragma once
