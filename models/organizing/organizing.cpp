@@ -45,123 +45,90 @@ std::string list_names(const std::vector<std::string>& names) {
 
 // ------------------------------------------------------------------ set-up
 
-void OrganizingModel::read_params(const Config& c) {
-  auto d = [&](const std::string& k) { return c.get_double(k); };
-  p_.lambda_h = d("environment.lambda_h");
-  p_.lambda_out = d("environment.lambda_out");
-  p_.safety_net = d("environment.safety_net");
-  p_.hours = d("workers.hours");
-  p_.casework_share = d("workers.casework_share");
-  p_.iron_rule = d("workers.iron_rule");
-  p_.power_literacy = d("workers.power_literacy");
-  p_.hours_per_case = d("workers.hours_per_case");
-  p_.relief = d("workers.relief");
-  p_.skill_gain = d("workers.skill_gain");
-  p_.case_sample = d("workers.case_sample");
-  const auto prof = c.get_doubles("workers.profile");
-  std::copy(prof.begin(), prof.end(), p_.profile.begin());
-  p_.meeting_interval = d("organizing.meeting_interval");
-  p_.invites_per_hour = d("organizing.invites_per_hour");
-  p_.hours_per_121 = d("organizing.hours_per_121");
-  p_.snowball = d("organizing.snowball");
-  p_.agitation = d("organizing.agitation");
-  p_.issue_cut = d("organizing.issue_cut");
-  p_.training = d("organizing.training");
-  p_.ally_rate = d("organizing.ally_rate");
-  p_.invite = d("residents.invite");
-  p_.join_threshold = d("residents.join_threshold");
-  p_.act_threshold = d("residents.act_threshold");
-  p_.a0 = d("residents.a0");
-  p_.leader_skill = d("residents.leader_skill");
-  p_.dropout = d("residents.dropout");
-  p_.fatigue_max = d("residents.fatigue_max");
-  p_.meeting_recruit = d("residents.meeting_recruit");
-  p_.member_weight = d("residents.member_weight");
-  p_.max_level = d("tactics.max_level");
-  p_.patience = d("tactics.patience");
-  p_.turnout_needed = d("tactics.turnout_needed");
-  p_.deescalate = d("tactics.deescalate");
-  p_.assembly_interval = d("tactics.assembly_interval");
-  p_.assembly_weight = d("tactics.assembly_weight");
-  p_.voice = d("tactics.voice");
-  const auto pn = c.get_doubles("tactics.power_needed");
-  const auto in = c.get_doubles("tactics.intensity");
-  std::copy(pn.begin(), pn.end(), p_.power_needed.begin());
-  std::copy(in.begin(), in.end(), p_.intensity.begin());
-  p_.beta = d("response.beta");
-  p_.spread = d("response.spread");
-  p_.gain = d("response.gain");
-  p_.small_gain = d("response.small_gain");
-  p_.cooptation = d("response.cooptation");
-  p_.subsidy_cut = d("response.subsidy_cut");
-  p_.funder_solidarity = d("response.funder_solidarity");
-  p_.funding_recovery = d("response.funding_recovery");
-  p_.risk_jump = d("response.risk_jump");
-  p_.risk_decay = d("response.risk_decay");
-  p_.legit_action = d("response.legit_action");
-  p_.legit_sanction = d("response.legit_sanction");
-  p_.legit_concession = d("response.legit_concession");
-  p_.legit_recovery = d("response.legit_recovery");
-  p_.learning_rate = d("feedback.learning_rate");
-  p_.trust_gain = d("feedback.trust_gain");
-  p_.trust_loss = d("feedback.trust_loss");
-  p_.sanction_trust = d("feedback.sanction_trust");
-  p_.coopt_trust = d("feedback.coopt_trust");
-  p_.media_rate = d("feedback.media_rate");
-  p_.confidence = d("feedback.confidence");
-  p_.rejection = d("feedback.rejection");
-  p_.mu = d("feedback.mu");
-  p_.peer_mu = d("feedback.peer_mu");
-  p_.fatigue_rate = d("feedback.fatigue_rate");
-  p_.fatigue_decay = d("feedback.fatigue_decay");
-  p_.learning = d("feedback.learning");
-  if (std::abs(p_.profile[0] + p_.profile[1] + p_.profile[2] - 1.0) > 1e-6)
-    c.fail("workers.profile", "shares of dialogue, organising and coalition must sum to 1");
+std::vector<OrganizingModel::Settable> OrganizingModel::param_slots() {
+  // every parameter of the weekly cycle: read from the scenario at init, and
+  // settable during a run by a timeline `set` or `strategy` event
+  return {
+      {"environment.lambda_h", &p_.lambda_h, 1},
+      {"environment.lambda_out", &p_.lambda_out, 1},
+      {"environment.safety_net", &p_.safety_net, 1},
+      {"workers.hours", &p_.hours, 1},
+      {"workers.casework_share", &p_.casework_share, 1},
+      {"workers.iron_rule", &p_.iron_rule, 1},
+      {"workers.power_literacy", &p_.power_literacy, 1},
+      {"workers.hours_per_case", &p_.hours_per_case, 1},
+      {"workers.relief", &p_.relief, 1},
+      {"workers.skill_gain", &p_.skill_gain, 1},
+      {"workers.case_sample", &p_.case_sample, 1},
+      {"organizing.meeting_interval", &p_.meeting_interval, 1},
+      {"organizing.invites_per_hour", &p_.invites_per_hour, 1},
+      {"organizing.hours_per_121", &p_.hours_per_121, 1},
+      {"organizing.snowball", &p_.snowball, 1},
+      {"organizing.agitation", &p_.agitation, 1},
+      {"organizing.issue_cut", &p_.issue_cut, 1},
+      {"organizing.training", &p_.training, 1},
+      {"organizing.ally_rate", &p_.ally_rate, 1},
+      {"residents.invite", &p_.invite, 1},
+      {"residents.join_threshold", &p_.join_threshold, 1},
+      {"residents.act_threshold", &p_.act_threshold, 1},
+      {"residents.a0", &p_.a0, 1},
+      {"residents.leader_skill", &p_.leader_skill, 1},
+      {"residents.dropout", &p_.dropout, 1},
+      {"residents.fatigue_max", &p_.fatigue_max, 1},
+      {"residents.meeting_recruit", &p_.meeting_recruit, 1},
+      {"residents.member_weight", &p_.member_weight, 1},
+      {"tactics.max_level", &p_.max_level, 1},
+      {"tactics.patience", &p_.patience, 1},
+      {"tactics.turnout_needed", &p_.turnout_needed, 1},
+      {"tactics.deescalate", &p_.deescalate, 1},
+      {"tactics.assembly_interval", &p_.assembly_interval, 1},
+      {"tactics.assembly_weight", &p_.assembly_weight, 1},
+      {"tactics.voice", &p_.voice, 1},
+      {"response.beta", &p_.beta, 1},
+      {"response.spread", &p_.spread, 1},
+      {"response.gain", &p_.gain, 1},
+      {"response.small_gain", &p_.small_gain, 1},
+      {"response.cooptation", &p_.cooptation, 1},
+      {"response.subsidy_cut", &p_.subsidy_cut, 1},
+      {"response.funder_solidarity", &p_.funder_solidarity, 1},
+      {"response.funding_recovery", &p_.funding_recovery, 1},
+      {"response.risk_jump", &p_.risk_jump, 1},
+      {"response.risk_decay", &p_.risk_decay, 1},
+      {"response.legit_action", &p_.legit_action, 1},
+      {"response.legit_sanction", &p_.legit_sanction, 1},
+      {"response.legit_concession", &p_.legit_concession, 1},
+      {"response.legit_recovery", &p_.legit_recovery, 1},
+      {"feedback.learning_rate", &p_.learning_rate, 1},
+      {"feedback.trust_gain", &p_.trust_gain, 1},
+      {"feedback.trust_loss", &p_.trust_loss, 1},
+      {"feedback.sanction_trust", &p_.sanction_trust, 1},
+      {"feedback.coopt_trust", &p_.coopt_trust, 1},
+      {"feedback.media_rate", &p_.media_rate, 1},
+      {"feedback.confidence", &p_.confidence, 1},
+      {"feedback.rejection", &p_.rejection, 1},
+      {"feedback.mu", &p_.mu, 1},
+      {"feedback.peer_mu", &p_.peer_mu, 1},
+      {"feedback.fatigue_rate", &p_.fatigue_rate, 1},
+      {"feedback.fatigue_decay", &p_.fatigue_decay, 1},
+      {"feedback.learning", &p_.learning, 1},
+      {"workers.profile", p_.profile.data(), p_.profile.size()},
+      {"tactics.power_needed", p_.power_needed.data(), p_.power_needed.size()},
+      {"tactics.intensity", p_.intensity.data(), p_.intensity.size()},
+  };
 }
 
-void OrganizingModel::build_settables() {
-  auto& s = settable_;
-  auto one = [&](const char* k, double& v) { s[k] = {&v, 1}; };
-  one("environment.lambda_h", p_.lambda_h);
-  one("environment.lambda_out", p_.lambda_out);
-  one("environment.safety_net", p_.safety_net);
-  one("workers.hours", p_.hours);
-  one("workers.casework_share", p_.casework_share);
-  one("workers.iron_rule", p_.iron_rule);
-  one("workers.power_literacy", p_.power_literacy);
-  one("workers.relief", p_.relief);
-  s["workers.profile"] = {p_.profile.data(), 3};
-  one("organizing.invites_per_hour", p_.invites_per_hour);
-  one("organizing.snowball", p_.snowball);
-  one("organizing.agitation", p_.agitation);
-  one("organizing.issue_cut", p_.issue_cut);
-  one("organizing.training", p_.training);
-  one("organizing.ally_rate", p_.ally_rate);
-  one("residents.invite", p_.invite);
-  one("residents.join_threshold", p_.join_threshold);
-  one("residents.act_threshold", p_.act_threshold);
-  one("residents.dropout", p_.dropout);
-  one("tactics.max_level", p_.max_level);
-  one("tactics.patience", p_.patience);
-  one("tactics.turnout_needed", p_.turnout_needed);
-  one("tactics.assembly_interval", p_.assembly_interval);
-  one("tactics.assembly_weight", p_.assembly_weight);
-  one("tactics.voice", p_.voice);
-  s["tactics.power_needed"] = {p_.power_needed.data(), 5};
-  s["tactics.intensity"] = {p_.intensity.data(), 5};
-  one("response.gain", p_.gain);
-  one("response.small_gain", p_.small_gain);
-  one("response.cooptation", p_.cooptation);
-  one("response.subsidy_cut", p_.subsidy_cut);
-  one("response.funder_solidarity", p_.funder_solidarity);
-  one("response.funding_recovery", p_.funding_recovery);
-  one("response.risk_jump", p_.risk_jump);
-  one("response.legit_action", p_.legit_action);
-  one("response.legit_sanction", p_.legit_sanction);
-  one("feedback.trust_gain", p_.trust_gain);
-  one("feedback.trust_loss", p_.trust_loss);
-  one("feedback.media_rate", p_.media_rate);
-  one("feedback.peer_mu", p_.peer_mu);
+void OrganizingModel::read_params(const Config& c) {
+  for (const auto& slot : param_slots()) {
+    if (slot.n == 1) {
+      *slot.ptr = c.get_double(slot.key);
+    } else {
+      const auto v = c.get_doubles(slot.key);
+      std::copy(v.begin(), v.end(), slot.ptr);  // the schema fixes the length
+    }
+    settable_[slot.key] = slot;
+  }
+  if (std::abs(p_.profile[0] + p_.profile[1] + p_.profile[2] - 1.0) > 1e-6)
+    c.fail("workers.profile", "shares of dialogue, organising and coalition must sum to 1");
 }
 
 void OrganizingModel::apply_setting(const std::string& key, const std::vector<double>& value) {
@@ -172,7 +139,6 @@ void OrganizingModel::apply_setting(const std::string& key, const std::vector<do
 void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
   parallel_ = &par;
   read_params(cfg);
-  build_settables();
   const double kappa = cfg.get_double("concentration");
 
   // issues

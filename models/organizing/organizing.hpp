@@ -87,12 +87,13 @@ class OrganizingModel final : public Model {
     std::vector<double> value;
   };
   struct Settable {
+    const char* key;
     double* ptr;
     std::size_t n;
   };
 
   void read_params(const Config& cfg);
-  void build_settables();
+  std::vector<Settable> param_slots();
   void apply_setting(const std::string& key, const std::vector<double>& value);
   void apply_events(std::uint32_t week);
   void environment(const StepContext& ctx);
