@@ -231,6 +231,11 @@ void register_organizing_model() {
   ModelInfo info{"organizing", "residents, institutions and social workers under polder, Alinsky and coalition rules",
                  OrganizingModel::declare_schema, [] { return std::make_unique<OrganizingModel>(); },
                  OrganizingModel::prepare};
+  // what an experiment reports when its file names no outcomes: the question
+  // of MODEL.md section 1 (hardship, power, trust, inclusion) and its costs
+  info.default_outcomes = {"concessions", "won_by_pressure", "won_in_consultation", "arnstein_mean", "hardship",
+                           "survival_load", "trust", "efficacy", "member", "active", "participation_gap",
+                           "coopted_leaders", "sanctions_total", "worker_funding_min", "legitimacy"};
   Registry::instance().add(std::move(info));
 }
 

@@ -21,6 +21,9 @@ struct ModelInfo {
   /// for keys the scenario does not set itself), so that the resolved config
   /// shows every value in effect.
   std::function<void(Config&)> prepare = nullptr;
+  /// Optional: the metrics an experiment reports (final value) when its file
+  /// names no `outcomes`; empty means every scalar metric the model records.
+  std::vector<std::string> default_outcomes = {};
 };
 
 class Registry {
