@@ -9,10 +9,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <functional>
+#include <memory>
 #include <sstream>
+
+#include <unistd.h>
 
 #include "models.hpp"
 #include "tegenmacht/error.hpp"
+#include "tegenmacht/experiments/experiment.hpp"
 #include "tegenmacht/parallel.hpp"
 #include "tegenmacht/registry.hpp"
 #include "tegenmacht/results.hpp"
@@ -27,12 +32,6 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 
-/// Builds each model once (replicate 0, no steps), so that errors that only
-/// the model can see (shares that do not sum to 1, unknown names) stop a
-/// compare or sweep before its first run instead of in the middle.
-void check_models(const std::vector<tg::Config>& configs, const std::shared_ptr<tg::Parallel>& par) {
-  for (const auto& c : configs) tg::Simulation probe(c, 0, par);
-}
 extern "C" void on_sigint(int) { g_stop.store(true); }
 
 std::string command_line(int argc, char** argv) {
@@ -63,15 +62,6 @@ std::vector<std::string> overrides(const RunOptions& o) {
   if (o.steps >= 0) sets.push_back("steps=" + std::to_string(o.steps));
   if (o.replicates >= 0) sets.push_back("replicates=" + std::to_string(o.replicates));
   return sets;
-}
-
-/// "mean ± sd" of values, or "n/a".
-std::string mean_sd(const std::vector<double>& values) {
-  if (values.empty()) return "n/a";
-  const auto m = tg::moments(values);
-  char cell[64];
-  std::snprintf(cell, sizeof cell, "%.4g ± %.2g", m.mean, std::sqrt(m.variance));
-  return cell;
 }
 
 void print_summary(const tg::Config& cfg, const tg::EnsembleResult& res, const std::string& out) {
@@ -121,137 +111,234 @@ int do_run(const RunOptions& o, const std::string& cmdline) {
   return 0;
 }
 
+// ---------------------------------------------------------------- experiments
+
+namespace ex = tg::experiments;
+
+/// Number of the signal that asked the program to stop (SIGINT or SIGTERM), 0 if none.
+std::atomic<int> g_signal{0};
+extern "C" void on_stop_signal(int sig) {
+  if (g_signal.load() == 0) g_signal.store(sig);
+  g_stop.store(true);
+}
+
+/// SIGINT and SIGTERM stop the running jobs cleanly while installed.
+struct StopSignals {
+  struct sigaction old_int {}, old_term {};
+  StopSignals() {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int, nullptr);
+    sigaction(SIGTERM, &old_term, nullptr);
+  }
+  static int exit_code() { return g_signal.load() == SIGTERM ? 143 : 130; }
+};
+
+/// "12m05s", "3.4s"
+std::string duration(double s) {
+  char buf[32];
+  if (s < 60) std::snprintf(buf, sizeof buf, "%.1fs", s);
+  else if (s < 3600) std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+  else std::snprintf(buf, sizeof buf, "%dh%02dm", static_cast<int>(s) / 3600, (static_cast<int>(s) % 3600) / 60);
+  return buf;
+}
+
+/// A progress line on a terminal: jobs done, rate, time left.
+std::function<void(const ex::Progress&)> progress_line(bool quiet) {
+  if (quiet || !isatty(fileno(stderr))) return nullptr;
+  auto last = std::make_shared<std::chrono::steady_clock::time_point>();
+  return [last](const ex::Progress& p) {
+    const auto now = std::chrono::steady_clock::now();
+    if (p.done < p.total && now - *last < std::chrono::milliseconds(200)) return;
+    *last = now;
+    const double rate = p.seconds > 0 ? static_cast<double>(p.run) / p.seconds : 0;
+    const double eta = rate > 0 ? static_cast<double>(p.total - p.done) / rate : 0;
+    std::fprintf(stderr, "\r\033[K%zu/%zu jobs  %.1f jobs/s  %s left", p.done, p.total, rate,
+                 p.done < p.total ? duration(eta).c_str() : "0s");
+    if (p.done == p.total) std::fprintf(stderr, "\n");
+    std::fflush(stderr);
+  };
+}
+
+/// "0.4312 ± 0.021" (mean ± sd)
+std::string cell(const ex::Summary::Cell& c) {
+  if (c.n == 0) return "n/a";
+  char buf[64];
+  if (std::isnan(c.sd)) std::snprintf(buf, sizeof buf, "%.4g", c.mean);
+  else std::snprintf(buf, sizeof buf, "%.4g ± %.2g", c.mean, c.sd);
+  return buf;
+}
+
+/// "+0.019 [-0.007, +0.045]" (paired mean difference and its 95 % interval)
+std::string diff_cell(const ex::PairedDifference& d) {
+  if (d.n == 0) return "n/a";
+  char buf[80];
+  if (std::isnan(d.lo)) std::snprintf(buf, sizeof buf, "%+.3g (n=1)", d.mean);
+  else std::snprintf(buf, sizeof buf, "%+.3g [%+.2g, %+.2g]", d.mean, d.lo, d.hi);
+  return buf;
+}
+
+void print_experiment_summary(const ex::Summary& s, const std::vector<std::string>& only = {}) {
+  std::vector<std::size_t> rows;
+  for (std::size_t k = 0; k < s.outcomes.size(); ++k)
+    if (only.empty() || std::find(only.begin(), only.end(), s.outcomes[k]) != only.end()) rows.push_back(k);
+  std::size_t w = 8;
+  for (auto k : rows) w = std::max(w, s.outcomes[k].size());
+  std::printf("%zu point(s) × %zu arm(s) × %zu replicate(s): %zu of %zu jobs done\n", s.points, s.arms.size(),
+              s.replicates, s.jobs_done, s.jobs_total);
+  std::printf("\n%-*s", static_cast<int>(w), "outcome");
+  for (const auto& a : s.arms) std::printf("  %20s", a.c_str());
+  std::printf("\n");
+  for (auto k : rows) {
+    std::printf("%-*s", static_cast<int>(w), s.outcomes[k].c_str());
+    for (std::size_t a = 0; a < s.arms.size(); ++a) std::printf("  %20s", cell(s.cells[k][a]).c_str());
+    std::printf("\n");
+  }
+  std::printf("(mean ± sd over %s replicates)\n", s.points > 1 ? "design points and" : "");
+  if (s.arms.size() < 2) return;
+  std::printf("\npaired difference from %s: mean and 95%% t-interval over replicates%s\n",
+              s.arms[s.baseline].c_str(), s.points > 1 ? " (each the mean over the design points)" : "");
+  std::printf("%-*s", static_cast<int>(w), "outcome");
+  for (std::size_t a = 0; a < s.arms.size(); ++a)
+    if (a != s.baseline) std::printf("  %26s", s.arms[a].c_str());
+  std::printf("\n");
+  for (auto k : rows) {
+    std::printf("%-*s", static_cast<int>(w), s.outcomes[k].c_str());
+    for (std::size_t a = 0; a < s.arms.size(); ++a)
+      if (a != s.baseline) std::printf("  %26s", diff_cell(s.differences[k][a]).c_str());
+    std::printf("\n");
+  }
+}
+
+/// Runs an experiment and prints what happened; returns the exit code.
+int run_and_report(const ex::Experiment& e, const std::string& output, bool resume, int threads_opt, bool quiet,
+                   const std::string& cmdline, bool keep_file, const std::vector<std::string>& only = {}) {
+  const int threads = threads_opt > 0 ? threads_opt : tg::Parallel::default_threads();
+  auto par = std::make_shared<tg::Parallel>(threads);
+  ex::RunOptions opt;
+  opt.output = output;
+  opt.resume = resume;
+  opt.command_line = cmdline;
+  opt.stop = &g_stop;
+  opt.progress = progress_line(quiet);
+  ex::RunReport rep;
+  {
+    StopSignals signals;
+    rep = ex::run_experiment(e, par, opt);
+  }
+  if (!quiet) {
+    if (rep.jobs_resumed) std::printf("resumed: %zu job(s) were already done\n", rep.jobs_resumed);
+    print_experiment_summary(ex::summarise(ex::read_outcomes(rep.path)), only);
+    std::printf("%zu job(s) run in %s on %d thread(s)\n", rep.jobs_run, duration(rep.seconds).c_str(), threads);
+    if (keep_file) std::printf("results: %s\n", rep.path.c_str());
+  }
+  if (!keep_file) std::remove(rep.path.c_str());
+  if (!rep.complete) {
+    if (keep_file)
+      std::fprintf(stderr, "tegenmacht: interrupted after %zu of %zu jobs; %s keeps them (complete = false); "
+                           "run the same command with --resume to finish\n", rep.jobs_done, rep.jobs_total, rep.path.c_str());
+    else
+      std::fprintf(stderr, "tegenmacht: interrupted after %zu of %zu jobs\n", rep.jobs_done, rep.jobs_total);
+    return StopSignals::exit_code();
+  }
+  return 0;
+}
+
+/// A results file in the temporary folder, for commands run without -o.
+std::string temporary_output() {
+  return (std::filesystem::temp_directory_path() / ("tegenmacht_" + std::to_string(::getpid()) + ".h5")).string();
+}
+
+struct ExperimentOptions {
+  std::string file;
+  std::string output;
+  std::vector<std::string> sets;
+  bool resume = false;
+  int threads = 0;
+  bool quiet = false;
+  bool print = false;
+};
+
+int do_experiment(const ExperimentOptions& o, const std::string& cmdline) {
+  const ex::Experiment e = ex::Experiment::load(o.file, o.sets);
+  if (o.print) {
+    std::cout << e.to_yaml();
+    return 0;
+  }
+  std::string out = o.output;
+  if (out.empty()) out = std::filesystem::path(o.file).stem().string() + ".h5";
+  return run_and_report(e, out, o.resume, o.threads, o.quiet, cmdline, true);
+}
+
 struct CompareOptions {
   RunOptions run;
   std::string key = "strategy";
   std::vector<std::string> values;
   std::vector<std::string> metrics;
-  std::string outdir;
+  std::string output;
   std::string baseline;
+  bool resume = false;
 };
 
-/// Final value of a metric in one replicate; grouped metrics are averaged over their axis.
-double final_mean(const tg::Series& s) {
-  if (s.data.size() < s.width) return std::nan("");
-  double sum = 0;
-  std::size_t n = 0;
-  for (std::size_t k = s.data.size() - s.width; k < s.data.size(); ++k)
-    if (!std::isnan(s.data[k])) {
-      sum += s.data[k];
-      ++n;
-    }
-  return n ? sum / static_cast<double>(n) : std::nan("");
+/// Where compare and sweep write: FILE.h5 as given; a folder (existing, or a
+/// name without .h5) gets <scenario name>_<suffix>.h5 inside it.
+std::string output_path(const std::string& given, const std::string& scenario, const std::string& suffix) {
+  const std::string name = std::filesystem::path(scenario).stem().string() + "_" + suffix + ".h5";
+  if (given.empty()) return "";
+  const std::filesystem::path p(given);
+  if (std::filesystem::is_directory(p) || (p.extension() != ".h5" && p.extension() != ".hdf5")) {
+    std::filesystem::create_directories(p);
+    return (p / name).string();
+  }
+  return given;
 }
 
 int do_compare(const CompareOptions& o, const std::string& cmdline) {
-  const std::vector<std::string> base = overrides(o.run);
-  // validate every variant before running any of them
-  std::vector<tg::Config> configs;
+  ex::Experiment e = ex::Experiment::for_scenario(o.run.scenario, overrides(o.run));
   std::vector<std::string> values = o.values;
+  const tg::Config base = tg::load_scenario_text(e.scenario_text, e.scenario_source, e.base);
   if (values.empty()) {
-    tg::Config probe = tg::load_scenario(o.run.scenario, base);
-    const tg::Schema schema = tg::scenario_schema(probe.get_string("model"));
+    const tg::Schema schema = tg::scenario_schema(base.get_string("model"));
     const tg::KeyDecl* decl = schema.find(o.key);
     if (!decl || decl->choices.empty())
       throw tg::ArgumentError("--values", "give the values to compare: '" + o.key + "' has no list of choices");
     for (const auto& c : decl->choices)
       if (c != "custom") values.push_back(c);
   }
+  e.arms.clear();
   for (const auto& v : values) {
-    auto sets = base;
-    sets.push_back(o.key + "=" + v);
-    configs.push_back(tg::load_scenario(o.run.scenario, sets));
+    const tg::Override ov = tg::Override::parse(o.key + "=" + v, tg::SourceLocation{"--values", 0, 0});
+    if (std::any_of(e.arms.begin(), e.arms.end(), [&](const ex::Arm& a) { return a.name == v; }))
+      throw tg::ArgumentError("--values", "'" + v + "' is given twice");
+    e.arms.push_back(ex::Arm{v, {ov}});
   }
-  const std::string stem = std::filesystem::path(o.run.scenario).stem().string();
-  std::vector<std::string> outputs;
-  if (!o.outdir.empty()) {
-    std::filesystem::create_directories(o.outdir);
-    for (const auto& v : values) {
-      outputs.push_back((std::filesystem::path(o.outdir) / (stem + "_" + v + ".h5")).string());
-      tg::check_writable(outputs.back());
-    }
-  }
-  const int threads = o.run.threads > 0 ? o.run.threads : tg::Parallel::default_threads();
-  auto par = std::make_shared<tg::Parallel>(threads);
-  check_models(configs, par);
-  std::signal(SIGINT, on_sigint);
-  std::vector<tg::EnsembleResult> results;
-  for (std::size_t v = 0; v < values.size() && !g_stop.load(); ++v) {
-    results.push_back(tg::run_ensemble(configs[v], par, &g_stop));
-    if (!outputs.empty()) tg::write_results(outputs[v], configs[v], results.back(), tg::Provenance{cmdline, threads});
-  }
-  std::signal(SIGINT, SIG_DFL);
-  if (results.empty() || results.front().recorders.empty()) return 130;
-  std::vector<std::string> metrics = o.metrics;
-  if (metrics.empty()) {
-    if (configs.front().get_string("model") == "organizing")
-      metrics = {"concessions", "won_by_pressure", "won_in_consultation", "arnstein_mean", "hardship", "survival_load",
-                 "trust", "efficacy", "member", "active", "participation_gap", "coopted_leaders", "sanctions_total",
-                 "worker_funding_min", "legitimacy"};
-    else
-      for (const auto& s : results.front().recorders.front().series()) metrics.push_back(s.name);
-  }
-  std::printf("%s: %s compared over %zu replicate(s), %lld steps (final step; mean ± sd over replicates)\n",
-              o.run.scenario.c_str(), o.key.c_str(), results.front().recorders.size(),
-              static_cast<long long>(configs.front().get_int("steps")));
-  std::printf("%-22s", "metric");
-  for (std::size_t v = 0; v < results.size(); ++v) std::printf(" %20s", values[v].c_str());
-  std::printf("\n");
-  for (const auto& m : metrics) {
-    if (!results.front().recorders.front().find(m)) throw tg::ArgumentError("--metrics", "unknown metric '" + m + "'");
-    std::printf("%-22s", m.c_str());
-    for (const auto& r : results) {
-      std::vector<double> finals;
-      for (const auto& rec : r.recorders)
-        if (const auto* s = rec.find(m); s && !std::isnan(final_mean(*s))) finals.push_back(final_mean(*s));
-      std::printf(" %20s", mean_sd(finals).c_str());
-    }
-    std::printf("\n");
-  }
-  // paired differences: replicate r of every value shares its seeds with
-  // replicate r of the baseline (common random numbers)
-  const std::string base_value = o.baseline.empty() ? values.front() : o.baseline;
-  const auto bit = std::find(values.begin(), values.end(), base_value);
-  if (bit == values.end()) throw tg::ArgumentError("--baseline", "'" + base_value + "' is not one of the compared values");
-  const std::size_t bi = static_cast<std::size_t>(bit - values.begin());
-  if (results.size() == values.size() && results[bi].recorders.size() > 1) {
-    std::printf("\npaired difference from %s (mean and 95%% confidence interval over replicates)\n", base_value.c_str());
-    std::printf("%-22s", "metric");
-    for (std::size_t v = 0; v < results.size(); ++v)
-      if (v != bi) std::printf(" %22s", values[v].c_str());
-    std::printf("\n");
-    for (const auto& m : metrics) {
-      std::printf("%-22s", m.c_str());
-      for (std::size_t v = 0; v < results.size(); ++v) {
-        if (v == bi) continue;
-        std::vector<double> d;
-        for (std::size_t r = 0; r < results[v].recorders.size() && r < results[bi].recorders.size(); ++r) {
-          const double x = final_mean(*results[v].recorders[r].find(m)), y = final_mean(*results[bi].recorders[r].find(m));
-          if (!std::isnan(x) && !std::isnan(y)) d.push_back(x - y);
-        }
-        const auto mo = tg::moments(d);
-        // t quantile for a 95 % interval; 1.96 for large samples
-        static const double t975[] = {0, 12.71, 4.30, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23,
-                                      2.20, 2.18, 2.16, 2.14, 2.13, 2.12, 2.11, 2.10, 2.09, 2.09};
-        const std::size_t df = d.size() > 1 ? d.size() - 1 : 0;
-        const double t = df == 0 ? NAN : (df <= 20 ? t975[df] : 1.96);
-        const double n = static_cast<double>(d.size());
-        const double half = d.size() > 1 ? t * std::sqrt(mo.variance / (n - 1.0)) : NAN;  // population variance → standard error
-        char cell[64];
-        std::snprintf(cell, sizeof cell, "%+.3g ± %.2g", mo.mean, half);
-        std::printf(" %22s", d.size() > 1 ? cell : "n/a");
-      }
-      std::printf("\n");
-    }
-  }
-  if (!outputs.empty()) std::printf("results: %s/%s_<%s>.h5\n", o.outdir.c_str(), stem.c_str(), o.key.c_str());
-  return g_stop.load() ? 130 : 0;
+  e.baseline = o.baseline.empty() ? values.front() : o.baseline;
+  if (std::find(values.begin(), values.end(), e.baseline) == values.end())
+    throw tg::ArgumentError("--baseline", "'" + e.baseline + "' is not one of the compared values");
+  for (const auto& m : o.metrics) e.outcomes.push_back(ex::OutcomeSpec{m, m, "", ex::Reduce::Final, -1, 0, -1, {"--metrics", 0, 0}});
+  e.record = ex::Record::All;
+  e.description = "compare " + o.key + " = " + [&] {
+    std::string s;
+    for (const auto& v : values) s += (s.empty() ? "" : ", ") + v;
+    return s;
+  }();
+  const std::string out = output_path(o.output, o.run.scenario, "compare");
+  if (!o.run.quiet)
+    std::printf("%s: %s compared (final step; common random numbers)\n", o.run.scenario.c_str(), o.key.c_str());
+  return run_and_report(e, out.empty() ? temporary_output() : out, o.resume && !out.empty(), o.run.threads,
+                        o.run.quiet, cmdline, !out.empty());
 }
 
 struct SweepOptions {
   RunOptions run;
   std::vector<std::string> vary;
   std::vector<std::string> metrics;
+  bool resume = false;
 };
 
 /// Splits "a,b,[1,2],c" at the commas that are not inside brackets or braces.
@@ -274,86 +361,29 @@ std::vector<std::string> split_values(const std::string& text) {
 }
 
 int do_sweep(const SweepOptions& o, const std::string& cmdline) {
-  const std::vector<std::string> base = overrides(o.run);
-  tg::SweepInfo sweep;
-  std::vector<std::vector<std::string>> axes;
+  ex::Experiment e = ex::Experiment::for_scenario(o.run.scenario, overrides(o.run));
   for (const auto& v : o.vary) {
     const auto eq = v.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
       throw tg::ArgumentError("--vary", "expected key=value1,value2,..., got '" + v + "'");
-    const std::string key = v.substr(0, eq);
-    if (key == "model" || key == "steps" || key == "replicates")
-      throw tg::ArgumentError("--vary", "'" + key + "' cannot be varied within one sweep file");
-    sweep.keys.push_back(key);
-    axes.push_back(split_values(v.substr(eq + 1)));
+    ex::Factor f;
+    f.key = f.name = v.substr(0, eq);
+    f.where = tg::SourceLocation{"--vary", 0, 0};
+    const std::string first = f.key.substr(0, f.key.find('.'));
+    if (first == "model" || first == "steps" || first == "replicates" || first == "seed")
+      throw tg::ArgumentError("--vary", "'" + first + "' cannot be varied within one sweep file");
+    for (const auto& x : split_values(v.substr(eq + 1))) f.values.push_back(tg::Override::parse("v=" + x).value);
+    e.factors.push_back(std::move(f));
   }
-  // the grid, first key slowest
-  std::vector<std::vector<std::string>> rows{{}};
-  for (const auto& axis : axes) {
-    std::vector<std::vector<std::string>> next;
-    for (const auto& row : rows)
-      for (const auto& value : axis) {
-        next.push_back(row);
-        next.back().push_back(value);
-      }
-    rows = std::move(next);
-  }
-  const tg::Config base_cfg = tg::load_scenario(o.run.scenario, base);
-  std::vector<tg::Config> configs;
-  for (const auto& row : rows) {
-    auto sets = base;
-    for (std::size_t k = 0; k < row.size(); ++k) sets.push_back(sweep.keys[k] + "=" + row[k]);
-    configs.push_back(tg::load_scenario(o.run.scenario, sets));  // every run validated before any runs
-    sweep.configs.push_back(configs.back().to_yaml());
-  }
-  sweep.values = rows;
+  for (const auto& m : o.metrics) e.outcomes.push_back(ex::OutcomeSpec{m, m, "", ex::Reduce::Final, -1, 0, -1, {"--metrics", 0, 0}});
+  e.record = ex::Record::All;
   std::string out = o.run.output;
   if (out.empty()) out = std::filesystem::path(o.run.scenario).stem().string() + "_sweep.h5";
-  tg::check_writable(out);
-  const int threads = o.run.threads > 0 ? o.run.threads : tg::Parallel::default_threads();
-  auto par = std::make_shared<tg::Parallel>(threads);
-  check_models(configs, par);
-  std::signal(SIGINT, on_sigint);
-  std::vector<tg::EnsembleResult> results;
-  for (std::size_t u = 0; u < configs.size() && !g_stop.load(); ++u) {
-    results.push_back(tg::run_ensemble(configs[u], par, &g_stop));
-    if (!o.run.quiet) {
-      std::string label;
-      for (std::size_t k = 0; k < rows[u].size(); ++k) label += (k ? " " : "") + sweep.keys[k] + "=" + rows[u][k];
-      std::fprintf(stderr, "run %zu/%zu %s: %.2f s\n", u + 1, configs.size(), label.c_str(), results.back().seconds);
-    }
-  }
-  std::signal(SIGINT, SIG_DFL);
-  if (results.empty()) return 130;
-  tg::write_sweep(out, base_cfg, sweep, results, tg::Provenance{cmdline, threads});
-  if (!o.run.quiet) {
-    std::vector<std::string> metrics = o.metrics;
-    if (metrics.empty())
-      for (const auto& s : results.front().recorders.front().series())
-        if (s.axis.empty() && metrics.size() < 4) metrics.push_back(s.name);
-    for (const auto& k : sweep.keys) std::printf("%-16s ", k.c_str());
-    for (const auto& m : metrics) std::printf("%20s ", m.c_str());
-    std::printf("\n");
-    for (std::size_t u = 0; u < results.size(); ++u) {
-      for (const auto& v : rows[u]) std::printf("%-16s ", v.c_str());
-      for (const auto& m : metrics) {
-        std::vector<double> finals;
-        for (const auto& rec : results[u].recorders) {
-          const auto* s = rec.find(m);
-          if (!s) throw tg::ArgumentError("--metrics", "unknown metric '" + m + "'");
-          if (!std::isnan(final_mean(*s))) finals.push_back(final_mean(*s));
-        }
-        std::printf("%20s ", mean_sd(finals).c_str());
-      }
-      std::printf("\n");
-    }
-    std::printf("results: %s (%zu runs × %zu replicates)\n", out.c_str(), results.size(), results.front().recorders.size());
-  }
-  if (results.size() < configs.size() || !results.back().complete) {
-    std::fprintf(stderr, "tegenmacht: interrupted; %s holds the runs done so far (complete = false)\n", out.c_str());
-    return 130;
-  }
-  return 0;
+  std::size_t runs = 1;
+  for (const auto& f : e.factors) runs *= f.values.size();
+  const int code = run_and_report(e, out, o.resume, o.run.threads, o.run.quiet, cmdline, true);
+  if (!o.run.quiet && code == 0) std::printf("%zu runs × %u replicates\n", runs, e.replicates);
+  return code;
 }
 
 int do_validate(bool quick, int threads) {
@@ -405,32 +435,49 @@ int main(int argc, char** argv) {
   run->add_flag("-q,--quiet", ro.quiet, "do not print the summary");
 
   CompareOptions co;
-  auto* cmp = app.add_subcommand("compare", "run a scenario under several strategies (same seeds) and print a table");
+  auto* cmp = app.add_subcommand("compare", "run a scenario under several strategies (same seeds) and print a paired table");
   cmp->add_option("scenario", co.run.scenario, "scenario YAML file")->required();
   cmp->add_option("--key", co.key, "scenario key to vary (default: strategy)");
   cmp->add_option("--values", co.values, "values of the key (default: every choice of the key but 'custom')")
       ->delimiter(',');
-  cmp->add_option("--metrics", co.metrics, "metrics to tabulate (comma-separated)")->delimiter(',');
-  cmp->add_option("-o,--output-dir", co.outdir, "write one results file per value into this folder");
+  cmp->add_option("--metrics", co.metrics, "metrics to tabulate, final step (default: the model's default outcomes)")
+      ->delimiter(',');
+  cmp->add_option("-o,--output", co.output,
+                  "results file (FILE.h5), or a folder for <scenario name>_compare.h5 (default: no file)");
   cmp->add_option("--baseline", co.baseline, "value the others are compared with, replicate by replicate (default: the first)");
   cmp->add_option("--seed", co.run.seed, "random seed")->check(CLI::NonNegativeNumber);
   cmp->add_option("--steps", co.run.steps, "steps to run")->check(CLI::NonNegativeNumber);
   cmp->add_option("--replicates", co.run.replicates, "replicates per value")->check(CLI::PositiveNumber);
   cmp->add_option("--threads", co.run.threads, "worker threads")->check(CLI::Range(1, 4096));
   cmp->add_option("--set", co.run.sets, "override a scenario key: --set a.b=value (repeatable)");
+  cmp->add_flag("--resume", co.resume, "continue an interrupted compare into the same -o file");
+  cmp->add_flag("-q,--quiet", co.run.quiet, "print nothing but errors");
 
   SweepOptions so;
   auto* swp = app.add_subcommand("sweep", "run a grid of parameter values into one results file");
   swp->add_option("scenario", so.run.scenario, "scenario YAML file")->required();
   swp->add_option("--vary", so.vary, "key=value1,value2,... (repeatable; the grid is their product)")->required();
   swp->add_option("-o,--output", so.run.output, "results file (default: <scenario name>_sweep.h5)");
-  swp->add_option("--metrics", so.metrics, "metrics to tabulate (comma-separated)")->delimiter(',');
+  swp->add_option("--metrics", so.metrics, "metrics to tabulate, final step (default: the model's default outcomes)")
+      ->delimiter(',');
   swp->add_option("--seed", so.run.seed, "random seed (every run uses the same seeds)")->check(CLI::NonNegativeNumber);
   swp->add_option("--steps", so.run.steps, "steps to run")->check(CLI::NonNegativeNumber);
   swp->add_option("--replicates", so.run.replicates, "replicates per run")->check(CLI::PositiveNumber);
   swp->add_option("--threads", so.run.threads, "worker threads")->check(CLI::Range(1, 4096));
   swp->add_option("--set", so.run.sets, "override a scenario key: --set a.b=value (repeatable)");
+  swp->add_flag("--resume", so.resume, "continue an interrupted sweep into the same -o file");
   swp->add_flag("-q,--quiet", so.run.quiet, "do not print progress and the summary");
+
+  ExperimentOptions eo;
+  auto* exp = app.add_subcommand("experiment", "run an experiment file: a design × arms × replicates, streamed to one HDF5 file");
+  exp->add_option("file", eo.file, "experiment YAML file (see scenarios/experiments/)")->required();
+  exp->add_option("-o,--output", eo.output, "results file (default: <experiment name>.h5 in the current folder)");
+  exp->add_flag("--resume", eo.resume, "continue an interrupted experiment: run only the jobs the file does not hold yet");
+  exp->add_option("--threads", eo.threads, "worker threads (default: TEGENMACHT_THREADS or all cores)")
+      ->check(CLI::Range(1, 4096));
+  exp->add_option("--set", eo.sets, "override a key of the base scenario: --set a.b=value (repeatable)");
+  exp->add_flag("--print-experiment", eo.print, "print the resolved experiment and exit");
+  exp->add_flag("-q,--quiet", eo.quiet, "print nothing but errors");
 
   bool quick = false;
   int validate_threads = 0;
@@ -453,6 +500,7 @@ int main(int argc, char** argv) {
     if (*val) return do_validate(quick, validate_threads);
     if (*cmp) return do_compare(co, command_line(argc, argv));
     if (*swp) return do_sweep(so, command_line(argc, argv));
+    if (*exp) return do_experiment(eo, command_line(argc, argv));
   } catch (const tg::Error& e) {
     std::fprintf(stderr, "tegenmacht: error: %s\n", e.what());
     return 2;

@@ -20,6 +20,7 @@ const char* to_string(ValueType t) {
     case ValueType::StringList: return "list of strings";
     case ValueType::Section: return "section";
     case ValueType::List: return "list of maps";
+    case ValueType::Any: return "any";
   }
   return "?";
 }
@@ -191,6 +192,12 @@ Schema& Schema::section(const std::string& name, const std::string& description)
   k.children = std::make_shared<Schema>();
   k.default_value = YAML::Node(YAML::NodeType::Map);
   return *add(std::move(k)).children;
+}
+
+KeyDecl& Schema::add_any(const std::string& name, const std::string& description) {
+  KeyDecl k = make_decl(name, ValueType::Any, description);
+  k.optional = true;
+  return add(std::move(k));
 }
 
 Schema& Schema::list(const std::string& name, const std::string& default_yaml, const std::string& description) {
@@ -405,6 +412,7 @@ struct Validator {
         return out;
       }
       case ValueType::Section: return map(v, *d.children, path, loc);
+      case ValueType::Any: return v;
     }
     return v;
   }
@@ -470,6 +478,12 @@ Config Config::parse_text(const std::string& text, const std::string& source, co
   return c;
 }
 
+Config Config::parse_text(const std::string& text, const std::string& source, const std::vector<Override>& overrides) {
+  Config c = parse_text(text, source, std::vector<std::string>{});
+  for (const auto& o : overrides) c.apply_override(o);
+  return c;
+}
+
 Config Config::parse_file(const std::string& path, const std::vector<std::string>& overrides) {
   std::ifstream in(path);
   if (!in) throw IoError(path, "cannot open scenario file (does it exist and is it readable?)");
@@ -478,23 +492,37 @@ Config Config::parse_file(const std::string& path, const std::vector<std::string
   return parse_text(ss.str(), path, overrides);
 }
 
-void Config::apply_override(const std::string& assignment) {
+Override Override::parse(const std::string& assignment, const SourceLocation& where) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
     throw ArgumentError("--set", "expected key=value, got '" + assignment + "'");
-  const std::string key = assignment.substr(0, eq);
+  Override o;
+  o.key = assignment.substr(0, eq);
   const std::string text = assignment.substr(eq + 1);
-  YAML::Node value;
   try {
-    value = YAML::Load(text);
+    o.value = YAML::Load(text);
   } catch (const YAML::Exception&) {
-    value = scalar_node(text);
+    o.value = scalar_node(text);
   }
-  if (!value.IsDefined() || value.IsNull()) value = scalar_node(text);
-  assign(key, value);
+  if (!o.value.IsDefined() || o.value.IsNull()) o.value = scalar_node(text);
+  o.where = where;
+  return o;
+}
+
+std::string Override::str() const {
+  YAML::Emitter out;
+  out << YAML::Flow;
+  emit(out, value);
+  return key + "=" + out.c_str();
+}
+
+void Config::apply_override(const std::string& assignment) { apply_override(Override::parse(assignment)); }
+
+void Config::apply_override(const Override& o) {
+  assign(o.key, YAML::Clone(o.value));
   std::string norm;
-  for (const auto& seg : split_path(key)) norm += (norm.empty() ? "" : ".") + seg;
-  locations_[norm] = SourceLocation{"--set", 0, 0};
+  for (const auto& seg : split_path(o.key)) norm += (norm.empty() ? "" : ".") + seg;
+  locations_[norm] = o.where;
 }
 
 void Config::set_default(const std::string& path, const YAML::Node& value, const std::string& origin) {

@@ -53,4 +53,20 @@ void Parallel::run(std::size_t blocks, BlockFn fn) {
   });
 }
 
+void Parallel::run_tasks(std::size_t n, BlockFn fn) {
+  if (n == 0) return;
+  if (threads_ == 1 || n == 1) {
+    for (std::size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  impl_->arena.execute([&] {
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, n, 1),
+        [&](const tbb::blocked_range<std::size_t>& r) {
+          for (std::size_t i = r.begin(); i != r.end(); ++i) tbb::this_task_arena::isolate([&] { fn(i); });
+        },
+        tbb::simple_partitioner());
+  });
+}
+
 }  // namespace tegenmacht

@@ -96,4 +96,10 @@ Config load_scenario_text(const std::string& text, const std::string& source, co
   return c;
 }
 
+Config load_scenario_text(const std::string& text, const std::string& source, const std::vector<Override>& overrides) {
+  Config c = Config::parse_text(text, source, overrides);
+  resolve_scenario(c);
+  return c;
+}
+
 }  // namespace tegenmacht

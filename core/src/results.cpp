@@ -11,112 +11,16 @@
 #include <filesystem>
 #include <limits>
 
+#include "hdf5_util.hpp"
 #include "tegenmacht/version.hpp"
 
 namespace tegenmacht {
 
 namespace {
-
-/// Closes an HDF5 handle on scope exit.
-struct H {
-  hid_t id = -1;
-  herr_t (*close)(hid_t) = nullptr;
-  H(hid_t i, herr_t (*c)(hid_t)) : id(i), close(c) {}
-  H(const H&) = delete;
-  H& operator=(const H&) = delete;
-  ~H() {
-    if (id >= 0 && close) close(id);
-  }
-  operator hid_t() const { return id; }  // NOLINT
-};
-
-void check(herr_t status, const std::string& path, const char* what) {
-  if (status < 0) throw IoError(path, std::string("HDF5 error while writing ") + what);
-}
-hid_t checked(hid_t id, const std::string& path, const char* what) {
-  if (id < 0) throw IoError(path, std::string("HDF5 error while creating ") + what);
-  return id;
-}
-
-hid_t vlen_string_type() {
-  hid_t t = H5Tcopy(H5T_C_S1);
-  H5Tset_size(t, H5T_VARIABLE);
-  H5Tset_cset(t, H5T_CSET_UTF8);
-  return t;
-}
-
-struct Writer {
-  std::string path;
-
-  void attr_string(hid_t obj, const char* name, const std::string& value) {
-    H type(vlen_string_type(), H5Tclose);
-    H space(H5Screate(H5S_SCALAR), H5Sclose);
-    H a(checked(H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT), path, name), H5Aclose);
-    const char* p = value.c_str();
-    check(H5Awrite(a, type, &p), path, name);
-  }
-  void attr_strings(hid_t obj, const char* name, const std::vector<std::string>& values) {
-    H type(vlen_string_type(), H5Tclose);
-    const hsize_t n = values.size();
-    H space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-    H a(checked(H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT), path, name), H5Aclose);
-    std::vector<const char*> ptrs;
-    for (const auto& v : values) ptrs.push_back(v.c_str());
-    check(H5Awrite(a, type, ptrs.data()), path, name);
-  }
-  template <class T>
-  void attr_scalar(hid_t obj, const char* name, hid_t type, T value) {
-    H space(H5Screate(H5S_SCALAR), H5Sclose);
-    H a(checked(H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT), path, name), H5Aclose);
-    check(H5Awrite(a, type, &value), path, name);
-  }
-  void attr_ints(hid_t obj, const char* name, const std::vector<std::int64_t>& v) {
-    const hsize_t n = v.size();
-    H space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-    H a(checked(H5Acreate2(obj, name, H5T_NATIVE_INT64, space, H5P_DEFAULT, H5P_DEFAULT), path, name), H5Aclose);
-    check(H5Awrite(a, H5T_NATIVE_INT64, v.data()), path, name);
-  }
-  void dataset_string(hid_t loc, const char* name, const std::string& text) {
-    H type(vlen_string_type(), H5Tclose);
-    H space(H5Screate(H5S_SCALAR), H5Sclose);
-    H d(checked(H5Dcreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, name), H5Dclose);
-    const char* p = text.c_str();
-    check(H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p), path, name);
-  }
-  void dataset_strings(hid_t loc, const char* name, const std::vector<std::string>& values) {
-    H type(vlen_string_type(), H5Tclose);
-    const hsize_t n = values.size();
-    H space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-    H d(checked(H5Dcreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, name), H5Dclose);
-    std::vector<const char*> ptrs;
-    for (const auto& v : values) ptrs.push_back(v.c_str());
-    if (n) check(H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), path, name);
-  }
-  hid_t dataset_f64(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims, const double* data) {
-    H space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-    H dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
-    bool nonempty = true;
-    for (auto d : dims) nonempty &= d > 0;
-    if (nonempty) {
-      // chunks: one replicate, up to 1024 steps, all of the last axis
-      std::vector<hsize_t> chunk(dims);
-      chunk[0] = 1;
-      if (dims.size() >= 2) chunk[1] = std::min<hsize_t>(dims[1], 1024);
-      check(H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data()), path, name.c_str());
-      check(H5Pset_shuffle(dcpl), path, name.c_str());
-      check(H5Pset_deflate(dcpl, 4), path, name.c_str());
-    }
-    hid_t d = checked(H5Dcreate2(loc, name.c_str(), H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), path,
-                      name.c_str());
-    if (nonempty) {
-      if (H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
-        H5Dclose(d);
-        throw IoError(path, "HDF5 error while writing dataset " + name);
-      }
-    }
-    return d;
-  }
-};
+using detail::H;
+using detail::check;
+using detail::checked;
+using detail::Writer;
 
 std::string iso_now() {
   const std::time_t t = std::time(nullptr);

@@ -29,7 +29,7 @@
 
 namespace tegenmacht {
 
-enum class ValueType { Bool, Int, Double, String, Choice, DoubleList, IntList, StringList, Section, List };
+enum class ValueType { Bool, Int, Double, String, Choice, DoubleList, IntList, StringList, Section, List, Any };
 const char* to_string(ValueType t);
 
 class Schema;
@@ -66,6 +66,10 @@ class Schema {
   KeyDecl& add_strings(const std::string& name, std::vector<std::string> def, const std::string& description);
   /// A nested map of keys; returns the child schema to declare them in.
   Schema& section(const std::string& name, const std::string& description);
+  /// A value of any YAML shape, kept as written (with its source marks), for
+  /// keys whose meaning depends on another file (e.g. an experiment's `set:`
+  /// map of scenario keys, checked against the scenario later).
+  KeyDecl& add_any(const std::string& name, const std::string& description);
   /// A list of maps, each validated by the returned item schema. The default
   /// is given as YAML text (e.g. "[]" or a flow/block sequence).
   Schema& list(const std::string& name, const std::string& default_yaml, const std::string& description);
@@ -84,6 +88,19 @@ class Schema {
   std::vector<KeyDecl> keys_;
 };
 
+/// One scenario override: a key path (dotted, list items by index), its value,
+/// and where the override was written (for error messages: "--set", or the
+/// file, line and column of an experiment file).
+struct Override {
+  std::string key;
+  YAML::Node value;
+  SourceLocation where;
+  /// "key=value" as the command line takes it (value as flow YAML).
+  std::string str() const;
+  /// Parses "a.b=value" (value read as YAML). Throws ArgumentError without '='.
+  static Override parse(const std::string& assignment, const SourceLocation& where = {"--set", 0, 0});
+};
+
 /// A parsed and (after validate()) resolved scenario.
 class Config {
  public:
@@ -93,6 +110,8 @@ class Config {
   /// Parses YAML text; `source` names it in messages (e.g. "<dict>").
   static Config parse_text(const std::string& text, const std::string& source,
                            const std::vector<std::string>& overrides = {});
+  /// The same with overrides that carry their own source locations.
+  static Config parse_text(const std::string& text, const std::string& source, const std::vector<Override>& overrides);
 
   /// Checks every key against the schema and fills in defaults. Throws ConfigError.
   void validate(const Schema& schema);
@@ -100,6 +119,8 @@ class Config {
 
   /// Applies "a.b=value" (before validation). Throws ArgumentError without '='.
   void apply_override(const std::string& assignment);
+  /// Applies an override whose errors are reported at `o.where`.
+  void apply_override(const Override& o);
   /// Before validation: sets `path` to `value` unless the scenario gives it;
   /// `origin` names where the value came from in messages (e.g. a preset).
   void set_default(const std::string& path, const YAML::Node& value, const std::string& origin);

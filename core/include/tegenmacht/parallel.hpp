@@ -68,6 +68,17 @@ class Parallel {
     });
   }
 
+  /// Calls fn(i) for every i in [0, n) as independent tasks, scheduled
+  /// dynamically (an idle thread takes the next task). Each task runs
+  /// isolated: a thread waiting inside a task's own parallel loops never
+  /// starts another task, so at most threads() tasks are alive at once and
+  /// memory stays bounded by them. Used for the jobs of an experiment.
+  template <class F>
+  void for_tasks(std::size_t n, F&& fn) {
+    auto body = [&](std::size_t i) { fn(i); };
+    run_tasks(n, body);
+  }
+
   /// Sum of fn(begin, end) over blocks, combined in block order: the result
   /// does not depend on the thread count.
   template <class F>
@@ -81,6 +92,7 @@ class Parallel {
 
  private:
   void run(std::size_t blocks, BlockFn fn);
+  void run_tasks(std::size_t n, BlockFn fn);
   int threads_;
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -49,6 +49,8 @@ Config load_scenario(const std::string& path, const std::vector<std::string>& ov
 /// The same for YAML text; `source` names it in error messages.
 Config load_scenario_text(const std::string& text, const std::string& source,
                           const std::vector<std::string>& overrides = {});
+/// The same with overrides that carry their own source locations.
+Config load_scenario_text(const std::string& text, const std::string& source, const std::vector<Override>& overrides);
 /// Validates an already-parsed config against the model it names.
 void resolve_scenario(Config& config);
 

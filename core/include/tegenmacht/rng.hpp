@@ -28,6 +28,7 @@ namespace tegenmacht {
 enum : std::uint32_t {
   kPurposeNetwork = 1,
   kPurposeInit = 2,
+  kPurposeDesign = 3,  // experiment designs (Latin hypercube, Morris)
   kPurposeModelBase = 16,
   kPurposeMax = (1u << 12) - 1,
 };

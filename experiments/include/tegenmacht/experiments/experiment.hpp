@@ -1,0 +1,208 @@
+// Experiments: a base scenario, a design over factors (scenario keys), arms
+// compared on common random numbers, replicates and named outcomes. An
+// experiment expands to jobs (point, arm, replicate); a job is a pure
+// function of its resolved scenario, seed and replicate index, so jobs run in
+// any order on any thread and are streamed, one by one, to a results file
+// that an interrupted experiment resumes from.
+//
+//   tegenmacht::register_builtin_models();
+//   auto exp = tegenmacht::experiments::Experiment::load("scenarios/experiments/strategies_by_context.yaml");
+//   auto par = std::make_shared<tegenmacht::Parallel>(2);
+//   RunOptions opts;  opts.output = "out.h5";
+//   RunReport rep = run_experiment(exp, par, opts);      // writes out.h5
+//   Summary s = summarise(read_outcomes("out.h5"));      // per-arm means, paired differences
+//
+// Anchors: FLAME GPU 2's RunPlanVector/CUDAEnsemble, Agents.jl's paramscan
+// and ensemblerun!, NetLogo BehaviorSpace, the EMA Workbench.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tegenmacht/config.hpp"
+#include "tegenmacht/parallel.hpp"
+
+namespace tegenmacht::experiments {
+
+/// A scenario key varied by the design.
+struct Factor {
+  std::string key;                ///< scenario key path, e.g. "organizing.responsiveness" or "sobol_g.x.2"
+  std::string name;               ///< column name in results (default: the key)
+  std::vector<YAML::Node> values; ///< discrete values (`values:`), or empty for a range
+  bool has_range = false;
+  double lo = 0, hi = 1;          ///< `range: [lo, hi]`
+  bool log = false;               ///< sample log-uniformly (lo > 0)
+  bool integer = false;           ///< round to integers (uniform over lo..hi)
+  std::size_t levels = 0;         ///< grid on a range: this many evenly spaced values
+  SourceLocation where;           ///< where the factor is written
+  /// The scenario value for a unit-cube coordinate u in [0, 1].
+  YAML::Node at_unit(double u) const;
+};
+
+/// One alternative compared on common random numbers: overrides of the scenario.
+struct Arm {
+  std::string name;
+  std::vector<Override> overrides;
+};
+
+enum class DesignType { Grid, List, LatinHypercube, Sobol, Morris };
+const char* to_string(DesignType t);
+
+enum class Reduce { Final, At, Mean, Min, Max, Sum };
+const char* to_string(Reduce r);
+
+/// A named scalar per run, computed from one metric's time series.
+struct OutcomeSpec {
+  std::string name;
+  std::string metric;
+  std::string group;          ///< a label of the metric's axis; "" = mean over the axis
+  Reduce reduce = Reduce::Final;
+  std::int64_t at = -1;       ///< Reduce::At: the step (row) to read
+  std::int64_t from = 0;      ///< first step of a window (mean/min/max/sum)
+  std::int64_t to = -1;       ///< last step of a window (−1: the last step)
+  SourceLocation where;
+};
+
+/// What metric time series the results file keeps besides the outcomes.
+enum class Record { None, Outcomes, All, Chosen };
+
+/// A validated experiment description (an experiment file, or built in code).
+struct Experiment {
+  std::string source = "<experiment>";  ///< file name for messages
+  std::string description;
+  std::string scenario_text;     ///< the base scenario's YAML
+  std::string scenario_source;   ///< its file name (or "<dict>")
+  std::vector<Override> base;    ///< `set:` and command-line --set, applied to every job
+  std::vector<Factor> factors;
+  DesignType design = DesignType::Grid;
+  std::size_t n = 0;                         ///< latin_hypercube points / sobol base samples
+  std::size_t levels = 4;                    ///< morris p
+  std::size_t trajectories = 10;             ///< morris r
+  std::uint64_t design_seed = 0;             ///< seed of random designs
+  std::vector<std::vector<YAML::Node>> rows; ///< list design: [point][factor]
+  std::vector<SourceLocation> row_where;
+  std::vector<Arm> arms;                     ///< never empty after load
+  std::string baseline;                      ///< arm the others are compared with
+  std::uint32_t replicates = 1;
+  std::uint64_t seed = 1;
+  std::vector<OutcomeSpec> outcomes;         ///< empty: the model's default outcomes
+  Record record = Record::None;
+  std::vector<std::string> record_metrics;   ///< Record::Chosen
+
+  /// Reads and validates an experiment file. `sets` are scenario overrides
+  /// ("key=value", applied after the file's `set:`). Throws IoError,
+  /// ConfigError (file:line:column, key path, "did you mean").
+  static Experiment load(const std::string& path, const std::vector<std::string>& sets = {});
+  /// The same from YAML text; a relative `scenario:` path is taken from `base_dir`.
+  static Experiment from_text(const std::string& text, const std::string& source, const std::string& base_dir,
+                              const std::vector<std::string>& sets = {});
+  /// An experiment of one point and one arm ("base") over a scenario file,
+  /// with its replicates and seed; callers add arms, factors and outcomes
+  /// (the `compare` and `sweep` commands are built this way).
+  static Experiment for_scenario(const std::string& path, const std::vector<std::string>& sets = {});
+  /// The schema of experiment files (for `tegenmacht info --experiment-keys` and docs).
+  static Schema schema();
+  /// This experiment as YAML (what results files store).
+  std::string to_yaml() const;
+};
+
+/// The design points: the scenario value of every factor at every point.
+struct DesignPoints {
+  std::size_t points = 0;
+  std::vector<std::vector<YAML::Node>> values;  ///< [point][factor]
+  std::vector<std::vector<double>> unit;        ///< [point][factor] for sampling designs, else empty
+  std::vector<int> morris_changed;              ///< morris: factor moved from the previous row (−1: first)
+  double morris_delta = 0;
+};
+/// Expands the design (deterministic for design_seed).
+DesignPoints expand_design(const Experiment& exp);
+
+/// The scenario overrides of one job's (point, arm): base, then the point's
+/// factor values, then the arm's overrides, then seed and replicates.
+std::vector<Override> job_overrides(const Experiment& exp, const DesignPoints& d, std::size_t point, std::size_t arm);
+
+/// A job's coordinates. Job index = (point · arms + arm) · replicates + replicate.
+struct Job {
+  std::size_t point, arm;
+  std::uint32_t replicate;
+};
+
+/// Progress of a running experiment (called from worker threads, serialised).
+struct Progress {
+  std::size_t done = 0;      ///< jobs finished (including those of a resumed file)
+  std::size_t total = 0;
+  std::size_t run = 0;       ///< jobs finished in this call
+  double seconds = 0;        ///< since the start of this call
+};
+
+struct RunOptions {
+  std::string output;                 ///< results file (required); streamed to output + ".partial"
+  bool resume = false;                ///< continue output(.partial), running only the missing jobs
+  std::string command_line;           ///< provenance
+  const std::atomic<bool>* stop = nullptr;  ///< set to stop: running jobs are abandoned, the file stays resumable
+  std::function<void(const Progress&)> progress;
+};
+
+struct RunReport {
+  std::string path;          ///< the file holding the results (output, or output + ".partial" if incomplete)
+  std::size_t jobs_total = 0, jobs_done = 0, jobs_run = 0, jobs_resumed = 0;
+  bool complete = false;
+  double seconds = 0;
+};
+
+/// Validates every (point, arm) scenario (each model is built once, so errors
+/// only a model sees also stop the experiment before its first job), then
+/// runs every job not yet done on the pool and writes each to the file as it
+/// finishes. Job results never depend on the thread count or order. Throws
+/// ConfigError / IoError / ArgumentError before any job runs; an error inside
+/// a job stops the experiment and is rethrown (the file stays resumable).
+RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parallel, const RunOptions& options);
+
+/// Outcomes read back from a results file.
+struct Outcomes {
+  std::size_t points = 0, arms = 0, replicates = 0;
+  std::vector<std::string> names;            ///< outcome names
+  std::vector<std::string> arm_names;
+  std::string baseline;
+  std::vector<std::vector<double>> values;   ///< [outcome][(point·arms + arm)·replicates + replicate], NaN if not done
+  std::vector<std::uint8_t> done;            ///< [job]
+  double at(std::size_t o, std::size_t p, std::size_t a, std::size_t r) const {
+    return values[o][(p * arms + a) * replicates + r];
+  }
+};
+/// Reads the outcomes of an experiment file. Throws IoError for a missing or unreadable file.
+Outcomes read_outcomes(const std::string& path);
+
+/// Paired difference of two arms (Student 1908; common random numbers make
+/// replicate r of both arms a pair). Over a design, the difference is first
+/// averaged over the points of each replicate, and the interval is taken over
+/// replicates (they are independent; points are not a random sample).
+struct PairedDifference {
+  std::size_t n = 0;       ///< replicates with a finite difference
+  double mean = 0, sd = 0, lo = 0, hi = 0;  ///< mean, sd over replicates, t-interval (NaN if n < 2)
+  double effect_size = 0;  ///< standardised mean difference d_z = mean / sd (Cohen 1988)
+};
+/// Difference x − y of paired values (NaN pairs are skipped) with a two-sided
+/// Student-t interval at `level` (quantile from Boost.Math).
+PairedDifference paired_difference(const std::vector<double>& x, const std::vector<double>& y, double level = 0.95);
+
+/// One screen of results: per outcome and arm the mean and sd over points and
+/// replicates, and each arm's paired difference from the baseline.
+struct Summary {
+  struct Cell {
+    std::size_t n = 0;
+    double mean = 0, sd = 0;
+  };
+  std::vector<std::string> outcomes, arms;
+  std::size_t baseline = 0;
+  std::vector<std::vector<Cell>> cells;                    ///< [outcome][arm]
+  std::vector<std::vector<PairedDifference>> differences;  ///< [outcome][arm] (the baseline's entry is empty)
+  std::size_t points = 0, replicates = 0, jobs_done = 0, jobs_total = 0;
+};
+Summary summarise(const Outcomes& o, double level = 0.95);
+
+}  // namespace tegenmacht::experiments

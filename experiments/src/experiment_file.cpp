@@ -1,0 +1,656 @@
+// Experiment files: schema, loading, the canonical YAML form, design expansion.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "tegenmacht/experiments/design.hpp"
+#include "tegenmacht/experiments/experiment.hpp"
+#include "tegenmacht/registry.hpp"
+#include "tegenmacht/rng.hpp"
+
+namespace tegenmacht::experiments {
+
+const char* to_string(DesignType t) {
+  switch (t) {
+    case DesignType::Grid: return "grid";
+    case DesignType::List: return "list";
+    case DesignType::LatinHypercube: return "latin_hypercube";
+    case DesignType::Sobol: return "sobol";
+    case DesignType::Morris: return "morris";
+  }
+  return "?";
+}
+
+const char* to_string(Reduce r) {
+  switch (r) {
+    case Reduce::Final: return "final";
+    case Reduce::At: return "at";
+    case Reduce::Mean: return "mean";
+    case Reduce::Min: return "min";
+    case Reduce::Max: return "max";
+    case Reduce::Sum: return "sum";
+  }
+  return "?";
+}
+
+namespace {
+
+SourceLocation mark_of(const std::string& source, const YAML::Node& n) {
+  const YAML::Mark m = n.Mark();
+  if (m.line < 0) return SourceLocation{source, 0, 0};
+  return SourceLocation{source, m.line + 1, m.column + 1};
+}
+
+[[noreturn]] void fail_at(const SourceLocation& where, const std::string& key, const std::string& msg,
+                          ConfigError::Kind kind = ConfigError::Kind::Invalid) {
+  throw ConfigError(kind, where, key, msg);
+}
+
+std::string flow(const YAML::Node& n) {
+  if (n.IsScalar()) return n.Scalar();
+  YAML::Emitter e;
+  e << YAML::Flow << n;
+  return e.c_str();
+}
+
+/// `set:` maps become one override per leaf ("a: {b: 1}" is "a.b: 1").
+void flatten(const YAML::Node& node, const std::string& prefix, const std::string& source, const std::string& keypath,
+             std::vector<Override>& out) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  if (!node.IsMap()) fail_at(mark_of(source, node), keypath, "expected a map of scenario keys and values",
+                             ConfigError::Kind::WrongType);
+  for (const auto& kv : node) {
+    const std::string key = prefix.empty() ? kv.first.Scalar() : prefix + "." + kv.first.Scalar();
+    if (kv.second.IsMap() && kv.second.size() > 0) {
+      flatten(kv.second, key, source, keypath, out);
+    } else {
+      out.push_back(Override{key, kv.second, mark_of(source, kv.second)});
+    }
+  }
+}
+
+const std::set<std::string> kFixedKeys = {"model", "seed", "replicates", "steps"};
+
+void check_variable_key(const std::string& key, const SourceLocation& where, const std::string& keypath) {
+  std::string first = key.substr(0, key.find('.'));
+  if (kFixedKeys.count(first))
+    fail_at(where, keypath,
+            "'" + first + "' cannot be varied within one experiment (give it once, at the experiment's top level or in the scenario)");
+}
+
+Schema make_schema(const YAML::Node& root) {
+  Schema s;
+  s.add_string("description", "", "what question the experiment asks");
+  auto& sc = s.add_any("scenario", "base scenario: a path relative to the experiment file, or a map of scenario keys");
+  sc.required = true;
+  sc.optional = false;
+  s.add_any("set", "scenario keys changed in every job, e.g. {steps: 104, tactics.max_level: 2}");
+  const YAML::Node arms = root.IsMap() ? root["arms"] : YAML::Node();
+  if (arms.IsDefined() && arms.IsSequence()) {
+    auto& item = s.list("arms", "[]", "alternatives compared on common random numbers: a list of {name, set}");
+    item.add_string("name", "", "arm name (unique)").required = true;
+    item.find("name")->default_value = YAML::Node();
+    item.add_any("set", "scenario keys this arm changes");
+  } else {
+    auto& a = s.section("arms", "alternatives compared on common random numbers: {key, values}");
+    auto& key = a.add_string("key", "", "the scenario key the arms differ in, e.g. strategy");
+    key.optional = true;
+    key.default_value = YAML::Node();
+    a.add_any("values", "one arm per value");
+  }
+  auto& base = s.add_string("baseline", "", "arm the others are compared with (default: the first)");
+  base.optional = true;
+  base.default_value = YAML::Node();
+  auto& d = s.section("design", "how scenario variants (points) are chosen over the factors");
+  d.add_choice("type", "grid", {"grid", "list", "latin_hypercube", "sobol", "morris"},
+               "grid: product of the factors' values; list: explicit rows; latin_hypercube: n points; "
+               "sobol: Saltelli's n·(k+2) points; morris: r trajectories");
+  d.add_int("n", 0, 0, 1e7, "points of a Latin hypercube; base samples of a Sobol' design");
+  d.add_int("levels", 4, 2, 1000, "Morris: grid levels p (even)");
+  d.add_int("trajectories", 10, 1, 1e6, "Morris: trajectories r");
+  auto& dseed = d.add_int("seed", 0, 0, 1e18, "seed of random designs (default: the experiment's seed)");
+  dseed.optional = true;
+  dseed.default_value = YAML::Node();
+  d.add_any("rows", "list design: rows of factor values (maps by factor name or key, or lists in factor order)");
+  auto& f = s.list("factors", "[]", "scenario keys the design varies");
+  auto& fk = f.add_string("key", "", "scenario key, e.g. organizing.responsiveness or neighbourhoods.0.size");
+  fk.required = true;
+  fk.default_value = YAML::Node();
+  auto& fn = f.add_string("name", "", "column name in the results (default: the key)");
+  fn.optional = true;
+  fn.default_value = YAML::Node();
+  f.add_any("values", "the factor's values (any YAML values)");
+  auto& fr = f.add_doubles("range", {}, -1e300, 1e300, "[lo, hi]: a continuous factor");
+  fr.optional = true;
+  fr.min_size = fr.max_size = 2;
+  fr.default_value = YAML::Node();
+  f.add_int("levels", 0, 0, 1e6, "grid over a range: this many evenly spaced values");
+  f.add_bool("log", false, "sample (and space grid levels) uniformly in log(value); needs lo > 0");
+  f.add_bool("int", false, "integer values lo..hi, each equally likely");
+  s.add_int("replicates", 1, 1, kMaxReplicate + 1.0, "replicates of every (point, arm) (default: the scenario's)")
+      .optional = true;
+  s.find("replicates")->default_value = YAML::Node();
+  s.add_int("seed", 1, 0, 1e18, "seed of every job (default: the scenario's); replicate r uses the same streams in every point and arm")
+      .optional = true;
+  s.find("seed")->default_value = YAML::Node();
+  s.add_int("steps", 100, 0, 1e8, "steps of every job (default: the scenario's)").optional = true;
+  s.find("steps")->default_value = YAML::Node();
+  auto& o = s.list("outcomes", "[]", "named scalars per job (default: the model's default outcomes)");
+  auto& on = o.add_string("name", "", "outcome name (default: built from metric, group and reduce)");
+  on.optional = true;
+  on.default_value = YAML::Node();
+  auto& om = o.add_string("metric", "", "the metric it is computed from");
+  om.required = true;
+  om.default_value = YAML::Node();
+  auto& og = o.add_string("group", "", "a label of the metric's axis (default: the mean over the axis)");
+  og.optional = true;
+  og.default_value = YAML::Node();
+  auto& orr = o.add_choice("reduce", "final", {"final", "at", "mean", "min", "max", "sum"},
+                           "final value, value at a step, or a reduction over steps from..to");
+  orr.optional = true;
+  orr.default_value = YAML::Node();
+  o.add_any("at", "reduce: at: the step to read (an integer, or final)");
+  auto& of = o.add_int("from", 0, 0, 1e8, "first step of the window");
+  of.optional = true;
+  of.default_value = YAML::Node();
+  auto& ot = o.add_int("to", 0, 0, 1e8, "last step of the window (default: the last step)");
+  ot.optional = true;
+  ot.default_value = YAML::Node();
+  s.add_any("record", "metric time series to keep: none (default), outcomes, all, or a list of metric names");
+  return s;
+}
+
+std::string parent_dir(const std::string& path) {
+  const auto p = std::filesystem::path(path).parent_path();
+  return p.empty() ? std::string(".") : p.string();
+}
+
+}  // namespace
+
+Schema Experiment::schema() { return make_schema(YAML::Node()); }
+
+YAML::Node Factor::at_unit(double u) const {
+  u = std::min(std::max(u, 0.0), 1.0);
+  if (!values.empty()) {
+    const auto m = values.size();
+    const auto i = std::min(static_cast<std::size_t>(u * static_cast<double>(m)), m - 1);
+    return values[i];
+  }
+  double x = 0;
+  if (integer) {
+    const double a = std::ceil(lo), b = std::floor(hi);
+    x = std::min(std::floor(a + u * (b - a + 1.0)), b);
+  } else if (log) {
+    x = lo * std::exp(u * std::log(hi / lo));
+    x = std::min(std::max(x, lo), hi);
+  } else {
+    x = lo + u * (hi - lo);
+  }
+  YAML::Node n;
+  n = integer ? std::to_string(static_cast<long long>(x)) : format_double(x);
+  return n;
+}
+
+Experiment Experiment::load(const std::string& path, const std::vector<std::string>& sets) {
+  if (std::filesystem::is_directory(path)) throw IoError(path, "is a folder, not an experiment file");
+  std::ifstream in(path);
+  if (!in) throw IoError(path, "cannot open experiment file (does it exist and is it readable?)");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return from_text(ss.str(), path, parent_dir(path), sets);
+}
+
+Experiment Experiment::for_scenario(const std::string& path, const std::vector<std::string>& sets) {
+  Experiment e;
+  if (std::filesystem::is_directory(path)) throw IoError(path, "is a folder, not a scenario file");
+  std::ifstream in(path);
+  if (!in) throw IoError(path, "cannot open scenario file (does it exist and is it readable?)");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  e.source = path;
+  e.scenario_text = ss.str();
+  e.scenario_source = path;
+  for (const auto& s : sets) e.base.push_back(Override::parse(s));
+  const Config base = load_scenario_text(e.scenario_text, e.scenario_source, e.base);
+  e.replicates = static_cast<std::uint32_t>(base.get_int("replicates"));
+  e.seed = static_cast<std::uint64_t>(base.node("seed").as<unsigned long long>());
+  e.design_seed = e.seed;
+  e.arms.push_back(Arm{"base", {}});
+  e.baseline = "base";
+  return e;
+}
+
+Experiment Experiment::from_text(const std::string& text, const std::string& source, const std::string& base_dir,
+                                 const std::vector<std::string>& sets) {
+  Config raw = Config::parse_text(text, source);
+  Config cfg = raw;
+  cfg.validate(make_schema(raw.root()));
+  const YAML::Node root = cfg.root();
+  Experiment e;
+  e.source = source;
+  e.description = cfg.get_string("description");
+
+  // the base scenario
+  const YAML::Node sc = root["scenario"];
+  if (sc.IsScalar()) {
+    std::filesystem::path p(sc.Scalar());
+    if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
+    std::ifstream in(p);
+    if (!in || std::filesystem::is_directory(p))
+      fail_at(mark_of(source, sc), "scenario", "cannot open scenario file '" + p.string() +
+                                                   "' (a relative path is taken from the experiment file's folder)");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    e.scenario_text = ss.str();
+    e.scenario_source = p.lexically_normal().string();
+  } else if (sc.IsMap()) {
+    YAML::Emitter em;
+    em << sc;
+    e.scenario_text = em.c_str();
+    e.scenario_source = source + ":scenario";
+  } else {
+    fail_at(mark_of(source, sc), "scenario", "expected a scenario file path or a map of scenario keys",
+            ConfigError::Kind::WrongType);
+  }
+  flatten(root["set"], "", source, "set", e.base);
+  for (const auto& s : sets) e.base.push_back(Override::parse(s));
+  for (const char* k : {"steps"})
+    if (root[k]) e.base.push_back(Override{k, root[k], cfg.location(k)});
+
+  // the base scenario must load on its own (errors in `set:` surface here)
+  const Config base = load_scenario_text(e.scenario_text, e.scenario_source, e.base);
+  e.replicates = static_cast<std::uint32_t>(root["replicates"] ? cfg.get_int("replicates") : base.get_int("replicates"));
+  e.seed = root["seed"] ? static_cast<std::uint64_t>(root["seed"].as<unsigned long long>())
+                        : static_cast<std::uint64_t>(base.node("seed").as<unsigned long long>());
+
+  // factors
+  std::set<std::string> fkeys, fnames;
+  for (std::size_t i = 0; i < cfg.size("factors"); ++i) {
+    const std::string path = "factors." + std::to_string(i);
+    const YAML::Node fn = root["factors"][i];
+    Factor f;
+    f.key = fn["key"].Scalar();
+    f.name = fn["name"] ? fn["name"].Scalar() : f.key;
+    f.where = cfg.location(path + ".key");
+    check_variable_key(f.key, f.where, path + ".key");
+    if (f.name.empty() || f.name.find('/') != std::string::npos || f.name[0] == '_')
+      fail_at(cfg.location(path + ".name"), path + ".name", "a factor name must be non-empty, without '/' and not start with '_'");
+    if (!fkeys.insert(f.key).second) fail_at(f.where, path + ".key", "factor key '" + f.key + "' is given twice");
+    if (!fnames.insert(f.name).second)
+      fail_at(cfg.location(path + ".name"), path + ".name", "duplicate factor name '" + f.name + "'");
+    const YAML::Node vals = fn["values"];
+    if (vals.IsDefined() && !vals.IsNull()) {
+      if (!vals.IsSequence() || vals.size() == 0)
+        fail_at(mark_of(source, vals), path + ".values", "expected a non-empty list of values", ConfigError::Kind::WrongType);
+      for (const auto& v : vals) f.values.push_back(v);
+    }
+    if (fn["range"]) {
+      f.has_range = true;
+      const auto r = cfg.get_doubles(path + ".range");
+      f.lo = r[0];
+      f.hi = r[1];
+      if (!(f.lo < f.hi)) fail_at(cfg.location(path + ".range"), path + ".range", "expected lo < hi");
+    }
+    f.log = cfg.get_bool(path + ".log");
+    f.integer = cfg.get_bool(path + ".int");
+    f.levels = static_cast<std::size_t>(cfg.get_int(path + ".levels"));
+    if (f.has_range && !f.values.empty())
+      fail_at(cfg.location(path), path, "give either values or range, not both");
+    if (f.log && !(f.has_range && f.lo > 0)) fail_at(cfg.location(path + ".log"), path + ".log", "log needs a range with lo > 0");
+    if (f.integer && !f.has_range) fail_at(cfg.location(path + ".int"), path + ".int", "int needs a range");
+    if (f.integer && std::floor(f.hi) < std::ceil(f.lo))
+      fail_at(cfg.location(path + ".range"), path + ".range", "the range holds no integer");
+    e.factors.push_back(std::move(f));
+  }
+
+  // design
+  const std::string type = cfg.get_string("design.type");
+  e.design = type == "list" ? DesignType::List
+             : type == "latin_hypercube" ? DesignType::LatinHypercube
+             : type == "sobol" ? DesignType::Sobol
+             : type == "morris" ? DesignType::Morris
+                                : DesignType::Grid;
+  e.n = static_cast<std::size_t>(cfg.get_int("design.n"));
+  e.levels = static_cast<std::size_t>(cfg.get_int("design.levels"));
+  e.trajectories = static_cast<std::size_t>(cfg.get_int("design.trajectories"));
+  e.design_seed = root["design"]["seed"] ? root["design"]["seed"].as<unsigned long long>() : e.seed;
+  const YAML::Node rows = root["design"]["rows"];
+  if (rows.IsDefined() && !rows.IsNull() && e.design != DesignType::List)
+    fail_at(mark_of(source, rows), "design.rows", "rows are for design type list");
+  auto need = [&](bool ok, const std::string& key, const std::string& msg) {
+    if (!ok) fail_at(cfg.location(key), key, msg);
+  };
+  switch (e.design) {
+    case DesignType::Grid:
+      for (std::size_t i = 0; i < e.factors.size(); ++i) {
+        const auto& f = e.factors[i];
+        const std::string p = "factors." + std::to_string(i);
+        need(!f.values.empty() || (f.has_range && f.levels >= 2), p,
+             "a grid needs the factor's values, or a range with levels >= 2");
+      }
+      break;
+    case DesignType::List: {
+      if (!rows.IsDefined() || !rows.IsSequence() || rows.size() == 0)
+        fail_at(cfg.location("design"), "design.rows", "a list design needs rows (a list of rows of factor values)");
+      if (e.factors.empty()) {  // factors named by the rows' keys, in order of appearance
+        std::set<std::string> seen;
+        for (const auto& row : rows)
+          if (row.IsMap())
+            for (const auto& kv : row)
+              if (seen.insert(kv.first.Scalar()).second) {
+                Factor f;
+                f.key = f.name = kv.first.Scalar();
+                f.where = mark_of(source, kv.first);
+                check_variable_key(f.key, f.where, "design.rows");
+                e.factors.push_back(f);
+              }
+      }
+      for (std::size_t r = 0; r < rows.size(); ++r) {
+        const YAML::Node row = rows[r];
+        const std::string rp = "design.rows." + std::to_string(r);
+        std::vector<YAML::Node> vals;
+        if (row.IsSequence()) {
+          if (row.size() != e.factors.size())
+            fail_at(mark_of(source, row), rp,
+                    "expected " + std::to_string(e.factors.size()) + " values (one per factor), got " +
+                        std::to_string(row.size()));
+          for (const auto& v : row) vals.push_back(v);
+        } else if (row.IsMap()) {
+          for (const auto& kv : row) {
+            const std::string k = kv.first.Scalar();
+            bool known = false;
+            for (const auto& f : e.factors) known |= (f.name == k || f.key == k);
+            if (!known) fail_at(mark_of(source, kv.first), rp + "." + k, "not a factor of this experiment",
+                                ConfigError::Kind::UnknownKey);
+          }
+          for (const auto& f : e.factors) {
+            YAML::Node v = row[f.name];
+            if (!v.IsDefined()) v = row[f.key];
+            if (!v.IsDefined() || v.IsNull())
+              fail_at(mark_of(source, row), rp, "the row gives no value for factor '" + f.name + "'",
+                      ConfigError::Kind::Missing);
+            vals.push_back(v);
+          }
+        } else {
+          fail_at(mark_of(source, row), rp, "expected a row: a map of factor values or a list in factor order",
+                  ConfigError::Kind::WrongType);
+        }
+        e.rows.push_back(std::move(vals));
+        e.row_where.push_back(mark_of(source, row));
+      }
+      break;
+    }
+    case DesignType::LatinHypercube:
+    case DesignType::Sobol:
+    case DesignType::Morris:
+      if (e.design != DesignType::Morris) need(e.n >= 1, "design.n", "this design needs n >= 1 (design: {n: ...})");
+      if (e.design == DesignType::Morris) need(e.levels % 2 == 0, "design.levels", "Morris needs an even number of levels");
+      if (e.factors.empty()) fail_at(cfg.location("design"), "factors", "this design needs at least one factor",
+                                     ConfigError::Kind::Missing);
+      for (std::size_t i = 0; i < e.factors.size(); ++i)
+        need(!e.factors[i].values.empty() || e.factors[i].has_range, "factors." + std::to_string(i),
+             "a sampling design needs the factor's range (or its values)");
+      break;
+  }
+
+  // arms
+  const YAML::Node arms = root["arms"];
+  std::set<std::string> anames;
+  if (arms.IsSequence()) {
+    for (std::size_t i = 0; i < arms.size(); ++i) {
+      Arm a;
+      a.name = arms[i]["name"].Scalar();
+      const std::string p = "arms." + std::to_string(i);
+      if (!anames.insert(a.name).second) fail_at(cfg.location(p + ".name"), p + ".name", "duplicate arm name '" + a.name + "'");
+      flatten(raw.root()["arms"][i]["set"], "", source, p + ".set", a.overrides);
+      e.arms.push_back(std::move(a));
+    }
+  } else if (arms.IsMap() && (arms["key"] || arms["values"])) {
+    const YAML::Node vals = raw.root()["arms"]["values"];
+    if (!arms["key"]) fail_at(cfg.location("arms"), "arms.key", "arms with values need the key they set", ConfigError::Kind::Missing);
+    if (!vals.IsDefined() || !vals.IsSequence() || vals.size() == 0)
+      fail_at(cfg.location("arms"), "arms.values", "expected a non-empty list of values", ConfigError::Kind::Missing);
+    const std::string key = arms["key"].Scalar();
+    check_variable_key(key, cfg.location("arms.key"), "arms.key");
+    for (const auto& v : vals) {
+      Arm a;
+      a.name = flow(v);
+      if (!anames.insert(a.name).second)
+        fail_at(mark_of(source, v), "arms.values", "duplicate arm '" + a.name + "'");
+      a.overrides.push_back(Override{key, v, mark_of(source, v)});
+      e.arms.push_back(std::move(a));
+    }
+  }
+  if (e.arms.empty()) e.arms.push_back(Arm{"base", {}});
+  for (const auto& a : e.arms)
+    for (const auto& o : a.overrides) {
+      check_variable_key(o.key, o.where, "arms");
+      for (const auto& f : e.factors)
+        if (f.key == o.key)
+          fail_at(o.where, o.key, "'" + o.key + "' is both a factor and set by arm '" + a.name + "'");
+    }
+  e.baseline = root["baseline"] ? root["baseline"].Scalar() : e.arms.front().name;
+  if (anames.size() && !anames.count(e.baseline) && e.baseline != e.arms.front().name) {
+    std::string all;
+    for (const auto& a : e.arms) all += (all.empty() ? "" : ", ") + a.name;
+    fail_at(cfg.location("baseline"), "baseline", "'" + e.baseline + "' is not an arm (arms: " + all + ")",
+            ConfigError::Kind::OutOfRange);
+  }
+
+  // outcomes
+  std::set<std::string> onames;
+  for (std::size_t i = 0; i < cfg.size("outcomes"); ++i) {
+    const std::string p = "outcomes." + std::to_string(i);
+    const YAML::Node on = root["outcomes"][i];
+    OutcomeSpec o;
+    o.metric = on["metric"].Scalar();
+    o.where = cfg.location(p);
+    if (on["group"]) o.group = on["group"].Scalar();
+    const std::string red = on["reduce"] ? on["reduce"].Scalar() : "";
+    const YAML::Node at = raw.root()["outcomes"][i]["at"];
+    if (at.IsDefined() && !at.IsNull()) {
+      if (!red.empty() && red != "at" && red != "final")
+        fail_at(mark_of(source, at), p + ".at", "'at' goes with reduce: at, not reduce: " + red);
+      long long step = -1;
+      if (at.IsScalar() && at.Scalar() == "final") {
+        o.reduce = Reduce::Final;
+      } else if (at.IsScalar() && YAML::convert<long long>::decode(at, step) && step >= 0) {
+        o.reduce = Reduce::At;
+        o.at = step;
+      } else {
+        fail_at(mark_of(source, at), p + ".at", "expected a step (an integer >= 0) or final, got " + flow(at),
+                ConfigError::Kind::WrongType);
+      }
+    } else if (red == "at") {
+      fail_at(o.where, p + ".at", "reduce: at needs at: STEP", ConfigError::Kind::Missing);
+    } else {
+      o.reduce = red == "mean" ? Reduce::Mean : red == "min" ? Reduce::Min : red == "max" ? Reduce::Max
+                 : red == "sum" ? Reduce::Sum : Reduce::Final;
+    }
+    if (on["from"]) o.from = cfg.get_int(p + ".from");
+    if (on["to"]) o.to = cfg.get_int(p + ".to");
+    if ((on["from"] || on["to"]) && (o.reduce == Reduce::Final || o.reduce == Reduce::At))
+      fail_at(o.where, p, "from/to are for reduce: mean, min, max or sum");
+    if (o.to >= 0 && o.from > o.to) fail_at(cfg.location(p + ".from"), p + ".from", "from is after to");
+    if (on["name"]) {
+      o.name = on["name"].Scalar();
+    } else {
+      o.name = o.metric;
+      if (!o.group.empty()) o.name += "_" + o.group;
+      if (o.reduce == Reduce::At) o.name += "_at" + std::to_string(o.at);
+      else if (o.reduce != Reduce::Final) o.name += std::string("_") + to_string(o.reduce);
+    }
+    if (o.name.empty() || o.name.find('/') != std::string::npos)
+      fail_at(o.where, p + ".name", "an outcome name must be non-empty and without '/'");
+    if (!onames.insert(o.name).second)
+      fail_at(o.where, p + ".name", "duplicate outcome name '" + o.name + "' (give each outcome its own name:)");
+    e.outcomes.push_back(std::move(o));
+  }
+
+  // record
+  const YAML::Node rec = raw.root()["record"];
+  if (rec.IsDefined() && !rec.IsNull()) {
+    if (rec.IsScalar()) {
+      const std::string r = rec.Scalar();
+      if (r == "none") e.record = Record::None;
+      else if (r == "outcomes") e.record = Record::Outcomes;
+      else if (r == "all") e.record = Record::All;
+      else fail_at(mark_of(source, rec), "record", "expected none, outcomes, all or a list of metric names, got '" + r + "'",
+                   ConfigError::Kind::OutOfRange);
+    } else if (rec.IsSequence()) {
+      e.record = Record::Chosen;
+      for (const auto& m : rec) {
+        if (!m.IsScalar()) fail_at(mark_of(source, m), "record", "expected a metric name", ConfigError::Kind::WrongType);
+        e.record_metrics.push_back(m.Scalar());
+      }
+    } else {
+      fail_at(mark_of(source, rec), "record", "expected none, outcomes, all or a list of metric names",
+              ConfigError::Kind::WrongType);
+    }
+  }
+  return e;
+}
+
+std::string Experiment::to_yaml() const {
+  YAML::Emitter out;
+  out.SetIndent(2);
+  auto overrides_map = [&](const std::vector<Override>& os) {
+    out << YAML::BeginMap;
+    for (const auto& o : os) out << YAML::Key << o.key << YAML::Value << YAML::Flow << o.value;
+    out << YAML::EndMap;
+  };
+  out << YAML::BeginMap;
+  out << YAML::Key << "description" << YAML::Value << description;
+  out << YAML::Key << "scenario" << YAML::Value << scenario_source;
+  out << YAML::Key << "set" << YAML::Value;
+  overrides_map(base);
+  out << YAML::Key << "arms" << YAML::Value << YAML::BeginSeq;
+  for (const auto& a : arms) {
+    out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << a.name << YAML::Key << "set" << YAML::Value;
+    overrides_map(a.overrides);
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+  out << YAML::Key << "baseline" << YAML::Value << baseline;
+  out << YAML::Key << "design" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "type" << YAML::Value << to_string(design);
+  out << YAML::Key << "n" << YAML::Value << n << YAML::Key << "levels" << YAML::Value << levels;
+  out << YAML::Key << "trajectories" << YAML::Value << trajectories << YAML::Key << "seed" << YAML::Value << design_seed;
+  if (!rows.empty()) {
+    out << YAML::Key << "rows" << YAML::Value << YAML::BeginSeq;
+    for (const auto& r : rows) {
+      out << YAML::Flow << YAML::BeginSeq;
+      for (const auto& v : r) out << v;
+      out << YAML::EndSeq;
+    }
+    out << YAML::EndSeq;
+  }
+  out << YAML::EndMap;
+  out << YAML::Key << "factors" << YAML::Value << YAML::BeginSeq;
+  for (const auto& f : factors) {
+    out << YAML::BeginMap << YAML::Key << "key" << YAML::Value << f.key << YAML::Key << "name" << YAML::Value << f.name;
+    if (!f.values.empty()) {
+      out << YAML::Key << "values" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+      for (const auto& v : f.values) out << v;
+      out << YAML::EndSeq;
+    }
+    if (f.has_range)
+      out << YAML::Key << "range" << YAML::Value << YAML::Flow << YAML::BeginSeq << format_double(f.lo)
+          << format_double(f.hi) << YAML::EndSeq;
+    out << YAML::Key << "levels" << YAML::Value << f.levels << YAML::Key << "log" << YAML::Value << f.log
+        << YAML::Key << "int" << YAML::Value << f.integer << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+  out << YAML::Key << "replicates" << YAML::Value << replicates << YAML::Key << "seed" << YAML::Value << seed;
+  out << YAML::Key << "outcomes" << YAML::Value << YAML::BeginSeq;
+  for (const auto& o : outcomes) {
+    out << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << o.name << YAML::Key << "metric"
+        << YAML::Value << o.metric;
+    if (!o.group.empty()) out << YAML::Key << "group" << YAML::Value << o.group;
+    out << YAML::Key << "reduce" << YAML::Value << to_string(o.reduce);
+    if (o.reduce == Reduce::At) out << YAML::Key << "at" << YAML::Value << o.at;
+    if (o.reduce != Reduce::At && o.reduce != Reduce::Final)
+      out << YAML::Key << "from" << YAML::Value << o.from << YAML::Key << "to" << YAML::Value << o.to;
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+  out << YAML::Key << "record" << YAML::Value;
+  if (record == Record::Chosen) {
+    out << YAML::Flow << record_metrics;
+  } else {
+    out << (record == Record::None ? "none" : record == Record::Outcomes ? "outcomes" : "all");
+  }
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+DesignPoints expand_design(const Experiment& e) {
+  DesignPoints d;
+  const std::size_t k = e.factors.size();
+  auto from_unit = [&](UnitMatrix u) {
+    d.points = u.size();
+    for (const auto& row : u) {
+      std::vector<YAML::Node> vals;
+      for (std::size_t j = 0; j < k; ++j) vals.push_back(e.factors[j].at_unit(row[j]));
+      d.values.push_back(std::move(vals));
+    }
+    d.unit = std::move(u);
+  };
+  switch (e.design) {
+    case DesignType::Grid: {
+      std::vector<std::size_t> levels;
+      std::vector<std::vector<YAML::Node>> vals(k);
+      for (std::size_t j = 0; j < k; ++j) {
+        const auto& f = e.factors[j];
+        if (!f.values.empty()) {
+          vals[j] = f.values;
+        } else {
+          for (std::size_t l = 0; l < f.levels; ++l)
+            vals[j].push_back(f.at_unit(static_cast<double>(l) / static_cast<double>(f.levels - 1)));
+        }
+        levels.push_back(vals[j].size());
+      }
+      for (const auto& idx : grid_indices(levels)) {
+        std::vector<YAML::Node> row;
+        for (std::size_t j = 0; j < k; ++j) row.push_back(vals[j][idx[j]]);
+        d.values.push_back(std::move(row));
+      }
+      d.points = d.values.size();
+      break;
+    }
+    case DesignType::List:
+      d.values = e.rows;
+      d.points = e.rows.size();
+      break;
+    case DesignType::LatinHypercube: from_unit(latin_hypercube(e.n, k, e.design_seed)); break;
+    case DesignType::Sobol: from_unit(saltelli(e.n, k)); break;
+    case DesignType::Morris: {
+      MorrisDesign m = morris(e.trajectories, k, e.levels, e.design_seed);
+      d.morris_changed = m.changed;
+      d.morris_delta = m.delta;
+      from_unit(std::move(m.points));
+      break;
+    }
+  }
+  return d;
+}
+
+std::vector<Override> job_overrides(const Experiment& e, const DesignPoints& d, std::size_t point, std::size_t arm) {
+  std::vector<Override> o = e.base;
+  for (std::size_t j = 0; j < e.factors.size(); ++j) {
+    SourceLocation where = e.factors[j].where;
+    if (e.design == DesignType::List && point < e.row_where.size()) where = e.row_where[point];
+    o.push_back(Override{e.factors[j].key, d.values[point][j], where});
+  }
+  for (const auto& a : e.arms[arm].overrides) o.push_back(a);
+  YAML::Node seed, reps;
+  seed = std::to_string(e.seed);
+  reps = std::to_string(e.replicates);
+  o.push_back(Override{"seed", seed, SourceLocation{e.source, 0, 0}});
+  o.push_back(Override{"replicates", reps, SourceLocation{e.source, 0, 0}});
+  return o;
+}
+
+}  // namespace tegenmacht::experiments

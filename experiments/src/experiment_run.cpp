@@ -1,0 +1,459 @@
+// Running an experiment: validate every (point, arm), then run the jobs on
+// one pool and stream each to the results file.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <mutex>
+
+#include "store.hpp"
+#include "tegenmacht/experiments/experiment.hpp"
+#include "tegenmacht/registry.hpp"
+#include "tegenmacht/results.hpp"
+#include "tegenmacht/simulation.hpp"
+
+namespace tegenmacht::experiments {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// An outcome bound to a series of the model's recorder.
+struct BoundOutcome {
+  OutcomeSpec spec;
+  std::size_t series = 0;
+  long column = -1;  // -1: mean over the axis
+  std::size_t width = 1;
+  std::int64_t to = 0;
+};
+
+/// What a model's recorder declares, as far as the results file depends on it.
+struct Shape {
+  std::string model;
+  std::int64_t steps = 0;
+  std::vector<std::string> names;
+  std::vector<std::size_t> widths;
+  std::map<std::string, std::vector<std::string>> labels;
+};
+
+Shape shape_of(const Simulation& sim) {
+  Shape s;
+  s.model = sim.config().get_string("model");
+  s.steps = sim.config().get_int("steps");
+  for (const auto& se : sim.recorder().series()) {
+    s.names.push_back(se.name);
+    s.widths.push_back(se.width);
+  }
+  s.labels = sim.recorder().labels();
+  return s;
+}
+
+std::string closest_metric(const std::string& name, const std::vector<std::string>& names) {
+  Schema choices;
+  for (const auto& n : names) choices.add_string(n, "", "");
+  return choices.suggest(name);
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+double row_value(const Series& s, std::size_t row, long column) {
+  if (column >= 0) return s.data[row * s.width + static_cast<std::size_t>(column)];
+  double sum = 0;
+  std::size_t n = 0;
+  for (std::size_t k = 0; k < s.width; ++k) {
+    const double v = s.data[row * s.width + k];
+    if (!std::isnan(v)) {
+      sum += v;
+      ++n;
+    }
+  }
+  return n ? sum / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN();
+}
+
+double compute(const BoundOutcome& b, const Recorder& rec) {
+  const Series& s = rec.series()[b.series];
+  const std::size_t rows = s.width ? s.data.size() / s.width : 0;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  if (rows == 0) return nan;
+  switch (b.spec.reduce) {
+    case Reduce::Final: return row_value(s, rows - 1, b.column);
+    case Reduce::At:
+      return static_cast<std::size_t>(b.spec.at) < rows ? row_value(s, static_cast<std::size_t>(b.spec.at), b.column) : nan;
+    default: break;
+  }
+  double acc = b.spec.reduce == Reduce::Min ? std::numeric_limits<double>::infinity()
+               : b.spec.reduce == Reduce::Max ? -std::numeric_limits<double>::infinity()
+                                              : 0.0;
+  std::size_t n = 0;
+  const auto last = std::min<std::size_t>(static_cast<std::size_t>(b.to), rows - 1);
+  for (std::size_t t = static_cast<std::size_t>(b.spec.from); t <= last; ++t) {
+    const double v = row_value(s, t, b.column);
+    if (std::isnan(v)) continue;
+    ++n;
+    if (b.spec.reduce == Reduce::Min) acc = std::min(acc, v);
+    else if (b.spec.reduce == Reduce::Max) acc = std::max(acc, v);
+    else acc += v;
+  }
+  if (n == 0) return nan;
+  return b.spec.reduce == Reduce::Mean ? acc / static_cast<double>(n) : acc;
+}
+
+/// Adds "(design point p, arm a)" to a model's or scenario's error.
+[[noreturn]] void rethrow_with_context(std::exception_ptr e, const Experiment& exp, std::size_t point, std::size_t arm) {
+  std::string ctx = " (design point " + std::to_string(point);
+  if (exp.arms.size() > 1 || exp.arms[arm].name != "base") ctx += ", arm '" + exp.arms[arm].name + "'";
+  ctx += ")";
+  try {
+    std::rethrow_exception(e);
+  } catch (const ConfigError& c) {
+    throw ConfigError(c.kind(), c.where(), c.key(), c.message() + ctx);
+  }
+}
+
+std::string hex(std::uint64_t v) {
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+bool exists(const std::string& p) {
+  std::error_code ec;
+  return std::filesystem::exists(p, ec);
+}
+
+}  // namespace
+
+RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parallel, const RunOptions& opt) {
+  const auto t0 = Clock::now();
+  if (!parallel) throw ArgumentError("parallel", "a thread pool is required");
+  if (opt.output.empty()) throw ArgumentError("output", "an experiment needs a results file");
+  const std::string partial = opt.output + ".partial";
+
+  // 1. the design, and the first job's model, which declares the metrics
+  const DesignPoints design = expand_design(exp);
+  if (design.points == 0) throw ArgumentError("design", "the design has no points");
+  const std::size_t P = design.points, A = exp.arms.size(), R = exp.replicates;
+  const std::size_t total = P * A * R;
+  auto resolve = [&](std::size_t p, std::size_t a) {
+    return load_scenario_text(exp.scenario_text, exp.scenario_source, job_overrides(exp, design, p, a));
+  };
+  Shape shape;
+  Config first = [&] {
+    try {
+      return resolve(0, 0);
+    } catch (...) {
+      rethrow_with_context(std::current_exception(), exp, 0, 0);
+    }
+  }();
+  {
+    Simulation probe(first, 0, parallel);
+    shape = shape_of(probe);
+  }
+  const Registry& reg = Registry::instance();
+
+  // 2. outcomes and recorded series, bound to the model's metrics
+  std::vector<OutcomeSpec> specs = exp.outcomes;
+  if (specs.empty()) {
+    const ModelInfo* info = reg.find(shape.model);
+    std::vector<std::string> names = info ? info->default_outcomes : std::vector<std::string>{};
+    if (names.empty())
+      for (std::size_t i = 0; i < shape.names.size(); ++i)
+        if (shape.widths[i] == 1) names.push_back(shape.names[i]);
+    for (const auto& n : names) {
+      OutcomeSpec o;
+      o.name = o.metric = n;
+      o.where = SourceLocation{exp.source, 0, 0};
+      specs.push_back(o);
+    }
+  }
+  auto series_index = [&](const std::string& name, const SourceLocation& where, const std::string& key) {
+    const auto it = std::find(shape.names.begin(), shape.names.end(), name);
+    if (it == shape.names.end()) {
+      std::string msg = "unknown metric '" + name + "'";
+      if (auto s = closest_metric(name, shape.names); !s.empty()) msg += "; did you mean '" + s + "'?";
+      msg += " (model '" + shape.model + "' records: " + join(shape.names) + ")";
+      throw ConfigError(ConfigError::Kind::OutOfRange, where, key, msg);
+    }
+    return static_cast<std::size_t>(it - shape.names.begin());
+  };
+  Simulation axis_probe(first, 0, parallel);
+  std::vector<BoundOutcome> bound;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    BoundOutcome b;
+    b.spec = specs[i];
+    const std::string key = "outcomes." + std::to_string(i);
+    b.series = series_index(b.spec.metric, b.spec.where, key + ".metric");
+    const Series& s = axis_probe.recorder().series()[b.series];
+    b.width = s.width;
+    if (!b.spec.group.empty()) {
+      if (s.axis.empty())
+        throw ConfigError(ConfigError::Kind::Invalid, b.spec.where, key + ".group",
+                          "metric '" + s.name + "' has no groups (it is a single number per step)");
+      const auto& labels = shape.labels[s.axis];
+      const auto it = std::find(labels.begin(), labels.end(), b.spec.group);
+      if (it == labels.end())
+        throw ConfigError(ConfigError::Kind::OutOfRange, b.spec.where, key + ".group",
+                          "'" + b.spec.group + "' is not a " + s.axis + " of metric '" + s.name + "' (" + join(labels) + ")");
+      b.column = static_cast<long>(it - labels.begin());
+    }
+    b.to = b.spec.to < 0 ? shape.steps : b.spec.to;
+    if (b.spec.reduce == Reduce::At && b.spec.at > shape.steps)
+      throw ConfigError(ConfigError::Kind::OutOfRange, b.spec.where, key + ".at",
+                        "step " + std::to_string(b.spec.at) + " is after the last step (" + std::to_string(shape.steps) + ")");
+    if (b.spec.from > shape.steps || b.to > shape.steps)
+      throw ConfigError(ConfigError::Kind::OutOfRange, b.spec.where, key,
+                        "the window goes past the last step (" + std::to_string(shape.steps) + ")");
+    bound.push_back(b);
+  }
+  std::vector<std::size_t> recorded;
+  if (exp.record == Record::All) {
+    for (std::size_t i = 0; i < shape.names.size(); ++i)
+      if (axis_probe.recorder().series()[i].enabled) recorded.push_back(i);
+  } else if (exp.record == Record::Outcomes) {
+    for (const auto& b : bound)
+      if (std::find(recorded.begin(), recorded.end(), b.series) == recorded.end()) recorded.push_back(b.series);
+  } else if (exp.record == Record::Chosen) {
+    for (const auto& m : exp.record_metrics) {
+      const auto i = series_index(m, SourceLocation{exp.source, 0, 0}, "record");
+      if (!axis_probe.recorder().series()[i].enabled)
+        throw ConfigError(ConfigError::Kind::Invalid, SourceLocation{exp.source, 0, 0}, "record",
+                          "metric '" + m + "' is not kept by the scenario's output.metrics");
+      if (std::find(recorded.begin(), recorded.end(), i) == recorded.end()) recorded.push_back(i);
+    }
+  }
+  for (const auto& b : bound)
+    if (!axis_probe.recorder().series()[b.series].enabled)
+      throw ConfigError(ConfigError::Kind::Invalid, b.spec.where, "outcomes",
+                        "metric '" + b.spec.metric + "' is not kept by the scenario's output.metrics");
+
+  // 3. the file layout
+  detail::StoreLayout L;
+  L.model = shape.model;
+  L.description = exp.description;
+  L.experiment_yaml = exp.to_yaml();
+  L.base_config_yaml = load_scenario_text(exp.scenario_text, exp.scenario_source, exp.base).to_yaml();
+  L.experiment_file = exp.source;
+  L.scenario_file = exp.scenario_source;
+  L.command_line = opt.command_line;
+  L.design = to_string(exp.design);
+  L.baseline = exp.baseline;
+  L.steps = shape.steps;
+  L.threads = parallel->threads();
+  L.seed = exp.seed;
+  L.design_seed = exp.design_seed;
+  L.points = P;
+  L.arms = A;
+  L.replicates = R;
+  L.n = exp.n;
+  L.levels = exp.levels;
+  L.trajectories = exp.trajectories;
+  for (const auto& b : bound) {
+    const Series& s = axis_probe.recorder().series()[b.series];
+    L.outcomes.push_back(detail::OutcomeMeta{b.spec.name, b.spec.metric, b.spec.group, to_string(b.spec.reduce), s.unit,
+                                             s.description, b.spec.at, b.spec.from, b.to});
+    if (!s.axis.empty()) L.labels[s.axis] = shape.labels[s.axis];
+  }
+  for (auto i : recorded) {
+    const Series& s = axis_probe.recorder().series()[i];
+    L.series.push_back(detail::SeriesMeta{s.name, s.axis, s.unit, s.description, s.width});
+    if (!s.axis.empty()) L.labels[s.axis] = shape.labels[s.axis];
+  }
+  for (std::size_t j = 0; j < exp.factors.size(); ++j) {
+    const Factor& f = exp.factors[j];
+    detail::FactorMeta m;
+    m.name = f.name;
+    m.key = f.key;
+    m.log = f.log;
+    m.integer = f.integer;
+    m.has_range = f.has_range;
+    m.lo = f.lo;
+    m.hi = f.hi;
+    m.is_numeric = true;
+    for (std::size_t p = 0; p < P; ++p) {
+      const YAML::Node& v = design.values[p][j];
+      m.text.push_back(v.IsScalar() ? v.Scalar() : [&] {
+        YAML::Emitter e;
+        e << YAML::Flow << v;
+        return std::string(e.c_str());
+      }());
+      double x = 0;
+      if (v.IsScalar() && YAML::convert<double>::decode(v, x)) m.numeric.push_back(x);
+      else m.is_numeric = false;
+    }
+    L.factors.push_back(std::move(m));
+  }
+  L.unit = design.unit;
+  L.morris_changed = design.morris_changed;
+  L.morris_delta = design.morris_delta;
+  for (const auto& a : exp.arms) {
+    L.arm_names.push_back(a.name);
+    std::string o;
+    for (const auto& ov : a.overrides) o += (o.empty() ? "" : "\n") + ov.str();
+    L.arm_overrides.push_back(o);
+  }
+
+  // 4. the results file: new, or the one to resume
+  std::unique_ptr<detail::Store> store;
+  std::string path;
+  bool fresh = true;
+  if (opt.resume && (exists(partial) || exists(opt.output))) {
+    path = exists(partial) ? partial : opt.output;
+    store = detail::Store::open(path);
+    fresh = false;
+  } else {
+    if (exists(partial) && !opt.resume)
+      throw IoError(partial, "holds an interrupted run (continue it with --resume, or delete it to start again)");
+    check_writable(opt.output);
+    path = partial;
+    try {
+      store = detail::Store::create(path, L);
+    } catch (...) {
+      std::remove(path.c_str());
+      throw;
+    }
+  }
+  auto discard = [&] {
+    if (!fresh) return;
+    try {
+      store->close();
+    } catch (...) {
+    }
+    std::remove(path.c_str());
+  };
+
+  // 5. every (point, arm) scenario resolved and its model built, before any job
+  std::uint64_t hash = detail::fnv1a(detail::kFnvOffset, L.experiment_yaml);
+  hash = detail::fnv1a(hash, L.base_config_yaml);
+  try {
+    const std::size_t chunk = std::max<std::size_t>(2, 2 * static_cast<std::size_t>(parallel->threads()));
+    const std::size_t pairs = P * A;
+    for (std::size_t begin = 0; begin < pairs; begin += chunk) {
+      const std::size_t count = std::min(chunk, pairs - begin);
+      std::vector<std::string> texts(count);
+      std::vector<Shape> shapes(count);
+      std::vector<std::exception_ptr> errors(count);
+      parallel->for_tasks(count, [&](std::size_t i) {
+        const std::size_t pa = begin + i;
+        try {
+          Config c = pa == 0 ? first : resolve(pa / A, pa % A);
+          texts[i] = c.to_yaml();
+          Simulation probe(c, 0, parallel);
+          shapes[i] = shape_of(probe);
+        } catch (...) {
+          errors[i] = std::current_exception();
+        }
+      });
+      for (std::size_t i = 0; i < count; ++i) {
+        const std::size_t pa = begin + i, p = pa / A, a = pa % A;
+        if (errors[i]) rethrow_with_context(errors[i], exp, p, a);
+        const Shape& s = shapes[i];
+        const SourceLocation where =
+            exp.factors.empty() ? SourceLocation{exp.source, 0, 0} : exp.factors.front().where;
+        auto differs = [&](const std::string& what) {
+          throw ConfigError(ConfigError::Kind::Invalid, where, "factors",
+                            "design point " + std::to_string(p) + ", arm '" + exp.arms[a].name + "' " + what +
+                                "; every job of an experiment must have the same model, steps and metric shapes");
+        };
+        if (s.model != shape.model) differs("runs model '" + s.model + "' instead of '" + shape.model + "'");
+        if (s.steps != shape.steps) differs("runs " + std::to_string(s.steps) + " steps instead of " + std::to_string(shape.steps));
+        if (s.names != shape.names) differs("declares other metrics");
+        for (const auto& b : bound)
+          if (s.widths[b.series] != shape.widths[b.series] ||
+              (b.column >= 0 && s.labels.at(axis_probe.recorder().series()[b.series].axis) !=
+                                    shape.labels.at(axis_probe.recorder().series()[b.series].axis)))
+            differs("changes the groups of metric '" + b.spec.metric + "' (outcome '" + b.spec.name + "')");
+        for (auto r : recorded)
+          if (s.widths[r] != shape.widths[r]) differs("changes the width of recorded metric '" + shape.names[r] + "'");
+        hash = detail::fnv1a(hash, texts[i]);
+        if (fresh) store->append_scenario(texts[i]);
+      }
+    }
+  } catch (...) {
+    discard();
+    throw;
+  }
+  const std::string fingerprint = hex(hash);
+  if (fresh) {
+    store->set_fingerprint(fingerprint);
+  } else if (store->fingerprint() != fingerprint || store->jobs() != total) {
+    throw IoError(path, "--resume: this file was written by a different experiment (its file, scenario, --set or "
+                        "version differ); use another output file, or delete this one to start again");
+  }
+
+  // 6. the jobs
+  std::vector<std::uint8_t> done = store->done();
+  RunReport rep;
+  rep.jobs_total = total;
+  rep.jobs_resumed = static_cast<std::size_t>(std::count(done.begin(), done.end(), 1));
+  std::vector<std::size_t> pending;
+  for (std::size_t j = 0; j < total; ++j)
+    if (!done[j]) pending.push_back(j);
+  std::atomic<bool> halt{false};
+  std::mutex write_mutex;
+  std::exception_ptr job_error;
+  std::size_t error_job = total;
+  std::size_t finished = rep.jobs_resumed, run_now = 0;
+  const auto t_jobs = Clock::now();
+  auto stopped = [&] { return halt.load(std::memory_order_relaxed) || (opt.stop && opt.stop->load(std::memory_order_relaxed)); };
+  parallel->for_tasks(pending.size(), [&](std::size_t i) {
+    if (stopped()) return;
+    const std::size_t j = pending[i];
+    const std::size_t p = j / (A * R), a = (j / R) % A;
+    const auto r = static_cast<std::uint32_t>(j % R);
+    try {
+      const auto tj = Clock::now();
+      Simulation sim(resolve(p, a), r, parallel);
+      while (!sim.done()) {
+        if (stopped()) return;
+        sim.step(1);
+      }
+      std::vector<double> values(bound.size());
+      for (std::size_t k = 0; k < bound.size(); ++k) values[k] = compute(bound[k], sim.recorder());
+      std::vector<const double*> series;
+      for (auto si : recorded) series.push_back(sim.recorder().series()[si].data.data());
+      const double secs = std::chrono::duration<double>(Clock::now() - tj).count();
+      std::lock_guard<std::mutex> lock(write_mutex);
+      if (halt.load()) return;
+      store->write_job(j, values, series, secs);
+      ++finished;
+      ++run_now;
+      if (opt.progress)
+        opt.progress(Progress{finished, total, run_now, std::chrono::duration<double>(Clock::now() - t_jobs).count()});
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(write_mutex);
+      if (j < error_job) {
+        error_job = j;
+        job_error = std::current_exception();
+      }
+      halt.store(true);
+    }
+  });
+  rep.jobs_run = run_now;
+  rep.jobs_done = finished;
+  rep.complete = finished == total;
+  rep.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  store->finish(rep.complete, finished, rep.seconds);
+  store->close();
+  rep.path = path;
+  if (rep.complete && path == partial) {
+    std::error_code ec;
+    std::filesystem::rename(partial, opt.output, ec);
+    if (ec) throw IoError(opt.output, "cannot rename " + partial + " to the results file: " + ec.message());
+    rep.path = opt.output;
+  }
+  if (job_error) {
+    const std::size_t p = error_job / (A * R), a = (error_job / R) % A;
+    rethrow_with_context(job_error, exp, p, a);
+  }
+  return rep;
+}
+
+}  // namespace tegenmacht::experiments
