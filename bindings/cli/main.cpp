@@ -231,6 +231,10 @@ int run_and_report(const ex::Experiment& e, const std::string& output, bool resu
     StopSignals signals;
     rep = ex::run_experiment(e, par, opt);
   }
+  if (rep.path.empty()) {
+    std::fprintf(stderr, "tegenmacht: interrupted before any job finished; no results file written\n");
+    return StopSignals::exit_code();
+  }
   if (!quiet) {
     if (rep.jobs_resumed) std::printf("resumed: %zu job(s) were already done\n", rep.jobs_resumed);
     print_experiment_summary(ex::summarise(ex::read_outcomes(rep.path)), only);

@@ -41,7 +41,7 @@ UnitMatrix sobol_sequence(std::size_t n, std::size_t dims) {
   if (dims > 3667) throw ArgumentError("design", "a Sobol' sequence has at most 3667 dimensions");
   boost::random::sobol gen(static_cast<unsigned>(dims));
   const double scale = std::ldexp(1.0, -64);  // the engine returns 64-bit integers
-  gen.discard(dims);                            // point 0: the origin
+  // Boost's engine starts after the origin: its first point is (1/2, ..., 1/2)
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = 0; j < dims; ++j) x[i][j] = static_cast<double>(gen()) * scale;
   return x;

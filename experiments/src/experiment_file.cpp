@@ -640,8 +640,11 @@ DesignPoints expand_design(const Experiment& e) {
 std::vector<Override> job_overrides(const Experiment& e, const DesignPoints& d, std::size_t point, std::size_t arm) {
   std::vector<Override> o = e.base;
   for (std::size_t j = 0; j < e.factors.size(); ++j) {
+    // errors name the value as written in the experiment file where there is one
     SourceLocation where = e.factors[j].where;
     if (e.design == DesignType::List && point < e.row_where.size()) where = e.row_where[point];
+    const YAML::Mark m = d.values[point][j].Mark();
+    if (where.file == e.source && m.line >= 0) where = SourceLocation{e.source, m.line + 1, m.column + 1};
     o.push_back(Override{e.factors[j].key, d.values[point][j], where});
   }
   for (const auto& a : e.arms[arm].overrides) o.push_back(a);

@@ -184,7 +184,8 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
     }
     return static_cast<std::size_t>(it - shape.names.begin());
   };
-  Simulation axis_probe(first, 0, parallel);
+  auto axis_holder = std::make_unique<Simulation>(first, 0, parallel);
+  const Simulation& axis_probe = *axis_holder;
   std::vector<BoundOutcome> bound;
   for (std::size_t i = 0; i < specs.size(); ++i) {
     BoundOutcome b;
@@ -388,7 +389,8 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
                         "version differ); use another output file, or delete this one to start again");
   }
 
-  // 6. the jobs
+  // 6. the jobs (the probe's model is freed first: memory is the live jobs' only)
+  axis_holder.reset();
   std::vector<std::uint8_t> done = store->done();
   RunReport rep;
   rep.jobs_total = total;
@@ -443,6 +445,10 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
   store->finish(rep.complete, finished, rep.seconds);
   store->close();
   rep.path = path;
+  if (fresh && finished == 0 && !job_error) {  // stopped before any job finished: leave nothing behind
+    std::remove(path.c_str());
+    rep.path.clear();
+  }
   if (rep.complete && path == partial) {
     std::error_code ec;
     std::filesystem::rename(partial, opt.output, ec);

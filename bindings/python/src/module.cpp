@@ -7,10 +7,12 @@ namespace py = pybind11;
 void init_errors(py::module_& m);
 void init_scenario(py::module_& m);
 void init_simulation(py::module_& m);
+void init_experiment(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "tegenmacht engine (C++); use the `tegenmacht` package, not this module directly";
   init_errors(m);
   init_scenario(m);
   init_simulation(m);
+  init_experiment(m);
 }

@@ -1,6 +1,4 @@
-// Simulation and ensemble runs. Long work runs on a C++ thread while the
-// calling thread releases the GIL and checks for Ctrl-C every 20 ms, so
-// other Python threads make progress and KeyboardInterrupt arrives quickly.
+// Simulation and ensemble runs. Long work runs off the GIL (interrupt.hpp).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -14,6 +12,7 @@
 #include "tegenmacht/parallel.hpp"
 #include "tegenmacht/results.hpp"
 #include "tegenmacht/simulation.hpp"
+#include "interrupt.hpp"
 #include "tegenmacht_python.hpp"
 
 namespace py = pybind11;
@@ -21,37 +20,9 @@ namespace tg = tegenmacht;
 
 namespace {
 
-/// Runs work(stop) off the GIL; raises KeyboardInterrupt (after stopping the
-/// work cleanly) when Ctrl-C arrives, and rethrows the work's exceptions.
-template <class F>
-void interruptible(F&& work) {
-  std::atomic<bool> stop{false}, done{false};
-  std::exception_ptr error;
-  bool interrupted = false;
-  {
-    py::gil_scoped_release release;
-    std::thread worker([&] {
-      try {
-        work(&stop);
-      } catch (...) {
-        error = std::current_exception();
-      }
-      done.store(true);
-    });
-    while (!done.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      if (interrupted) continue;
-      py::gil_scoped_acquire acquire;
-      if (PyErr_CheckSignals() != 0) {
-        interrupted = true;
-        stop.store(true);
-      }
-    }
-    worker.join();
-  }
-  if (interrupted) throw py::error_already_set();
-  if (error) std::rethrow_exception(error);
-}
+using tegenmacht_python::interruptible;
+
+}  // namespace
 
 int resolve_threads(py::object threads) {
   if (threads.is_none()) return tg::Parallel::default_threads();
@@ -59,6 +30,8 @@ int resolve_threads(py::object threads) {
   if (t < 1) throw tg::ArgumentError("threads", "must be at least 1 (got " + std::to_string(t) + ")");
   return t;
 }
+
+namespace {
 
 std::shared_ptr<tg::Config> with_seed(const ScenarioHandle& sc, py::object seed) {
   if (seed.is_none()) return sc.config;

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <pybind11/pybind11.h>
+
 #include "tegenmacht/config.hpp"
 
 /// A scenario as Python sees it: the original text, the overrides applied
@@ -19,3 +21,6 @@ struct ScenarioHandle {
   static ScenarioHandle from_text(const std::string& text, const std::string& source);
   void resolve();
 };
+
+/// Threads from a Python argument: None → TEGENMACHT_THREADS or all cores.
+int resolve_threads(pybind11::object threads);

@@ -5,15 +5,18 @@
 >>> ds["trust"].mean("replicate").plot()
 
 Main names: :class:`Scenario`, :class:`Simulation`, :func:`run`,
-:func:`load_results`, :mod:`tegenmacht.plot`.
+:class:`Experiment`, :func:`experiment`, :func:`compare`, :func:`sweep`,
+:func:`summary`, :func:`load_results`, :mod:`tegenmacht.plot`.
 """
 
 from .errors import (ArgumentError, ConfigError, ResultsFormatError, ResultsIOError,  # noqa: F401
                      TegenmachtError, UnknownKeyError)
 from .core import Scenario, Simulation, models, run  # noqa: F401
 from .results import load_results, to_dataframe  # noqa: F401
+from .experiment import Experiment, compare, experiment, summary, sweep  # noqa: F401
 from . import plot  # noqa: F401
 
 __all__ = ["Scenario", "Simulation", "run", "models", "load_results", "to_dataframe", "plot",
+           "Experiment", "experiment", "sweep", "compare", "summary",
            "TegenmachtError", "ConfigError", "UnknownKeyError", "ArgumentError", "ResultsIOError",
            "ResultsFormatError"]

@@ -2,8 +2,15 @@
 
 Results become an ``xarray.Dataset``: one variable per metric with dims
 ``replicate``, ``week`` and, for metrics broken down, ``group``,
-``neighbourhood`` or ``institution`` (labelled); sweeps add a leading ``run``
-dim with the varied keys as coordinates. Provenance (version, commit, seed,
+``neighbourhood`` or ``institution`` (labelled); sweep files of version 0.1
+add a leading ``run`` dim with the varied keys as coordinates.
+
+Experiment files (``tegenmacht experiment``, ``compare``, ``sweep``,
+:func:`tegenmacht.experiment`) give one variable per outcome with dims
+``(point, arm, replicate)``, recorded time series as ``<metric>_series``
+with dims ``(point, arm, replicate, week[, X])``, the design factors as
+coordinates along ``point``, ``job_done`` (which jobs the file holds) and
+``design_unit`` (the unit-cube coordinates of sampling designs). Provenance (version, commit, seed,
 command line, ...) is in ``ds.attrs`` and the resolved scenario in
 ``ds.attrs["config"]``.
 """
@@ -88,6 +95,13 @@ def load_results(path: "os.PathLike[str] | str"):
     except OSError as e:
         raise ResultsFormatError(f"{path}: not a readable HDF5 file ({e})", path) from None
     with f:
+        if _text(f.attrs.get("kind", "")) == "experiment":
+            try:
+                return _load_experiment(f, path)
+            except ResultsFormatError:
+                raise
+            except (OSError, KeyError, ValueError, TypeError) as e:
+                raise ResultsFormatError(f"{path}: corrupt or incomplete experiment file ({e})", path) from None
         try:
             if "metrics" not in f or "schema_version" not in f.attrs:
                 raise ResultsFormatError(f"{path}: not a tegenmacht results file (no /metrics or schema_version)", path)
@@ -108,6 +122,64 @@ def load_results(path: "os.PathLike[str] | str"):
         except (OSError, KeyError, ValueError) as e:
             raise ResultsFormatError(f"{path}: corrupt or incomplete results file ({e})", path) from None
     return _build(metrics, dims, units, descriptions, labels, attrs, parameters)
+
+
+def _names(v: Any) -> list:
+    """A list of strings from an attribute (an empty list is stored as a null dataspace)."""
+    import h5py
+
+    if isinstance(v, h5py.Empty) or v is None:
+        return []
+    return [str(x) for x in _text(v)]
+
+
+def _load_experiment(f, path: str):
+    import xarray as xr
+
+    attrs = {k: _text(v) for k, v in f.attrs.items() if k not in ("outcome_names", "recorded_metrics")}
+    attrs["outcome_names"] = _names(f.attrs.get("outcome_names"))
+    attrs["recorded_metrics"] = _names(f.attrs.get("recorded_metrics"))
+    attrs["config"] = _text(f["config"][()]) if "config" in f else ""
+    attrs["experiment"] = _text(f["experiment"][()]) if "experiment" in f else ""
+    attrs["path"] = os.path.abspath(path)
+    P, A, R = int(attrs["points"]), int(attrs["arms"]), int(attrs["replicates"])
+    data_vars: Dict[str, Any] = {}
+    for name in attrs["outcome_names"]:
+        d = f["outcomes"][name]
+        data_vars[name] = xr.Variable(("point", "arm", "replicate"), d[()],
+                                      attrs={k: _text(d.attrs[k]) for k in ("metric", "group", "reduce", "unit",
+                                                                               "description", "at", "from", "to")
+                                             if k in d.attrs})
+    for name in attrs["recorded_metrics"]:
+        d = f["metrics"][name]
+        dims = ["week" if x == "step" else x for x in _text(d.attrs["dims"])]
+        data_vars[name + "_series"] = xr.Variable(dims, d[()], attrs={"unit": _text(d.attrs.get("unit", "")),
+                                                                      "description": _text(d.attrs.get("description", ""))})
+    data_vars["job_done"] = xr.Variable(("point", "arm", "replicate"), f["jobs"]["done"][()].astype(bool))
+    coords: Dict[str, Any] = {"point": np.arange(P), "arm": _names(f["arms"]["name"][()]), "replicate": np.arange(R)}
+    if attrs["recorded_metrics"]:
+        coords["week"] = np.arange(int(attrs["steps"]) + 1)
+    design = f["design"]
+    factors = _names(design.attrs.get("factors"))
+    for name in factors:
+        coords[name] = ("point", _text(design[name][()]) if design[name].dtype.kind in "OS" else design[name][()])
+    if "_unit" in design:
+        data_vars["design_unit"] = xr.Variable(("point", "factor"), design["_unit"][()])
+        coords["factor"] = factors
+    if "_morris_changed" in design:
+        data_vars["morris_changed"] = xr.Variable(("point",), design["_morris_changed"][()].astype(int))
+    for axis, ds in (f["labels"].items() if "labels" in f else []):
+        if any(axis in v.dims for v in data_vars.values()):
+            coords[axis] = _text(ds[()])
+    for key in ("type", "n", "levels", "trajectories", "seed", "morris_delta"):
+        if key in design.attrs:
+            attrs["design_" + key] = _text(design.attrs[key])
+    attrs["factor_keys"] = _names(design.attrs.get("keys"))
+    ds = xr.Dataset(data_vars, coords=coords)
+    ds.attrs.update(attrs)
+    if len(ds["arm"]) != A:
+        raise ResultsFormatError(f"{path}: /arms/name does not match the arms attribute", path)
+    return ds
 
 
 def to_dataframe(ds, metrics: Optional[Iterable[str]] = None):

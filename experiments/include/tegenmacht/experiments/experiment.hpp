@@ -148,7 +148,8 @@ struct RunOptions {
 };
 
 struct RunReport {
-  std::string path;          ///< the file holding the results (output, or output + ".partial" if incomplete)
+  std::string path;          ///< the file holding the results (output, or output + ".partial" if incomplete;
+                             ///< empty if stopped before any job finished: then no file is left)
   std::size_t jobs_total = 0, jobs_done = 0, jobs_run = 0, jobs_resumed = 0;
   bool complete = false;
   double seconds = 0;
