@@ -114,7 +114,12 @@ double compute(const BoundOutcome& b, const Recorder& rec) {
   try {
     std::rethrow_exception(e);
   } catch (const ConfigError& c) {
-    throw ConfigError(c.kind(), c.where(), c.key(), c.message() + ctx);
+    SourceLocation where = c.where();
+    // an unknown factor key is best shown where the key is written, not at its value
+    if (c.kind() == ConfigError::Kind::UnknownKey)
+      for (const auto& f : exp.factors)
+        if (f.key == c.key()) where = f.where;
+    throw ConfigError(c.kind(), where, c.key(), c.message() + ctx);
   }
 }
 

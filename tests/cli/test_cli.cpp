@@ -19,8 +19,9 @@ struct Out {
   std::string text;  // stdout + stderr
 };
 
-Out sh(const std::string& args, const fs::path& cwd) {
-  const std::string cmd = "cd '" + cwd.string() + "' && { TEGENMACHT_THREADS=2 '" + kCli + "' " + args + " ; } 2>&1";
+/// Runs a shell command in cwd; stdout and stderr together.
+Out shell(const std::string& command, const fs::path& cwd) {
+  const std::string cmd = "cd '" + cwd.string() + "' && { " + command + " ; } 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   std::string text;
   std::array<char, 4096> buf{};
@@ -28,6 +29,9 @@ Out sh(const std::string& args, const fs::path& cwd) {
   const int status = pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
 }
+
+/// Runs the tegenmacht command with these arguments (a shell tail may follow).
+Out sh(const std::string& args, const fs::path& cwd) { return shell("TEGENMACHT_THREADS=2 '" + kCli + "' " + args, cwd); }
 
 struct Cli : ::testing::Test {
   void SetUp() override {
@@ -156,12 +160,15 @@ TEST_F(Cli, ComparePrintsPairedTable) {
   const Out o = sh("compare t.yaml --values polder,alinsky --metrics member,trust -o out", dir);
   EXPECT_EQ(o.code, 0) << o.text;
   EXPECT_NE(o.text.find("paired difference from polder"), std::string::npos) << o.text;
-  EXPECT_TRUE(fs::exists(dir / "out" / "t_polder.h5"));
-  EXPECT_TRUE(fs::exists(dir / "out" / "t_alinsky.h5"));
+  EXPECT_TRUE(fs::exists(dir / "out" / "t_compare.h5"));  // a folder gets <scenario>_compare.h5
+  EXPECT_EQ(sh("compare t.yaml --values polder,alinsky -q -o c.h5", dir).code, 0);
+  EXPECT_TRUE(fs::exists(dir / "c.h5"));
   const Out bad = sh("compare t.yaml --values polder,alinsky --baseline coalition", dir);
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.text.find("--baseline"), std::string::npos) << bad.text;
-  EXPECT_EQ(sh("compare t.yaml --values polder,alinksy", dir).code, 2);  // typo in a value is a config error
+  const Out typo = sh("compare t.yaml --values polder,alinksy", dir);  // typo in a value is a config error
+  EXPECT_EQ(typo.code, 2);
+  EXPECT_NE(typo.text.find("did you mean 'alinsky'?"), std::string::npos) << typo.text;
 }
 
 TEST_F(Cli, SweepWritesOneFileWithARunAxis) {
@@ -197,4 +204,102 @@ TEST_F(Cli, MoreBadInputsNameTheirKey) {
   expect_error(sh("run d.yaml", dir), "d.yaml:1:1: a scenario must be a map of keys");
   write("e.yaml", "model: threshold\noutput: {metrics: [nope]}\n");
   expect_error(sh("run e.yaml", dir), "e.yaml:2:19: key 'output.metrics': unknown metric 'nope'");
+}
+
+// ---------------------------------------------------------------- experiment
+
+namespace {
+const char* kExperiment =
+    "scenario: s.yaml\nreplicates: 4\nfactors: [{key: thresholds.sd, values: [5, 10, 15, 20, 25]}]\n"
+    "arms: {key: thresholds.mean, values: [20, 25]}\nrecord: all\n";
+const char* kSlowScenario = "model: threshold\nsteps: 400\npopulation: 20000\n"
+                            "network: {type: erdos_renyi, mean_degree: 8}\n";
+
+/// Outcomes and metrics of two experiment files are bitwise equal (h5diff is
+/// not installed everywhere: compare with the library's own reader).
+std::string compare_files(const fs::path& dir, const std::string& a, const std::string& b) {
+  return "/usr/bin/python3 -c \"import h5py,numpy as np,sys; a=h5py.File('" + (dir / a).string() + "'); b=h5py.File('" +
+         (dir / b).string() + "'); names=[g+'/'+k for g in ('outcomes','metrics') for k in a[g]]+['jobs/done']; "
+         "sys.exit(0 if len(names) > 2 and all(np.array_equal(a[n][()], b[n][()], equal_nan=True) for n in names) else 1)\"";
+}
+}  // namespace
+
+TEST_F(Cli, ExperimentRunsAndSummarises) {
+  write("s.yaml", kGood);
+  write("e.yaml", kExperiment);
+  const Out o = sh("experiment e.yaml -o e.h5", dir);
+  EXPECT_EQ(o.code, 0) << o.text;
+  EXPECT_NE(o.text.find("5 point(s) × 2 arm(s) × 4 replicate(s): 40 of 40 jobs done"), std::string::npos) << o.text;
+  EXPECT_NE(o.text.find("paired difference from 20"), std::string::npos) << o.text;
+  EXPECT_TRUE(fs::exists(dir / "e.h5"));
+  const Out p = sh("experiment e.yaml --print-experiment", dir);
+  EXPECT_NE(p.text.find("type: grid"), std::string::npos) << p.text;
+}
+
+TEST_F(Cli, ExperimentErrorsExitTwoWithoutAFile) {
+  write("s.yaml", kGood);
+  write("e.yaml", "scenario: s.yaml\nreplicate: 3\n");
+  expect_error(sh("experiment e.yaml", dir), "e.yaml:2:1: key 'replicate': unknown key; did you mean 'replicates'?");
+  write("e.yaml", "scenario: s.yaml\nfactors: [{key: thresholds.sdd, values: [1, 2]}]\n");
+  expect_error(sh("experiment e.yaml", dir), "e.yaml:2:17: key 'thresholds.sdd': unknown key; did you mean 'sd'?");
+  write("e.yaml", "scenario: s.yaml\noutcomes: [{metric: activ}]\n");
+  expect_error(sh("experiment e.yaml", dir), "unknown metric 'activ'; did you mean 'active'?");
+  expect_error(sh("experiment nope.yaml", dir), "nope.yaml: cannot open experiment file");
+  write("e.yaml", "scenario: s.yaml\n");
+  expect_error(sh("experiment e.yaml -o no/such/dir/x.h5", dir), "cannot write results file");
+  expect_error(sh("experiment e.yaml --set population=-1", dir), "--set: key 'population'");
+  expect_error(sh("experiment e.yaml --threads 0", dir), "--threads");
+}
+
+TEST_F(Cli, ExperimentSigtermResumesToTheSameResults) {
+  write("s.yaml", kSlowScenario);
+  write("e.yaml", kExperiment);
+  ASSERT_EQ(sh("experiment e.yaml -q -o ref.h5", dir).code, 0);
+  // SIGTERM (what batch schedulers and `timeout` send) part-way
+  const Out o = sh("experiment e.yaml -q -o t.h5 & pid=$!; sleep 1.2; kill -TERM $pid; wait $pid; echo \"exit=$?\"", dir);
+  EXPECT_NE(o.text.find("exit=143"), std::string::npos) << o.text;
+  EXPECT_NE(o.text.find("--resume"), std::string::npos) << o.text;
+  ASSERT_TRUE(fs::exists(dir / "t.h5.partial")) << o.text;
+  // without --resume the interrupted work is kept, not overwritten
+  const Out again = sh("experiment e.yaml -q -o t.h5", dir);
+  EXPECT_EQ(again.code, 2);
+  EXPECT_NE(again.text.find("holds an interrupted run"), std::string::npos) << again.text;
+  const Out r = sh("experiment e.yaml -o t.h5 --resume", dir);
+  EXPECT_EQ(r.code, 0) << r.text;
+  EXPECT_NE(r.text.find("resumed: "), std::string::npos) << r.text;
+  EXPECT_TRUE(fs::exists(dir / "t.h5"));
+  EXPECT_FALSE(fs::exists(dir / "t.h5.partial"));
+  EXPECT_EQ(shell(compare_files(dir, "ref.h5", "t.h5"), dir).code, 0);
+}
+
+TEST_F(Cli, ExperimentKilledAndInterruptedResume) {
+  write("s.yaml", kSlowScenario);
+  write("e.yaml", kExperiment);
+  ASSERT_EQ(sh("experiment e.yaml -q -o ref.h5 --threads 1", dir).code, 0);
+  // SIGKILL: no handler runs; every job marked done must still be complete
+  sh("experiment e.yaml -q -o k.h5 & pid=$!; sleep 1.5; kill -KILL $pid; wait $pid", dir);
+  ASSERT_TRUE(fs::exists(dir / "k.h5.partial"));
+  // SIGINT, then resume with another thread count
+  const Out i = sh("experiment e.yaml -q -o k.h5 --resume & pid=$!; sleep 0.8; kill -INT $pid; wait $pid; echo \"exit=$?\"", dir);
+  EXPECT_TRUE(i.text.find("exit=130") != std::string::npos || i.text.find("exit=0") != std::string::npos) << i.text;
+  EXPECT_EQ(sh("experiment e.yaml -q -o k.h5 --resume --threads 2", dir).code, 0);
+  EXPECT_EQ(shell(compare_files(dir, "ref.h5", "k.h5"), dir).code, 0);
+}
+
+TEST_F(Cli, ExperimentMemoryDoesNotGrowWithJobs) {
+  // peak RSS of a 20-job and a 2000-job experiment (each job's results go to
+  // the file as it finishes; nothing accumulates in memory)
+  write("s.yaml", "model: threshold\nsteps: 50\npopulation: 5000\nnetwork: {type: erdos_renyi, mean_degree: 6}\n");
+  write("small.yaml", "scenario: s.yaml\nreplicates: 20\n");
+  write("large.yaml", "scenario: s.yaml\nreplicates: 500\narms: {key: thresholds.mean, values: [20, 25, 30, 35]}\n");
+  auto peak_kb = [&](const std::string& file) {
+    const Out o = shell("/usr/bin/python3 -c \"import resource,subprocess,sys; subprocess.run(['" + kCli +
+                         "','experiment','" + file + "','-q','--threads','2','-o','" + file + ".h5'],check=True); "
+                         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\"",
+                     dir);
+    EXPECT_EQ(o.code, 0) << o.text;
+    return std::stol(o.text);
+  };
+  const long small = peak_kb("small.yaml"), large = peak_kb("large.yaml");
+  EXPECT_LT(static_cast<double>(large), 1.3 * static_cast<double>(small)) << small << " kB vs " << large << " kB";
 }

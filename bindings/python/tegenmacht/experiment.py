@@ -31,6 +31,22 @@ from .errors import ArgumentError
 __all__ = ["Experiment", "experiment", "sweep", "compare", "summary"]
 
 
+def _plain(value: Any) -> Any:
+    """Plain Python values from numpy scalars and arrays (and paths), at any depth,
+    so that ``np.int64(3)`` or ``np.arange(3)`` can be given wherever a number or list can."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    return value
+
+
 def _check_sets(sets: Optional[Mapping[str, Any]]) -> List[str]:
     if sets is None:
         return []
@@ -82,7 +98,7 @@ class Experiment:
         elif isinstance(scenario, os.PathLike):
             data["scenario"] = os.fspath(scenario)
         base = os.getcwd() if base_dir is None else os.fspath(base_dir)
-        text = _yaml_value(data)
+        text = _yaml_value(_plain(data))
         return cls(_core.ExperimentHandle.from_text(text, name, base, [], handle))
 
     @classmethod
@@ -194,6 +210,7 @@ def experiment(exp: Union[Experiment, PathLike, Mapping[str, Any]], output: Opti
         ds = load_results(report["path"])
         if tmpdir is not None:
             ds = ds.load()
+            ds.attrs.pop("path", None)  # the temporary file is removed below
         return ds
     finally:
         if bar is not None:
@@ -235,6 +252,8 @@ def compare(scenario: Union[Scenario, PathLike, Mapping[str, Any]], key: str = "
         values = ["polder", "alinsky", "coalition", "casework"] if key == "strategy" else None
         if values is None:
             raise ArgumentError(f"values: give the values of '{key}' to compare", "values")
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise TypeError(f"values must be a list of values of '{key}', not {type(values).__name__}")
     arms: Dict[str, Any] = {"key": key, "values": list(values)}
     extra: Dict[str, Any] = {"arms": arms}
     if baseline is not None:
