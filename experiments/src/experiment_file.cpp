@@ -1,4 +1,5 @@
 // Experiment files: schema, loading, the canonical YAML form, design expansion.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -118,6 +119,7 @@ Schema make_schema(const YAML::Node& root) {
   auto& fk = f.add_string("key", "", "scenario key, e.g. organizing.responsiveness or neighbourhoods.0.size");
   fk.required = true;
   fk.default_value = YAML::Node();
+  f.add_strings("also", {}, "further scenario keys set to the same value, e.g. the same parameter of every institution");
   auto& fn = f.add_string("name", "", "column name in the results (default: the key)");
   fn.optional = true;
   fn.default_value = YAML::Node();
@@ -264,6 +266,12 @@ Experiment Experiment::from_text(const std::string& text, const std::string& sou
   e.replicates = static_cast<std::uint32_t>(root["replicates"] ? cfg.get_int("replicates") : base.get_int("replicates"));
   e.seed = root["seed"] ? static_cast<std::uint64_t>(root["seed"].as<unsigned long long>())
                         : static_cast<std::uint64_t>(base.node("seed").as<unsigned long long>());
+  // --set seed=… / replicates=… on the command line win over the file's own values
+  for (const auto& s : sets) {
+    const Override o = Override::parse(s);
+    if (o.key == "seed") e.seed = static_cast<std::uint64_t>(base.node("seed").as<unsigned long long>());
+    if (o.key == "replicates") e.replicates = static_cast<std::uint32_t>(base.get_int("replicates"));
+  }
 
   // factors
   std::set<std::string> fkeys, fnames;
@@ -275,6 +283,13 @@ Experiment Experiment::from_text(const std::string& text, const std::string& sou
     f.name = fn["name"] ? fn["name"].Scalar() : f.key;
     f.where = cfg.location(path + ".key");
     check_variable_key(f.key, f.where, path + ".key");
+    f.also = cfg.get_strings(path + ".also");
+    for (std::size_t k = 0; k < f.also.size(); ++k) {
+      const std::string ap = path + ".also." + std::to_string(k);
+      check_variable_key(f.also[k], cfg.location(ap), ap);
+      if (!fkeys.insert(f.also[k]).second || f.also[k] == f.key)
+        fail_at(cfg.location(ap), ap, "key '" + f.also[k] + "' is set by another factor too");
+    }
     if (f.name.empty() || f.name.find('/') != std::string::npos || f.name[0] == '_')
       fail_at(cfg.location(path + ".name"), path + ".name", "a factor name must be non-empty, without '/' and not start with '_'");
     if (!fkeys.insert(f.key).second) fail_at(f.where, path + ".key", "factor key '" + f.key + "' is given twice");
@@ -428,7 +443,7 @@ Experiment Experiment::from_text(const std::string& text, const std::string& sou
     for (const auto& o : a.overrides) {
       check_variable_key(o.key, o.where, "arms");
       for (const auto& f : e.factors)
-        if (f.key == o.key)
+        if (f.key == o.key || std::find(f.also.begin(), f.also.end(), o.key) != f.also.end())
           fail_at(o.where, o.key, "'" + o.key + "' is both a factor and set by arm '" + a.name + "'");
     }
   e.baseline = root["baseline"] ? root["baseline"].Scalar() : e.arms.front().name;
@@ -551,6 +566,7 @@ std::string Experiment::to_yaml() const {
   out << YAML::Key << "factors" << YAML::Value << YAML::BeginSeq;
   for (const auto& f : factors) {
     out << YAML::BeginMap << YAML::Key << "key" << YAML::Value << f.key << YAML::Key << "name" << YAML::Value << f.name;
+    if (!f.also.empty()) out << YAML::Key << "also" << YAML::Value << YAML::Flow << f.also;
     if (!f.values.empty()) {
       out << YAML::Key << "values" << YAML::Value << YAML::Flow << YAML::BeginSeq;
       for (const auto& v : f.values) out << v;
@@ -646,6 +662,7 @@ std::vector<Override> job_overrides(const Experiment& e, const DesignPoints& d, 
     const YAML::Mark m = d.values[point][j].Mark();
     if (where.file == e.source && m.line >= 0) where = SourceLocation{e.source, m.line + 1, m.column + 1};
     o.push_back(Override{e.factors[j].key, d.values[point][j], where});
+    for (const auto& k : e.factors[j].also) o.push_back(Override{k, d.values[point][j], where});
   }
   for (const auto& a : e.arms[arm].overrides) o.push_back(a);
   YAML::Node seed, reps;

@@ -277,6 +277,7 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
     detail::FactorMeta m;
     m.name = f.name;
     m.key = f.key;
+    m.also = f.also;
     m.log = f.log;
     m.integer = f.integer;
     m.has_range = f.has_range;

@@ -162,6 +162,7 @@ std::unique_ptr<Store> Store::create(const std::string& path, const StoreLayout&
       }
       H dh(d, H5Dclose);
       w.attr_string(dh, "key", f.key);
+      w.attr_strings(dh, "also", f.also);
       w.attr_scalar<std::uint8_t>(dh, "log", H5T_NATIVE_UINT8, f.log ? 1 : 0);
       w.attr_scalar<std::uint8_t>(dh, "integer", H5T_NATIVE_UINT8, f.integer ? 1 : 0);
       if (f.has_range) {

@@ -27,6 +27,7 @@ struct SeriesMeta {
 };
 struct FactorMeta {
   std::string name, key;
+  std::vector<std::string> also;
   std::vector<std::string> text;   ///< [point] value as YAML text
   std::vector<double> numeric;     ///< [point] value as a number (when every value is one)
   bool is_numeric = false;

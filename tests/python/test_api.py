@@ -157,9 +157,32 @@ def test_load_results_reads_cli_files(root, tmp_path):
     sweep = tmp_path / "sweep.h5"
     subprocess.run([str(cli), "sweep", str(root / "scenarios" / "threshold.yaml"), "--vary", "thresholds.sd=5,20",
                     "-o", str(sweep), "-q"], check=True)
-    sw = tgm.load_results(sweep)
-    assert sw["active"].dims == ("run", "replicate", "week")
-    assert list(sw["thresholds.sd"].values) == ["5", "20"]
+    sw = tgm.load_results(sweep)  # a sweep is an experiment of one arm over a grid
+    assert sw.attrs["kind"] == "experiment"
+    assert sw["active"].dims == ("point", "arm", "replicate")
+    assert sw["active_series"].dims == ("point", "arm", "replicate", "week")
+    assert list(sw["thresholds.sd"].values) == [5, 20]
+
+
+def test_load_results_reads_version_0_1_sweep_files(tmp_path):
+    """Sweep files of version 0.1 (a leading run axis, /parameters; README "Results file") keep loading."""
+    import h5py
+
+    path = tmp_path / "old_sweep.h5"
+    active = np.arange(2 * 3 * 5, dtype=float).reshape(2, 3, 5)
+    with h5py.File(path, "w") as f:
+        f.attrs.update({"schema_version": 1, "model": "threshold", "runs": 2, "complete": 1, "replicates": 3})
+        f["config"] = "model: threshold\n"
+        d = f.create_dataset("metrics/active", data=active)
+        d.attrs["dims"] = ["run", "replicate", "step"]
+        d.attrs["unit"] = "share"
+        f.create_group("labels")
+        f["parameters/thresholds.sd"] = np.array([b"5", b"20"], dtype=object)
+        f["parameters/_config"] = np.array([b"a", b"b"], dtype=object)
+    ds = tgm.load_results(path)
+    assert ds["active"].dims == ("run", "replicate", "week")
+    np.testing.assert_array_equal(ds["active"].values, active)
+    assert list(ds["thresholds.sd"].values) == ["5", "20"]
 
 
 def test_load_results_errors(tmp_path):

@@ -31,6 +31,7 @@ namespace tegenmacht::experiments {
 /// A scenario key varied by the design.
 struct Factor {
   std::string key;                ///< scenario key path, e.g. "organizing.responsiveness" or "sobol_g.x.2"
+  std::vector<std::string> also;  ///< further keys set to the same value (linked, e.g. every institution's)
   std::string name;               ///< column name in results (default: the key)
   std::vector<YAML::Node> values; ///< discrete values (`values:`), or empty for a range
   bool has_range = false;
