@@ -587,8 +587,10 @@ std::string Experiment::to_yaml() const {
     if (!o.group.empty()) out << YAML::Key << "group" << YAML::Value << o.group;
     out << YAML::Key << "reduce" << YAML::Value << to_string(o.reduce);
     if (o.reduce == Reduce::At) out << YAML::Key << "at" << YAML::Value << o.at;
-    if (o.reduce != Reduce::At && o.reduce != Reduce::Final)
-      out << YAML::Key << "from" << YAML::Value << o.from << YAML::Key << "to" << YAML::Value << o.to;
+    if (o.reduce != Reduce::At && o.reduce != Reduce::Final) {
+      out << YAML::Key << "from" << YAML::Value << o.from;
+      if (o.to >= 0) out << YAML::Key << "to" << YAML::Value << o.to;  // none: to the last step
+    }
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;

@@ -166,7 +166,7 @@ def test_compare_shortcut_and_summary(root, tmp_path):
     out = tmp_path / "cmp.h5"
     ds = tgm.compare(root / "scenarios" / "threshold.yaml", key="thresholds.sd", values=[10, 13, 16],
                      baseline="13", replicates=8, seed=3, outcomes=["active_count"], output=out, progress=False)
-    assert out.exists() and ds.attrs["path"] == str(out.resolve())
+    assert out.exists() and ds.attrs["path"] == os.path.abspath(out)
     assert list(ds["arm"].values) == ["10", "13", "16"] and ds.attrs["baseline"] == "13"
     assert ds["active_count"].shape == (1, 3, 8) and ds.attrs["points"] == 1
     v = ds["active_count"].values[0]                       # (arm, replicate)
@@ -290,7 +290,7 @@ def test_experiment_file_load_set_and_relative_scenario(root, tmp_path):
     assert "population: 60" in exp.to_yaml()
     out = tmp_path / "exp.h5"
     ds = tgm.experiment(f, output=out, progress=False)      # a path works too (without the set)
-    assert ds.attrs["path"] == str(out.resolve()) and ds.attrs["steps"] == 12
+    assert ds.attrs["path"] == os.path.abspath(out) and ds.attrs["steps"] == 12
     assert list(ds["mean"].values) == [20, 25, 30]
     assert "population: 100" in ds.attrs["config"]
     sub = tgm.experiment(exp, progress=False)
@@ -303,8 +303,6 @@ def test_experiment_file_load_set_and_relative_scenario(root, tmp_path):
     assert same.to_yaml() == tgm.Experiment.load(f).to_yaml()
 
 
-@pytest.mark.xfail(strict=True, reason="Experiment::to_yaml writes 'to: -1' for a window without 'to', "
-                   "which the schema (to >= 0) rejects (experiments/src/experiment_file.cpp)")
 def test_resolved_experiment_yaml_loads_again(root):
     exp = tgm.Experiment.from_dict({
         "scenario": str(root / "scenarios" / "threshold.yaml"),
