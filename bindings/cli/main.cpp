@@ -401,8 +401,12 @@ int do_validate(bool quick, int threads) {
   return failed ? 1 : 0;
 }
 
-int do_info(const std::string& keys_of) {
+int do_info(const std::string& keys_of, bool experiment_keys) {
   auto& reg = tg::Registry::instance();
+  if (experiment_keys) {
+    std::cout << ex::Experiment::schema().reference();
+    return 0;
+  }
   if (!keys_of.empty()) {
     if (!reg.find(keys_of)) throw tg::ArgumentError("--keys", "unknown model '" + keys_of + "'");
     std::cout << tg::scenario_schema(keys_of).reference();
@@ -492,6 +496,8 @@ int main(int argc, char** argv) {
   std::string keys_of;
   auto* info = app.add_subcommand("info", "version, build, threads and models");
   info->add_option("--keys", keys_of, "print the scenario key reference of a model");
+  bool experiment_keys = false;
+  info->add_flag("--experiment-keys", experiment_keys, "print the key reference of experiment files");
 
   try {
     app.parse(argc, argv);
@@ -500,7 +506,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (*run) return do_run(ro, command_line(argc, argv));
-    if (*info) return do_info(keys_of);
+    if (*info) return do_info(keys_of, experiment_keys);
     if (*val) return do_validate(quick, validate_threads);
     if (*cmp) return do_compare(co, command_line(argc, argv));
     if (*swp) return do_sweep(so, command_line(argc, argv));

@@ -303,3 +303,16 @@ TEST_F(Cli, ExperimentMemoryDoesNotGrowWithJobs) {
   const long small = peak_kb("small.yaml"), large = peak_kb("large.yaml");
   EXPECT_LT(static_cast<double>(large), 1.3 * static_cast<double>(small)) << small << " kB vs " << large << " kB";
 }
+
+TEST_F(Cli, ShippedExperimentFilesRun) {
+  // every point of every shipped experiment is valid (short runs: the outcome
+  // windows of strategies_by_context start at week 156)
+  const std::string dirx = kSrc + "/scenarios/experiments/";
+  Out o = sh("experiment '" + dirx + "strategies_by_context.yaml' --set steps=156 --set replicates=1 -q -o s.h5", dir);
+  EXPECT_EQ(o.code, 0) << o.text;
+  o = sh("experiment '" + dirx + "essay_parameters_lhs.yaml' --set steps=3 --set replicates=1 -o l.h5", dir);
+  EXPECT_EQ(o.code, 0) << o.text;
+  EXPECT_NE(o.text.find("64 point(s) × 2 arm(s) × 1 replicate(s): 128 of 128 jobs done"), std::string::npos) << o.text;
+  const Out keys = sh("info --experiment-keys", dir);
+  EXPECT_NE(keys.text.find("| `design.type` | choice | grid |"), std::string::npos) << keys.text;
+}
