@@ -409,6 +409,23 @@ Experiment Experiment::from_text(const std::string& text, const std::string& sou
              "a sampling design needs the factor's range (or its values)");
       break;
   }
+  // the size is checked before anything is expanded (a typo like n: 10000000 must not hang)
+  const double k = static_cast<double>(e.factors.size());
+  double points = 1;
+  switch (e.design) {
+    case DesignType::Grid:
+      for (const auto& f : e.factors) points *= static_cast<double>(f.values.empty() ? f.levels : f.values.size());
+      break;
+    case DesignType::List: points = static_cast<double>(e.rows.size()); break;
+    case DesignType::LatinHypercube: points = static_cast<double>(e.n); break;
+    case DesignType::Sobol: points = static_cast<double>(e.n) * (k + 2); break;
+    case DesignType::Morris: points = static_cast<double>(e.trajectories) * (k + 1); break;
+  }
+  if (points > kMaxPoints)
+    fail_at(cfg.location(e.design == DesignType::Grid ? "factors" : "design"), "design",
+            "the design has " + format_double(points) + " points; at most " + format_double(kMaxPoints) +
+                " fit in one experiment file (split it into several experiments)",
+            ConfigError::Kind::OutOfRange);
 
   // arms
   const YAML::Node arms = root["arms"];
@@ -446,6 +463,12 @@ Experiment Experiment::from_text(const std::string& text, const std::string& sou
         if (f.key == o.key || std::find(f.also.begin(), f.also.end(), o.key) != f.also.end())
           fail_at(o.where, o.key, "'" + o.key + "' is both a factor and set by arm '" + a.name + "'");
     }
+  const double jobs = points * static_cast<double>(e.arms.size()) * static_cast<double>(e.replicates);
+  if (jobs > kMaxJobs)
+    fail_at(cfg.location("replicates"), "replicates",
+            "points × arms × replicates = " + format_double(jobs) + " jobs; at most " + format_double(kMaxJobs) +
+                " fit in one experiment file (split it into several experiments)",
+            ConfigError::Kind::OutOfRange);
   e.baseline = root["baseline"] ? root["baseline"].Scalar() : e.arms.front().name;
   if (anames.size() && !anames.count(e.baseline) && e.baseline != e.arms.front().name) {
     std::string all;

@@ -343,6 +343,19 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
     const std::size_t chunk = std::max<std::size_t>(2, 2 * static_cast<std::size_t>(parallel->threads()));
     const std::size_t pairs = P * A;
     for (std::size_t begin = 0; begin < pairs; begin += chunk) {
+      if (opt.stop && opt.stop->load()) {  // stopped while validating: nothing ran, nothing is left
+        discard();
+        RunReport rep;
+        rep.jobs_total = total;
+        rep.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+        if (!fresh) {  // the resumed file keeps what it held
+          const auto d = store->done();
+          rep.path = path;
+          rep.jobs_done = rep.jobs_resumed = static_cast<std::size_t>(std::count(d.begin(), d.end(), 1));
+          store->close();
+        }
+        return rep;
+      }
       const std::size_t count = std::min(chunk, pairs - begin);
       std::vector<std::string> texts(count);
       std::vector<Shape> shapes(count);

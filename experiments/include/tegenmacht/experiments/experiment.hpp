@@ -28,6 +28,10 @@
 
 namespace tegenmacht::experiments {
 
+/// Limits of one experiment file: design points, and points × arms × replicates.
+inline constexpr double kMaxPoints = 1e6;
+inline constexpr double kMaxJobs = 1e7;
+
 /// A scenario key varied by the design.
 struct Factor {
   std::string key;                ///< scenario key path, e.g. "organizing.responsiveness" or "sobol_g.x.2"
