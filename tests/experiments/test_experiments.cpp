@@ -252,6 +252,12 @@ TEST_F(Exp, FileErrorsNameFileLineColumnAndKey) {
   EXPECT_NE(error_of(base + "factors: [{key: ishigami.a, values: [1]}]\narms: [{name: x, set: {ishigami.a: 2}}]\n")
                 .find("is both a factor and set by arm 'x'"),
             std::string::npos);
+  EXPECT_NE(error_of(base + "design: {type: latin_hypercube, n: 10000000}\nfactors: [{key: ishigami.a, range: [0, 1]}]\n")
+                .find("the design has 1e+07 points; at most 1e+06"),
+            std::string::npos);
+  EXPECT_NE(error_of(base + "replicates: 1000000\nfactors: [{key: ishigami.a, values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]}]\n")
+                .find("jobs; at most 1e+07"),
+            std::string::npos);
   EXPECT_NE(error_of(base + "record: everything\n").find("expected none, outcomes, all or a list"), std::string::npos);
   EXPECT_NE(error_of("- 1\n").find("e.yaml:1:1"), std::string::npos);
 }
