@@ -158,10 +158,10 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
       rethrow_with_context(std::current_exception(), exp, 0, 0);
     }
   }();
-  {
-    Simulation probe(first, 0, parallel);
-    shape = shape_of(probe);
-  }
+  // the first job's model, kept until the jobs start: its recorder declares the metrics
+  auto axis_holder = std::make_unique<Simulation>(first, 0, parallel);
+  const Simulation& axis_probe = *axis_holder;
+  shape = shape_of(axis_probe);
   const Registry& reg = Registry::instance();
 
   // 2. outcomes and recorded series, bound to the model's metrics
@@ -189,8 +189,6 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
     }
     return static_cast<std::size_t>(it - shape.names.begin());
   };
-  auto axis_holder = std::make_unique<Simulation>(first, 0, parallel);
-  const Simulation& axis_probe = *axis_holder;
   std::vector<BoundOutcome> bound;
   for (std::size_t i = 0; i < specs.size(); ++i) {
     BoundOutcome b;
