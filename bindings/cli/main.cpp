@@ -117,24 +117,53 @@ namespace ex = tg::experiments;
 
 /// Number of the signal that asked the program to stop (SIGINT or SIGTERM), 0 if none.
 std::atomic<int> g_signal{0};
+/// Set while a progress line is on the terminal (so a message starts on a new line).
+std::atomic<bool> g_progress_shown{false};
+
+/// The first SIGINT or SIGTERM asks the jobs to stop after their current
+/// step; a second one, or a step that does not end within 10 s, ends the
+/// process at once. That is safe: an experiment file is valid at every
+/// moment and --resume reruns every job not marked done.
 extern "C" void on_stop_signal(int sig) {
-  if (g_signal.load() == 0) g_signal.store(sig);
-  g_stop.store(true);
+  int none = 0;
+  if (g_signal.compare_exchange_strong(none, sig)) {
+    g_stop.store(true);
+    ::alarm(10);
+    return;
+  }
+  const int first = g_signal.load();
+  static const char msg[] = "\ntegenmacht: stopped at once; the results file keeps every finished job (use --resume)\n";
+  if (::write(2, msg, sizeof msg - 1) < 0) {
+  }
+  ::_exit(first == SIGTERM ? 143 : 130);
+}
+extern "C" void on_alarm(int) {
+  static const char msg[] = "\ntegenmacht: a step did not end within 10 s of the signal; stopped at once "
+                            "(the results file keeps every finished job; use --resume)\n";
+  if (::write(2, msg, sizeof msg - 1) < 0) {
+  }
+  ::_exit(g_signal.load() == SIGTERM ? 143 : 130);
 }
 
 /// SIGINT and SIGTERM stop the running jobs cleanly while installed.
 struct StopSignals {
-  struct sigaction old_int {}, old_term {};
+  struct sigaction old_int {}, old_term {}, old_alarm {};
   StopSignals() {
     struct sigaction sa {};
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
+    struct sigaction al {};
+    al.sa_handler = on_alarm;
+    sigemptyset(&al.sa_mask);
+    sigaction(SIGALRM, &al, &old_alarm);
   }
   ~StopSignals() {
+    ::alarm(0);
     sigaction(SIGINT, &old_int, nullptr);
     sigaction(SIGTERM, &old_term, nullptr);
+    sigaction(SIGALRM, &old_alarm, nullptr);
   }
   static int exit_code() { return g_signal.load() == SIGTERM ? 143 : 130; }
 };
@@ -160,6 +189,7 @@ std::function<void(const ex::Progress&)> progress_line(bool quiet) {
     const double eta = rate > 0 ? static_cast<double>(p.total - p.done) / rate : 0;
     std::fprintf(stderr, "\r\033[K%zu/%zu jobs  %.1f jobs/s  %s left", p.done, p.total, rate,
                  p.done < p.total ? duration(eta).c_str() : "0s");
+    g_progress_shown.store(p.done < p.total);
     if (p.done == p.total) std::fprintf(stderr, "\n");
     std::fflush(stderr);
   };
@@ -183,10 +213,9 @@ std::string diff_cell(const ex::PairedDifference& d) {
   return buf;
 }
 
-void print_experiment_summary(const ex::Summary& s, const std::vector<std::string>& only = {}) {
+void print_experiment_summary(const ex::Summary& s) {
   std::vector<std::size_t> rows;
-  for (std::size_t k = 0; k < s.outcomes.size(); ++k)
-    if (only.empty() || std::find(only.begin(), only.end(), s.outcomes[k]) != only.end()) rows.push_back(k);
+  for (std::size_t k = 0; k < s.outcomes.size(); ++k) rows.push_back(k);
   std::size_t w = 8;
   for (auto k : rows) w = std::max(w, s.outcomes[k].size());
   std::printf("%zu point(s) × %zu arm(s) × %zu replicate(s): %zu of %zu jobs done\n", s.points, s.arms.size(),
@@ -199,7 +228,7 @@ void print_experiment_summary(const ex::Summary& s, const std::vector<std::strin
     for (std::size_t a = 0; a < s.arms.size(); ++a) std::printf("  %20s", cell(s.cells[k][a]).c_str());
     std::printf("\n");
   }
-  std::printf("(mean ± sd over %s replicates)\n", s.points > 1 ? "design points and" : "");
+  std::printf("(mean ± sd over %s)\n", s.points > 1 ? "design points and replicates" : "replicates");
   if (s.arms.size() < 2) return;
   std::printf("\npaired difference from %s: mean and 95%% t-interval over replicates%s\n",
               s.arms[s.baseline].c_str(), s.points > 1 ? " (each the mean over the design points)" : "");
@@ -215,9 +244,40 @@ void print_experiment_summary(const ex::Summary& s, const std::vector<std::strin
   }
 }
 
+/// One row per design point: the factor values and each outcome's mean ± sd
+/// over replicates (first arm), at most 60 rows.
+void print_points(const ex::Outcomes& o) {
+  std::printf("%-6s", "point");
+  for (const auto& f : o.factor_names) std::printf("  %14s", f.c_str());
+  for (const auto& n : o.names) std::printf("  %20s", n.c_str());
+  std::printf("\n");
+  const std::size_t shown = std::min<std::size_t>(o.points, 60);
+  for (std::size_t p = 0; p < shown; ++p) {
+    std::printf("%-6zu", p);
+    for (const auto& v : o.factor_values) std::printf("  %14s", v[p].c_str());
+    for (std::size_t k = 0; k < o.names.size(); ++k) {
+      ex::Summary::Cell c;
+      double sum = 0, ss = 0;
+      for (std::size_t r = 0; r < o.replicates; ++r)
+        if (const double v = o.at(k, p, 0, r); !std::isnan(v)) {
+          sum += v;
+          ++c.n;
+        }
+      c.mean = c.n ? sum / static_cast<double>(c.n) : NAN;
+      for (std::size_t r = 0; r < o.replicates; ++r)
+        if (const double v = o.at(k, p, 0, r); !std::isnan(v)) ss += (v - c.mean) * (v - c.mean);
+      c.sd = c.n > 1 ? std::sqrt(ss / static_cast<double>(c.n - 1)) : NAN;
+      std::printf("  %20s", cell(c).c_str());
+    }
+    std::printf("\n");
+  }
+  if (shown < o.points) std::printf("... %zu more points in the results file\n", o.points - shown);
+  std::printf("(final values; mean ± sd over replicates)\n");
+}
+
 /// Runs an experiment and prints what happened; returns the exit code.
 int run_and_report(const ex::Experiment& e, const std::string& output, bool resume, int threads_opt, bool quiet,
-                   const std::string& cmdline, bool keep_file, const std::vector<std::string>& only = {}) {
+                   const std::string& cmdline, bool keep_file, bool per_arm_summary = true) {
   const int threads = threads_opt > 0 ? threads_opt : tg::Parallel::default_threads();
   auto par = std::make_shared<tg::Parallel>(threads);
   ex::RunOptions opt;
@@ -229,15 +289,22 @@ int run_and_report(const ex::Experiment& e, const std::string& output, bool resu
   ex::RunReport rep;
   {
     StopSignals signals;
-    rep = ex::run_experiment(e, par, opt);
+    try {
+      rep = ex::run_experiment(e, par, opt);
+    } catch (...) {
+      if (g_progress_shown.exchange(false)) std::fprintf(stderr, "\n");
+      throw;
+    }
   }
+  if (g_progress_shown.exchange(false)) std::fprintf(stderr, "\n");
   if (rep.path.empty()) {
     std::fprintf(stderr, "tegenmacht: interrupted before any job finished; no results file written\n");
     return StopSignals::exit_code();
   }
   if (!quiet) {
     if (rep.jobs_resumed) std::printf("resumed: %zu job(s) were already done\n", rep.jobs_resumed);
-    print_experiment_summary(ex::summarise(ex::read_outcomes(rep.path)), only);
+    if (per_arm_summary) print_experiment_summary(ex::summarise(ex::read_outcomes(rep.path)));
+    else print_points(ex::read_outcomes(rep.path));
     std::printf("%zu job(s) run in %s on %d thread(s)\n", rep.jobs_run, duration(rep.seconds).c_str(), threads);
     if (keep_file) std::printf("results: %s\n", rep.path.c_str());
   }
@@ -279,6 +346,25 @@ int do_experiment(const ExperimentOptions& o, const std::string& cmdline) {
   return run_and_report(e, out, o.resume, o.threads, o.quiet, cmdline, true);
 }
 
+/// Splits "a,b,[1,2],c" at the commas that are not inside brackets or braces.
+std::vector<std::string> split_values(const std::string& text) {
+  std::vector<std::string> out;
+  std::string cur;
+  int depth = 0;
+  for (char c : text) {
+    if (c == '[' || c == '{') ++depth;
+    if (c == ']' || c == '}') --depth;
+    if (c == ',' && depth == 0) {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
 struct CompareOptions {
   RunOptions run;
   std::string key = "strategy";
@@ -295,6 +381,8 @@ std::string output_path(const std::string& given, const std::string& scenario, c
   const std::string name = std::filesystem::path(scenario).stem().string() + "_" + suffix + ".h5";
   if (given.empty()) return "";
   const std::filesystem::path p(given);
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(p, ec)) return given;  // an existing file is a file, whatever its name
   if (std::filesystem::is_directory(p) || (p.extension() != ".h5" && p.extension() != ".hdf5")) {
     std::filesystem::create_directories(p);
     return (p / name).string();
@@ -302,9 +390,26 @@ std::string output_path(const std::string& given, const std::string& scenario, c
   return given;
 }
 
+/// "metric" or "metric:group" (one column of a grouped metric), final value.
+ex::OutcomeSpec metric_outcome(const std::string& m) {
+  ex::OutcomeSpec o;
+  const auto colon = m.find(':');
+  o.metric = m.substr(0, colon);
+  if (colon != std::string::npos) o.group = m.substr(colon + 1);
+  o.name = colon == std::string::npos ? m : o.metric + "_" + o.group;
+  o.where = tg::SourceLocation{"--metrics", 0, 0};
+  if (o.metric.empty() || (colon != std::string::npos && o.group.empty()))
+    throw tg::ArgumentError("--metrics", "expected metric or metric:group, got '" + m + "'");
+  return o;
+}
+
 int do_compare(const CompareOptions& o, const std::string& cmdline) {
+  if (o.key.empty()) throw tg::ArgumentError("--key", "give the scenario key to compare (default: strategy)");
+  if (o.resume && o.output.empty()) throw tg::ArgumentError("--resume", "needs the -o file to continue");
   ex::Experiment e = ex::Experiment::for_scenario(o.run.scenario, overrides(o.run));
-  std::vector<std::string> values = o.values;
+  std::vector<std::string> values;
+  for (const auto& v : o.values)
+    for (const auto& x : split_values(v)) values.push_back(x);
   const tg::Config base = tg::load_scenario_text(e.scenario_text, e.scenario_source, e.base);
   if (values.empty()) {
     const tg::Schema schema = tg::scenario_schema(base.get_string("model"));
@@ -324,7 +429,7 @@ int do_compare(const CompareOptions& o, const std::string& cmdline) {
   e.baseline = o.baseline.empty() ? values.front() : o.baseline;
   if (std::find(values.begin(), values.end(), e.baseline) == values.end())
     throw tg::ArgumentError("--baseline", "'" + e.baseline + "' is not one of the compared values");
-  for (const auto& m : o.metrics) e.outcomes.push_back(ex::OutcomeSpec{m, m, "", ex::Reduce::Final, -1, 0, -1, {"--metrics", 0, 0}});
+  for (const auto& m : o.metrics) e.outcomes.push_back(metric_outcome(m));
   e.record = ex::Record::All;
   e.description = "compare " + o.key + " = " + [&] {
     std::string s;
@@ -345,25 +450,6 @@ struct SweepOptions {
   bool resume = false;
 };
 
-/// Splits "a,b,[1,2],c" at the commas that are not inside brackets or braces.
-std::vector<std::string> split_values(const std::string& text) {
-  std::vector<std::string> out;
-  std::string cur;
-  int depth = 0;
-  for (char c : text) {
-    if (c == '[' || c == '{') ++depth;
-    if (c == ']' || c == '}') --depth;
-    if (c == ',' && depth == 0) {
-      out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  out.push_back(cur);
-  return out;
-}
-
 int do_sweep(const SweepOptions& o, const std::string& cmdline) {
   ex::Experiment e = ex::Experiment::for_scenario(o.run.scenario, overrides(o.run));
   for (const auto& v : o.vary) {
@@ -379,13 +465,14 @@ int do_sweep(const SweepOptions& o, const std::string& cmdline) {
     for (const auto& x : split_values(v.substr(eq + 1))) f.values.push_back(tg::Override::parse("v=" + x).value);
     e.factors.push_back(std::move(f));
   }
-  for (const auto& m : o.metrics) e.outcomes.push_back(ex::OutcomeSpec{m, m, "", ex::Reduce::Final, -1, 0, -1, {"--metrics", 0, 0}});
+  for (const auto& m : o.metrics) e.outcomes.push_back(metric_outcome(m));
   e.record = ex::Record::All;
   std::string out = o.run.output;
   if (out.empty()) out = std::filesystem::path(o.run.scenario).stem().string() + "_sweep.h5";
   std::size_t runs = 1;
   for (const auto& f : e.factors) runs *= f.values.size();
-  const int code = run_and_report(e, out, o.resume, o.run.threads, o.run.quiet, cmdline, true);
+  // a sweep's table is per point (a pooled mean over the grid would say nothing about the swept keys)
+  const int code = run_and_report(e, out, o.resume, o.run.threads, o.run.quiet, cmdline, true, false);
   if (!o.run.quiet && code == 0) std::printf("%zu runs × %u replicates\n", runs, e.replicates);
   return code;
 }
@@ -446,9 +533,8 @@ int main(int argc, char** argv) {
   auto* cmp = app.add_subcommand("compare", "run a scenario under several strategies (same seeds) and print a paired table");
   cmp->add_option("scenario", co.run.scenario, "scenario YAML file")->required();
   cmp->add_option("--key", co.key, "scenario key to vary (default: strategy)");
-  cmp->add_option("--values", co.values, "values of the key (default: every choice of the key but 'custom')")
-      ->delimiter(',');
-  cmp->add_option("--metrics", co.metrics, "metrics to tabulate, final step (default: the model's default outcomes)")
+  cmp->add_option("--values", co.values, "values of the key, comma-separated (default: every choice of the key but 'custom')");
+  cmp->add_option("--metrics", co.metrics, "metrics to tabulate, final step; metric:group for one group (default: the model's default outcomes)")
       ->delimiter(',');
   cmp->add_option("-o,--output", co.output,
                   "results file (FILE.h5), or a folder for <scenario name>_compare.h5 (default: no file)");

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -462,7 +464,35 @@ void emit(YAML::Emitter& out, const YAML::Node& n) {
 
 }  // namespace
 
+namespace {
+/// Throws a syntax error at the first byte that is not valid UTF-8 (YAML text
+/// must be; results files store it as UTF-8 strings).
+void check_utf8(const std::string& text, const std::string& source) {
+  int line = 1, column = 1;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = n > 0 && i + n <= text.size() && !(n == 2 && c < 0xC2);
+    for (std::size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    if (!ok) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02X", c);
+      throw ConfigError(ConfigError::Kind::Syntax, SourceLocation{source, line, column}, "",
+                        std::string("not valid UTF-8 (byte ") + hex + "); save the file as UTF-8");
+    }
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+    i += n;
+  }
+}
+}  // namespace
+
 Config Config::parse_text(const std::string& text, const std::string& source, const std::vector<std::string>& overrides) {
+  check_utf8(text, source);
   Config c;
   c.source_ = source;
   try {
@@ -484,12 +514,21 @@ Config Config::parse_text(const std::string& text, const std::string& source, co
   return c;
 }
 
+std::string read_text_file(const std::string& path, const std::string& what) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw IoError(path, "is a folder, not a " + what);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(path, "cannot open " + what + " (does it exist and is it readable?)");
+  constexpr std::size_t kMax = std::size_t{16} << 20;
+  std::string text(kMax + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMax) throw IoError(path, "is larger than 16 MiB: not a " + what);
+  return text;
+}
+
 Config Config::parse_file(const std::string& path, const std::vector<std::string>& overrides) {
-  std::ifstream in(path);
-  if (!in) throw IoError(path, "cannot open scenario file (does it exist and is it readable?)");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_text(ss.str(), path, overrides);
+  return parse_text(read_text_file(path, "scenario file"), path, overrides);
 }
 
 Override Override::parse(const std::string& assignment, const SourceLocation& where) {
@@ -519,7 +558,15 @@ std::string Override::str() const {
 void Config::apply_override(const std::string& assignment) { apply_override(Override::parse(assignment)); }
 
 void Config::apply_override(const Override& o) {
-  assign(o.key, YAML::Clone(o.value));
+  try {
+    assign(o.key, YAML::Clone(o.value));
+  } catch (const ArgumentError& e) {
+    if (o.where.file == "--set") throw;
+    // an override written in a file (an experiment's factor or set:): name its line
+    const std::string what = e.what();
+    const std::string msg = what.size() > e.argument().size() + 2 ? what.substr(e.argument().size() + 2) : what;
+    throw ConfigError(ConfigError::Kind::Invalid, o.where, o.key, msg);
+  }
   std::string norm;
   for (const auto& seg : split_path(o.key)) norm += (norm.empty() ? "" : ".") + seg;
   locations_[norm] = o.where;

@@ -19,8 +19,9 @@ struct Parallel::Impl {
 };
 
 Parallel::Parallel(int threads) : threads_(threads) {
-  if (threads < 1)
-    throw ArgumentError("threads", "thread count must be at least 1 (got " + std::to_string(threads) + ")");
+  if (threads < 1 || threads > kMaxThreads)
+    throw ArgumentError("threads", "thread count must be between 1 and " + std::to_string(kMaxThreads) + " (got " +
+                                       std::to_string(threads) + ")");
   impl_ = std::make_unique<Impl>(threads);
 }
 
@@ -30,8 +31,9 @@ int Parallel::default_threads() {
   if (const char* env = std::getenv("TEGENMACHT_THREADS")) {
     char* end = nullptr;
     const long v = std::strtol(env, &end, 10);
-    if (end != env && *end == '\0' && v >= 1 && v <= 4096) return static_cast<int>(v);
-    throw ArgumentError("TEGENMACHT_THREADS", std::string("must be a positive integer (got '") + env + "')");
+    if (end != env && *end == '\0' && v >= 1 && v <= kMaxThreads) return static_cast<int>(v);
+    throw ArgumentError("TEGENMACHT_THREADS", "must be an integer from 1 to " + std::to_string(kMaxThreads) +
+                                                  " (got '" + env + "')");
   }
   const unsigned hc = std::thread::hardware_concurrency();
   return hc == 0 ? 1 : static_cast<int>(hc);

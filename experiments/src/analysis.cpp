@@ -94,6 +94,24 @@ Outcomes read_outcomes(const std::string& path) {
       throw IoError(path, "cannot read /outcomes/" + n);
     o.values.push_back(std::move(v));
   }
+  H design(H5Gopen2(file, "design", H5P_DEFAULT), H5Gclose);
+  if (design.id < 0) throw IoError(path, "not an experiment results file (no /design)");
+  o.factor_names = read_strings_attr(design, "factors", path);
+  for (const auto& f : o.factor_names) {
+    H d(H5Dopen2(design, f.c_str(), H5P_DEFAULT), H5Dclose);
+    if (d.id < 0) throw IoError(path, "no /design/" + f);
+    H type(H5Dget_type(d), H5Tclose);
+    if (H5Tget_class(type) == H5T_STRING) {
+      o.factor_values.push_back(read_strings_dataset(design, f.c_str(), path));
+    } else {
+      std::vector<double> v(o.points);
+      if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0)
+        throw IoError(path, "cannot read /design/" + f);
+      std::vector<std::string> text;
+      for (double x : v) text.push_back(format_double(x));
+      o.factor_values.push_back(std::move(text));
+    }
+  }
   o.done.assign(jobs, 0);
   H jg(H5Gopen2(file, "jobs", H5P_DEFAULT), H5Gclose);
   H dd(H5Dopen2(jg, "done", H5P_DEFAULT), H5Dclose);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -196,23 +197,13 @@ YAML::Node Factor::at_unit(double u) const {
 }
 
 Experiment Experiment::load(const std::string& path, const std::vector<std::string>& sets) {
-  if (std::filesystem::is_directory(path)) throw IoError(path, "is a folder, not an experiment file");
-  std::ifstream in(path);
-  if (!in) throw IoError(path, "cannot open experiment file (does it exist and is it readable?)");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return from_text(ss.str(), path, parent_dir(path), sets);
+  return from_text(read_text_file(path, "experiment file"), path, parent_dir(path), sets);
 }
 
 Experiment Experiment::for_scenario(const std::string& path, const std::vector<std::string>& sets) {
   Experiment e;
-  if (std::filesystem::is_directory(path)) throw IoError(path, "is a folder, not a scenario file");
-  std::ifstream in(path);
-  if (!in) throw IoError(path, "cannot open scenario file (does it exist and is it readable?)");
-  std::stringstream ss;
-  ss << in.rdbuf();
   e.source = path;
-  e.scenario_text = ss.str();
+  e.scenario_text = read_text_file(path, "scenario file");
   e.scenario_source = path;
   for (const auto& s : sets) e.base.push_back(Override::parse(s));
   const Config base = load_scenario_text(e.scenario_text, e.scenario_source, e.base);
@@ -238,14 +229,16 @@ Experiment Experiment::from_text(const std::string& text, const std::string& sou
   const YAML::Node sc = root["scenario"];
   if (sc.IsScalar()) {
     std::filesystem::path p(sc.Scalar());
-    if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
-    std::ifstream in(p);
-    if (!in || std::filesystem::is_directory(p))
-      fail_at(mark_of(source, sc), "scenario", "cannot open scenario file '" + p.string() +
-                                                   "' (a relative path is taken from the experiment file's folder)");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    e.scenario_text = ss.str();
+    const bool relative = p.is_relative();
+    if (relative) p = std::filesystem::path(base_dir) / p;
+    try {
+      e.scenario_text = read_text_file(p.string(), "scenario file");
+    } catch (const IoError& err) {
+      const std::string what = err.what();
+      fail_at(mark_of(source, sc), "scenario",
+              what.substr(std::min(what.size(), err.path().size() + 2)) + ": '" + p.string() + "'" +
+                  (relative ? " (a relative path is taken from the experiment file's folder)" : ""));
+    }
     e.scenario_source = p.lexically_normal().string();
   } else if (sc.IsMap()) {
     YAML::Emitter em;
@@ -381,8 +374,8 @@ Experiment Experiment::from_text(const std::string& text, const std::string& sou
                                 ConfigError::Kind::UnknownKey);
           }
           for (const auto& f : e.factors) {
-            YAML::Node v = row[f.name];
-            if (!v.IsDefined()) v = row[f.key];
+            const YAML::Node by_name = row[f.name];
+            const YAML::Node v = by_name.IsDefined() ? by_name : row[f.key];
             if (!v.IsDefined() || v.IsNull())
               fail_at(mark_of(source, row), rp, "the row gives no value for factor '" + f.name + "'",
                       ConfigError::Kind::Missing);
@@ -548,7 +541,59 @@ Experiment Experiment::from_text(const std::string& text, const std::string& sou
               ConfigError::Kind::WrongType);
     }
   }
+  e.check();
   return e;
+}
+
+namespace {
+/// "a.b.0" and "a.b[0]" name the same key.
+std::string norm_key(const std::string& k) {
+  std::string out;
+  for (char c : k) {
+    if (c == '[') c = '.';
+    if (c == ']') continue;
+    out += c;
+  }
+  return out;
+}
+}  // namespace
+
+void Experiment::check() const {
+  std::map<std::string, std::string> varied;  // key -> what varies it
+  for (std::size_t i = 0; i < factors.size(); ++i) {
+    const Factor& f = factors[i];
+    std::vector<std::string> keys{f.key};
+    keys.insert(keys.end(), f.also.begin(), f.also.end());
+    for (const auto& k : keys) {
+      check_variable_key(k, f.where, "factors." + std::to_string(i));
+      if (!varied.emplace(norm_key(k), "factor '" + f.name + "'").second)
+        fail_at(f.where, k, "'" + k + "' is varied twice (by " + varied[norm_key(k)] + " and factor '" + f.name + "')");
+    }
+    for (std::size_t j = 0; j < i; ++j)
+      if (factors[j].name == f.name) fail_at(f.where, "factors", "duplicate factor name '" + f.name + "'");
+  }
+  std::set<std::string> arm_keys, arm_names;
+  for (const auto& a : arms) {
+    if (!arm_names.insert(a.name).second)
+      fail_at(a.overrides.empty() ? SourceLocation{source, 0, 0} : a.overrides.front().where, "arms",
+              "duplicate arm '" + a.name + "'");
+    for (const auto& o : a.overrides) {
+      check_variable_key(o.key, o.where, "arms");
+      const auto it = varied.find(norm_key(o.key));
+      if (it != varied.end() && it->second.rfind("factor", 0) == 0)
+        fail_at(o.where, o.key, "'" + o.key + "' is both varied by " + it->second + " and set by arm '" + a.name + "'");
+      arm_keys.insert(norm_key(o.key));
+    }
+  }
+  for (const auto& k : arm_keys) varied.emplace(k, "the arms");
+  for (const auto& o : base) {
+    const auto it = varied.find(norm_key(o.key));
+    if (it != varied.end())
+      fail_at(o.where, o.key, "'" + o.key + "' is varied by " + it->second +
+                                  ", so a value given here would have no effect; remove it (or the variation)");
+  }
+  if (std::find_if(arms.begin(), arms.end(), [&](const Arm& a) { return a.name == baseline; }) == arms.end())
+    fail_at(SourceLocation{source, 0, 0}, "baseline", "'" + baseline + "' is not an arm", ConfigError::Kind::OutOfRange);
 }
 
 std::string Experiment::to_yaml() const {

@@ -5,6 +5,9 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
+
+#include <fcntl.h>
+#include <unistd.h>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -140,7 +143,20 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
   const auto t0 = Clock::now();
   if (!parallel) throw ArgumentError("parallel", "a thread pool is required");
   if (opt.output.empty()) throw ArgumentError("output", "an experiment needs a results file");
+  exp.check();
   const std::string partial = opt.output + ".partial";
+  {
+    std::error_code ec;
+    const auto st = std::filesystem::status(opt.output, ec);
+    if (std::filesystem::is_directory(st))
+      throw IoError(opt.output, "is a folder; give the results file's name, e.g. " +
+                                    (std::filesystem::path(opt.output) / "results.h5").string());
+    if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
+      throw IoError(opt.output, "is not a regular file (a device, pipe or socket); give the results file's name");
+    if (opt.output.size() > 8 && opt.output.compare(opt.output.size() - 8, 8, ".partial") == 0)
+      throw ArgumentError("output", "'" + opt.output + "' ends in .partial, the name of an unfinished file; "
+                                    "give the name of the finished file (the .partial is found from it)");
+  }
 
   // 1. the design, and the first job's model, which declares the metrics
   const DesignPoints design = expand_design(exp);
@@ -305,18 +321,57 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
     L.arm_overrides.push_back(o);
   }
 
+  // names in the results: outcomes, factors and recorded series share one namespace (xarray)
+  {
+    std::map<std::string, std::string> names{{"point", "a dimension"}, {"arm", "a dimension"},
+                                             {"replicate", "a dimension"}, {"week", "a dimension"},
+                                             {"factor", "a dimension"}, {"job_done", "a variable"},
+                                             {"design_unit", "a variable"}, {"morris_changed", "a variable"}};
+    for (const auto& [axis, labels] : shape.labels) names.emplace(axis, "an axis of the model's metrics");
+    auto claim = [&](const std::string& name, const std::string& what, const SourceLocation& where, const std::string& key) {
+      if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
+        throw ConfigError(ConfigError::Kind::Invalid, where, key, "'" + name + "' cannot be a name in the results");
+      const auto [it, fresh_name] = names.emplace(name, what);
+      if (!fresh_name)
+        throw ConfigError(ConfigError::Kind::Invalid, where, key,
+                          "the name '" + name + "' is taken (" + it->second + "); give this " + what + " another name");
+    };
+    for (std::size_t i = 0; i < bound.size(); ++i)
+      claim(bound[i].spec.name, "outcome", bound[i].spec.where, "outcomes." + std::to_string(i) + ".name");
+    for (std::size_t i = 0; i < exp.factors.size(); ++i)
+      claim(exp.factors[i].name, "factor", exp.factors[i].where, "factors." + std::to_string(i) + ".name");
+    for (auto r : recorded)
+      claim(shape.names[r] + "_series", "recorded series", SourceLocation{exp.source, 0, 0}, "record");
+  }
+
   // 4. the results file: new, or the one to resume
   std::unique_ptr<detail::Store> store;
   std::string path;
   bool fresh = true;
   if (opt.resume && (exists(partial) || exists(opt.output))) {
     path = exists(partial) ? partial : opt.output;
-    store = detail::Store::open(path);
+    try {
+      store = detail::Store::open(path);
+    } catch (const IoError& e) {
+      throw IoError(path, std::string(e.what()).substr(path.size() + 2) +
+                              "; it cannot be resumed (a crash while it was being created?): delete it to start again");
+    }
     fresh = false;
   } else {
     if (exists(partial) && !opt.resume)
       throw IoError(partial, "holds an interrupted run (continue it with --resume, or delete it to start again)");
     check_writable(opt.output);
+    // the space the file takes at once (every job's datasets are allocated up front)
+    double bytes = 0;
+    for (std::size_t i = 0; i < L.outcomes.size() + 2; ++i) bytes += 8.0 * static_cast<double>(total);
+    for (const auto& m : L.series) bytes += 8.0 * static_cast<double>(total) * static_cast<double>(L.steps + 1) * static_cast<double>(m.width);
+    std::error_code ec;
+    const auto dir = std::filesystem::absolute(opt.output, ec).parent_path();
+    const auto space = std::filesystem::space(dir, ec);
+    if (!ec && bytes > static_cast<double>(space.available))
+      throw IoError(opt.output, "the results need " + format_double(std::ceil(bytes / 1e6)) + " MB but only " +
+                                    format_double(std::floor(static_cast<double>(space.available) / 1e6)) +
+                                    " MB are free there (record fewer metrics: record: none or a list)");
     path = partial;
     try {
       store = detail::Store::create(path, L);
@@ -325,6 +380,23 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
       throw;
     }
   }
+  // one writer at a time: a POSIX record lock (HDF5's own flock locking is off so
+  // that the file can be read while it is written; the two do not interact)
+  const int lock_fd = ::open(path.c_str(), O_RDWR);
+  struct flock fl {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  if (lock_fd >= 0 && ::fcntl(lock_fd, F_SETLK, &fl) != 0) {
+    ::close(lock_fd);
+    store.reset();
+    throw IoError(path, "is being written by another tegenmacht process; wait for it, or stop it and use --resume");
+  }
+  struct LockGuard {
+    int fd;
+    ~LockGuard() {
+      if (fd >= 0) ::close(fd);
+    }
+  } lock_guard{lock_fd};
   auto discard = [&] {
     if (!fresh) return;
     try {

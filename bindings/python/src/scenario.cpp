@@ -43,12 +43,8 @@ py::object to_python(const YAML::Node& n) {
 }  // namespace
 
 ScenarioHandle ScenarioHandle::from_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw tegenmacht::IoError(path, "cannot open scenario file (does it exist and is it readable?)");
-  std::stringstream ss;
-  ss << in.rdbuf();
   ScenarioHandle h;
-  h.text = ss.str();
+  h.text = tegenmacht::read_text_file(path, "scenario file");
   h.source = path;
   h.resolve();
   return h;

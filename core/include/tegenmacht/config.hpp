@@ -157,6 +157,11 @@ class Config {
   bool validated_ = false;
 };
 
+/// The text of a scenario or experiment file. Throws IoError if it cannot be
+/// read, is a folder, or is larger than 16 MiB (e.g. /dev/zero): `what`
+/// names the kind of file in the message ("scenario file").
+std::string read_text_file(const std::string& path, const std::string& what);
+
 /// Shortest text that reads back as the same double.
 std::string format_double(double v);
 

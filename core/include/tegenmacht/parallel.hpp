@@ -28,12 +28,15 @@ class BlockFn {
   void (*call_)(void*, std::size_t);
 };
 
+/// Most threads a pool may have.
+inline constexpr int kMaxThreads = 4096;
+
 /// A pool of worker threads (one oneTBB arena). All parallel work of a run,
 /// including runs of an ensemble, shares one Parallel so nothing is
 /// oversubscribed.
 class Parallel {
  public:
-  /// threads >= 1. Use default_threads() for "all cores or TEGENMACHT_THREADS".
+  /// 1 <= threads <= kMaxThreads (else ArgumentError). Use default_threads() for "all cores or TEGENMACHT_THREADS".
   explicit Parallel(int threads);
   ~Parallel();
   Parallel(const Parallel&) = delete;

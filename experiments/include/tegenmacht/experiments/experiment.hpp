@@ -111,6 +111,12 @@ struct Experiment {
   static Experiment for_scenario(const std::string& path, const std::vector<std::string>& sets = {});
   /// The schema of experiment files (for `tegenmacht info --experiment-keys` and docs).
   static Schema schema();
+  /// Checks what the keys of factors, arms and base overrides may be (model,
+  /// seed, replicates and steps cannot vary; a key is varied by at most one
+  /// factor or by the arms; a base override of a varied key would have no
+  /// effect) and that names are unique. from_text calls it; code that builds
+  /// an experiment field by field gets it from run_experiment. Throws ConfigError.
+  void check() const;
   /// This experiment as YAML (what results files store).
   std::string to_yaml() const;
 };
@@ -176,6 +182,8 @@ struct Outcomes {
   std::string baseline;
   std::vector<std::vector<double>> values;   ///< [outcome][(point·arms + arm)·replicates + replicate], NaN if not done
   std::vector<std::uint8_t> done;            ///< [job]
+  std::vector<std::string> factor_names;
+  std::vector<std::vector<std::string>> factor_values;  ///< [factor][point], as text
   double at(std::size_t o, std::size_t p, std::size_t a, std::size_t r) const {
     return values[o][(p * arms + a) * replicates + r];
   }
