@@ -523,7 +523,7 @@ std::string read_text_file(const std::string& path, const std::string& what) {
   std::string text(kMax + 1, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > kMax) throw IoError(path, "is larger than 16 MiB: not a " + what);
+  if (text.size() > kMax) throw IoError(path, "is larger than 16 MiB: not a valid " + what);
   return text;
 }
 

@@ -272,6 +272,30 @@ TEST_F(Cli, ExperimentSigtermResumesToTheSameResults) {
   EXPECT_EQ(shell(compare_files(dir, "ref.h5", "t.h5"), dir).code, 0);
 }
 
+TEST_F(Cli, ExperimentSecondSignalStopsAtOnceAndOneWriterAtATime) {
+  write("s.yaml", kSlowScenario);
+  write("e.yaml", kExperiment);
+  // a second writer on the same file is refused while the first runs
+  const Out two = sh("experiment e.yaml -q -o w.h5 & pid=$!; sleep 1.0; '" + kCli +
+                         "' experiment e.yaml -q -o w.h5 --resume; echo \"second=$?\"; kill -INT $pid; kill -INT $pid; "
+                         "wait $pid; echo \"exit=$?\"",
+                     dir);
+  EXPECT_NE(two.text.find("is being written by another tegenmacht process"), std::string::npos) << two.text;
+  EXPECT_NE(two.text.find("second=2"), std::string::npos) << two.text;
+  EXPECT_NE(two.text.find("exit=130"), std::string::npos) << two.text;
+  ASSERT_TRUE(fs::exists(dir / "w.h5.partial"));
+  EXPECT_EQ(sh("experiment e.yaml -q -o w.h5 --resume", dir).code, 0);
+  ASSERT_EQ(sh("experiment e.yaml -q -o ref.h5", dir).code, 0);
+  EXPECT_EQ(shell(compare_files(dir, "ref.h5", "w.h5"), dir).code, 0);
+}
+
+TEST_F(Cli, HugeOrBinaryInputIsRefused) {
+  expect_error(sh("run /dev/zero", dir), "/dev/zero: is larger than 16 MiB: not a valid scenario file");
+  expect_error(sh("experiment /dev/zero", dir), "/dev/zero: is larger than 16 MiB: not a valid experiment file");
+  write("e.yaml", "scenario: /dev/zero\n");
+  expect_error(sh("experiment e.yaml", dir), "e.yaml:1:11: key 'scenario': is larger than 16 MiB");
+}
+
 TEST_F(Cli, ExperimentKilledAndInterruptedResume) {
   write("s.yaml", kSlowScenario);
   write("e.yaml", kExperiment);

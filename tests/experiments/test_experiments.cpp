@@ -258,6 +258,18 @@ TEST_F(Exp, FileErrorsNameFileLineColumnAndKey) {
   EXPECT_NE(error_of(base + "replicates: 1000000\nfactors: [{key: ishigami.a, values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]}]\n")
                 .find("jobs; at most 1e+07"),
             std::string::npos);
+  EXPECT_NE(error_of(base + "design: {type: list, rows: [{ishigami.x1: 0.2}, {ishigami.x2: 0.3}]}\n")
+                .find("e.yaml:2:29: key 'design.rows.0': the row gives no value for factor 'ishigami.x2'"),
+            std::string::npos)
+      << error_of(base + "design: {type: list, rows: [{ishigami.x1: 0.2}, {ishigami.x2: 0.3}]}\n");
+  EXPECT_NE(error_of(base + "set: {ishigami.a: 3}\nfactors: [{key: ishigami.a, values: [1, 2]}]\n")
+                .find("e.yaml:2:19: key 'ishigami.a': 'ishigami.a' is varied by factor 'ishigami.a', so a value given here "
+                      "would have no effect"),
+            std::string::npos);
+  EXPECT_NE(error_of(base + "description: caf\xe9\n").find("e.yaml:2:17: not valid UTF-8 (byte 0xE9)"), std::string::npos);
+  EXPECT_NE(error_of(base + "factors: [{key: ishigami.a, values: [1]}, {key: ishigami.b, name: ishigami.a, values: [1]}]\n")
+                .find("duplicate factor name 'ishigami.a'"),
+            std::string::npos);
   EXPECT_NE(error_of(base + "record: everything\n").find("expected none, outcomes, all or a list"), std::string::npos);
   EXPECT_NE(error_of("- 1\n").find("e.yaml:1:1"), std::string::npos);
 }
@@ -287,8 +299,32 @@ TEST_F(Exp, RunErrorsComeBeforeAnyJob) {
   e = run_error_of("scenario: " + kSrc + "/scenarios/default.yaml\nsteps: 1\noutcomes: [{metric: member_by_group, group: poor}]\n");
   EXPECT_NE(e.find("'poor' is not a group of metric 'member_by_group' (established, mixed, marginalised)"),
             std::string::npos) << e;
+  // a list item that does not exist, named where the factor is written
+  e = run_error_of("scenario: " + kSrc + "/scenarios/sobol_g.yaml\nfactors: [{key: sobol_g.x.9, values: [0.1]}]\n");
+  EXPECT_NE(e.find("e.yaml:2:39: key 'sobol_g.x.9': '9' is not an item of the list (it has 4 items, numbered from 0)"),
+            std::string::npos) << e;
+  // names in the results must be unique: an outcome and a factor both called y
+  e = run_error_of(kIshigami + "factors: [{key: ishigami.a, name: y, values: [1]}]\n");
+  EXPECT_NE(e.find("the name 'y' is taken (outcome); give this factor another name"), std::string::npos) << e;
   EXPECT_FALSE(fs::exists(dir / "out.h5"));
   EXPECT_FALSE(fs::exists(dir / "out.h5.partial"));
+}
+
+TEST_F(Exp, OutputMustBeAFileName) {
+  auto e = ex::Experiment::load(write("e.yaml", kIshigami));
+  fs::create_directories(dir / "folder");
+  EXPECT_THROW(run(e, "folder"), tg::IoError);
+  EXPECT_THROW(run(e, "x.h5.partial"), tg::ArgumentError);
+  ex::RunOptions o;
+  o.output = "/dev/null";
+  try {
+    ex::run_experiment(e, std::make_shared<tg::Parallel>(1), o);
+    FAIL();
+  } catch (const tg::IoError& err) {
+    EXPECT_NE(std::string(err.what()).find("is not a regular file"), std::string::npos) << err.what();
+  }
+  EXPECT_TRUE(fs::is_character_file("/dev/null"));
+  EXPECT_THROW(std::make_shared<tg::Parallel>(100000), tg::ArgumentError);
 }
 
 TEST_F(Exp, IshigamiOutcomesAreTheFunction) {

@@ -421,6 +421,9 @@ def test_invalid_arguments_raise_argument_error(root, small_town):
         tgm.experiment(exp, threads=0)
     assert e.value.argument == "threads"
     with pytest.raises(tgm.ArgumentError) as e:
+        tgm.experiment(exp, threads=100000)           # more than a pool may have (was a crash)
+    assert e.value.argument == "threads"
+    with pytest.raises(tgm.ArgumentError) as e:
         tgm.experiment(exp, resume=True)             # resume needs the file
     assert e.value.argument == "resume"
     with pytest.raises(tgm.ArgumentError) as e:
