@@ -27,10 +27,10 @@ struct H {
 };
 
 inline void check(herr_t status, const std::string& path, const char* what) {
-  if (status < 0) throw IoError(path, std::string("HDF5 error while writing ") + what);
+  if (status < 0) throw IoError(path, std::string("HDF5 error while writing ") + what + " (is the disk full?)");
 }
 inline hid_t checked(hid_t id, const std::string& path, const char* what) {
-  if (id < 0) throw IoError(path, std::string("HDF5 error while creating ") + what);
+  if (id < 0) throw IoError(path, std::string("HDF5 error while creating ") + what + " (is the disk full?)");
   return id;
 }
 

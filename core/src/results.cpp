@@ -154,7 +154,7 @@ void write_file(const std::string& path, const Config& config, const RunSet& run
 }
 
 void write_atomically(const std::string& path, const Config& config, const RunSet& runs, const Provenance& prov) {
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  prepare_hdf5();
   const std::string partial = path + ".partial";
   try {
     write_file(partial, config, runs, prov);
@@ -171,6 +171,15 @@ void write_atomically(const std::string& path, const Config& config, const RunSe
 }
 
 }  // namespace
+
+void prepare_hdf5() {
+  static const bool once = [] {
+    H5dont_atexit();  // must come before the library initialises (any other call)
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    return true;
+  }();
+  (void)once;
+}
 
 void check_writable(const std::string& path) {
   const std::string partial = path + ".partial";

@@ -8,6 +8,7 @@
 
 #include "hdf5_util.hpp"
 #include "tegenmacht/experiments/experiment.hpp"
+#include "tegenmacht/results.hpp"
 
 namespace tegenmacht::experiments {
 
@@ -59,7 +60,7 @@ std::vector<std::string> read_strings_dataset(hid_t loc, const char* name, const
 }  // namespace
 
 Outcomes read_outcomes(const std::string& path) {
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  prepare_hdf5();
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw IoError(path, "no such results file");
   if (H5Fis_hdf5(path.c_str()) <= 0) throw IoError(path, "not an HDF5 file");

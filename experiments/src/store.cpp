@@ -93,7 +93,7 @@ hid_t open_group(hid_t file, const char* name, const std::string& path) {
 }  // namespace
 
 std::unique_ptr<Store> Store::create(const std::string& path, const StoreLayout& L) {
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  prepare_hdf5();
   std::unique_ptr<Store> s(new Store());
   s->path_ = path;
   s->jobs_ = L.jobs();
@@ -248,7 +248,7 @@ std::unique_ptr<Store> Store::create(const std::string& path, const StoreLayout&
 }
 
 std::unique_ptr<Store> Store::open(const std::string& path) {
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  prepare_hdf5();
   if (H5Fis_hdf5(path.c_str()) <= 0) throw IoError(path, "not an HDF5 file, so it cannot be resumed");
   std::unique_ptr<Store> s(new Store());
   s->path_ = path;

@@ -2,6 +2,8 @@
 // logic stays in C++; analysis and plots live in the pure-Python package.
 #include <pybind11/pybind11.h>
 
+#include "tegenmacht/results.hpp"
+
 namespace py = pybind11;
 
 void init_errors(py::module_& m);
@@ -11,6 +13,7 @@ void init_experiment(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "tegenmacht engine (C++); use the `tegenmacht` package, not this module directly";
+  tegenmacht::prepare_hdf5();  // before h5py (imported later by the package) initialises HDF5
   init_errors(m);
   init_scenario(m);
   init_simulation(m);

@@ -14,6 +14,13 @@ struct Provenance {
   int threads = 1;
 };
 
+/// Sets up the HDF5 library for tegenmacht's readers and writers: errors are
+/// reported as exceptions (not printed), and the library does not clean up at
+/// exit (HDF5 1.10 crashes there after a file whose close failed, e.g. on a
+/// full disk; every file is closed explicitly anyway). Every reader and
+/// writer calls it; a program that also uses HDF5 itself calls it first.
+void prepare_hdf5();
+
 /// Fails early (IoError) if `path` cannot be written, leaving nothing behind.
 void check_writable(const std::string& path);
 
