@@ -328,7 +328,16 @@ Experiment Experiment::from_text(const std::string& text, const std::string& sou
   if (rows.IsDefined() && !rows.IsNull() && e.design != DesignType::List)
     fail_at(mark_of(source, rows), "design.rows", "rows are for design type list");
   auto need = [&](bool ok, const std::string& key, const std::string& msg) {
-    if (!ok) fail_at(cfg.location(key), key, msg);
+    if (ok) return;
+    // a key left at its default has no line: name the nearest enclosing one that has
+    std::string p = key;
+    SourceLocation loc = cfg.location(p);
+    while (loc.file == "<default>" && p.find('.') != std::string::npos) {
+      p.resize(p.rfind('.'));
+      loc = cfg.location(p);
+    }
+    if (loc.file == "<default>") loc = SourceLocation{source, 0, 0};
+    fail_at(loc, key, msg);
   };
   switch (e.design) {
     case DesignType::Grid:
@@ -532,6 +541,7 @@ Experiment Experiment::from_text(const std::string& text, const std::string& sou
                    ConfigError::Kind::OutOfRange);
     } else if (rec.IsSequence()) {
       e.record = Record::Chosen;
+      e.record_where = mark_of(source, rec);
       for (const auto& m : rec) {
         if (!m.IsScalar()) fail_at(mark_of(source, m), "record", "expected a metric name", ConfigError::Kind::WrongType);
         e.record_metrics.push_back(m.Scalar());

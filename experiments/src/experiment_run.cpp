@@ -242,7 +242,8 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
       if (std::find(recorded.begin(), recorded.end(), b.series) == recorded.end()) recorded.push_back(b.series);
   } else if (exp.record == Record::Chosen) {
     for (const auto& m : exp.record_metrics) {
-      const auto i = series_index(m, SourceLocation{exp.source, 0, 0}, "record");
+      const auto i = series_index(m, exp.record_where.file.empty() ? SourceLocation{exp.source, 0, 0} : exp.record_where,
+                                  "record");
       if (!axis_probe.recorder().series()[i].enabled)
         throw ConfigError(ConfigError::Kind::Invalid, SourceLocation{exp.source, 0, 0}, "record",
                           "metric '" + m + "' is not kept by the scenario's output.metrics");

@@ -97,6 +97,7 @@ struct Experiment {
   std::vector<OutcomeSpec> outcomes;         ///< empty: the model's default outcomes
   Record record = Record::None;
   std::vector<std::string> record_metrics;   ///< Record::Chosen
+  SourceLocation record_where;               ///< where `record:` is written
 
   /// Reads and validates an experiment file. `sets` are scenario overrides
   /// ("key=value", applied after the file's `set:`). Throws IoError,
