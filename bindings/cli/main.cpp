@@ -437,8 +437,6 @@ int do_compare(const CompareOptions& o, const std::string& cmdline) {
     return s;
   }();
   const std::string out = output_path(o.output, o.run.scenario, "compare");
-  if (!o.run.quiet)
-    std::printf("%s: %s compared (final step; common random numbers)\n", o.run.scenario.c_str(), o.key.c_str());
   return run_and_report(e, out.empty() ? temporary_output() : out, o.resume && !out.empty(), o.run.threads,
                         o.run.quiet, cmdline, !out.empty());
 }
