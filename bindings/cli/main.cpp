@@ -368,7 +368,7 @@ std::vector<std::string> split_values(const std::string& text) {
 struct CompareOptions {
   RunOptions run;
   std::string key = "strategy";
-  std::vector<std::string> values;
+  std::string values;  // one string: CLI11 would strip and split "[0,1],[1,0]" itself
   std::vector<std::string> metrics;
   std::string output;
   std::string baseline;
@@ -382,7 +382,9 @@ std::string output_path(const std::string& given, const std::string& scenario, c
   if (given.empty()) return "";
   const std::filesystem::path p(given);
   std::error_code ec;
-  if (std::filesystem::is_regular_file(p, ec)) return given;  // an existing file is a file, whatever its name
+  // anything but a folder that exists is the file itself (the library refuses devices and pipes)
+  if (std::filesystem::exists(p, ec) && !std::filesystem::is_directory(p, ec)) return given;
+  if (p.extension() == ".partial") return given;  // refused by the library with its reason
   if (std::filesystem::is_directory(p) || (p.extension() != ".h5" && p.extension() != ".hdf5")) {
     std::filesystem::create_directories(p);
     return (p / name).string();
@@ -408,8 +410,8 @@ int do_compare(const CompareOptions& o, const std::string& cmdline) {
   if (o.resume && o.output.empty()) throw tg::ArgumentError("--resume", "needs the -o file to continue");
   ex::Experiment e = ex::Experiment::for_scenario(o.run.scenario, overrides(o.run));
   std::vector<std::string> values;
-  for (const auto& v : o.values)
-    for (const auto& x : split_values(v)) values.push_back(x);
+  if (!o.values.empty())
+    for (const auto& x : split_values(o.values)) values.push_back(x);
   const tg::Config base = tg::load_scenario_text(e.scenario_text, e.scenario_source, e.base);
   if (values.empty()) {
     const tg::Schema schema = tg::scenario_schema(base.get_string("model"));

@@ -181,7 +181,22 @@ void prepare_hdf5() {
   (void)once;
 }
 
+void check_output_path(const std::string& path) {
+  if (path.empty()) throw ArgumentError("output", "the results file needs a name");
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (std::filesystem::is_directory(st))
+    throw IoError(path, "is a folder; give the results file's name, e.g. " +
+                            (std::filesystem::path(path) / "results.h5").string());
+  if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
+    throw IoError(path, "is not a regular file (a device, pipe or socket); give the results file's name");
+  if (path.size() > 8 && path.compare(path.size() - 8, 8, ".partial") == 0)
+    throw ArgumentError("output", "'" + path + "' ends in .partial, the name of an unfinished file; "
+                                  "give the name of the finished file (the .partial is found from it)");
+}
+
 void check_writable(const std::string& path) {
+  check_output_path(path);
   const std::string partial = path + ".partial";
   std::FILE* f = std::fopen(partial.c_str(), "wb");
   if (!f) throw IoError(path, std::string("cannot write results file: ") + std::strerror(errno));

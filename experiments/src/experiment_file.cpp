@@ -568,40 +568,63 @@ std::string norm_key(const std::string& k) {
 }
 }  // namespace
 
+namespace {
+/// Two keys overlap when one is the other or lies inside it ("network" and
+/// "network.homophily"): setting both makes one of them have no effect.
+bool overlaps(const std::string& a, const std::string& b) {
+  const std::string x = norm_key(a), y = norm_key(b);
+  if (x == y) return true;
+  const auto& [shorter, longer] = x.size() < y.size() ? std::pair(x, y) : std::pair(y, x);
+  return longer.compare(0, shorter.size(), shorter) == 0 && longer[shorter.size()] == '.';
+}
+}  // namespace
+
 void Experiment::check() const {
-  std::map<std::string, std::string> varied;  // key -> what varies it
+  struct Varied {
+    std::string key, by;
+  };
+  std::vector<Varied> varied;
+  // "(through 'network')" when a key lies inside the varied one
+  auto through = [](const Varied& v, const std::string& key) {
+    return norm_key(v.key) == norm_key(key) ? std::string() : " (through '" + v.key + "')";
+  };
+  auto varied_by = [&](const std::string& key) -> const Varied* {
+    for (const auto& v : varied)
+      if (overlaps(v.key, key)) return &v;
+    return nullptr;
+  };
   for (std::size_t i = 0; i < factors.size(); ++i) {
     const Factor& f = factors[i];
     std::vector<std::string> keys{f.key};
     keys.insert(keys.end(), f.also.begin(), f.also.end());
     for (const auto& k : keys) {
       check_variable_key(k, f.where, "factors." + std::to_string(i));
-      if (!varied.emplace(norm_key(k), "factor '" + f.name + "'").second)
-        fail_at(f.where, k, "'" + k + "' is varied twice (by " + varied[norm_key(k)] + " and factor '" + f.name + "')");
+      if (const Varied* v = varied_by(k))
+        fail_at(f.where, k, "'" + k + "' is varied twice (by " + v->by + through(*v, k) + " and by factor '" + f.name + "')");
+      varied.push_back({k, "factor '" + f.name + "'"});
     }
     for (std::size_t j = 0; j < i; ++j)
       if (factors[j].name == f.name) fail_at(f.where, "factors", "duplicate factor name '" + f.name + "'");
   }
-  std::set<std::string> arm_keys, arm_names;
+  std::set<std::string> arm_names;
+  std::vector<Varied> arm_keys;
   for (const auto& a : arms) {
     if (!arm_names.insert(a.name).second)
       fail_at(a.overrides.empty() ? SourceLocation{source, 0, 0} : a.overrides.front().where, "arms",
               "duplicate arm '" + a.name + "'");
     for (const auto& o : a.overrides) {
       check_variable_key(o.key, o.where, "arms");
-      const auto it = varied.find(norm_key(o.key));
-      if (it != varied.end() && it->second.rfind("factor", 0) == 0)
-        fail_at(o.where, o.key, "'" + o.key + "' is both varied by " + it->second + " and set by arm '" + a.name + "'");
-      arm_keys.insert(norm_key(o.key));
+      if (const Varied* v = varied_by(o.key))
+        fail_at(o.where, o.key, "'" + o.key + "' is both varied by " + v->by + through(*v, o.key) + " and set by arm '" +
+                                    a.name + "'");
+      arm_keys.push_back({o.key, "the arms"});
     }
   }
-  for (const auto& k : arm_keys) varied.emplace(k, "the arms");
-  for (const auto& o : base) {
-    const auto it = varied.find(norm_key(o.key));
-    if (it != varied.end())
-      fail_at(o.where, o.key, "'" + o.key + "' is varied by " + it->second +
+  varied.insert(varied.end(), arm_keys.begin(), arm_keys.end());
+  for (const auto& o : base)
+    if (const Varied* v = varied_by(o.key))
+      fail_at(o.where, o.key, "'" + o.key + "' is varied by " + v->by + through(*v, o.key) +
                                   ", so a value given here would have no effect; remove it (or the variation)");
-  }
   if (std::find_if(arms.begin(), arms.end(), [&](const Arm& a) { return a.name == baseline; }) == arms.end())
     fail_at(SourceLocation{source, 0, 0}, "baseline", "'" + baseline + "' is not an arm", ConfigError::Kind::OutOfRange);
 }

@@ -145,18 +145,7 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
   if (opt.output.empty()) throw ArgumentError("output", "an experiment needs a results file");
   exp.check();
   const std::string partial = opt.output + ".partial";
-  {
-    std::error_code ec;
-    const auto st = std::filesystem::status(opt.output, ec);
-    if (std::filesystem::is_directory(st))
-      throw IoError(opt.output, "is a folder; give the results file's name, e.g. " +
-                                    (std::filesystem::path(opt.output) / "results.h5").string());
-    if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
-      throw IoError(opt.output, "is not a regular file (a device, pipe or socket); give the results file's name");
-    if (opt.output.size() > 8 && opt.output.compare(opt.output.size() - 8, 8, ".partial") == 0)
-      throw ArgumentError("output", "'" + opt.output + "' ends in .partial, the name of an unfinished file; "
-                                    "give the name of the finished file (the .partial is found from it)");
-  }
+  check_output_path(opt.output);
 
   // 1. the design, and the first job's model, which declares the metrics
   const DesignPoints design = expand_design(exp);

@@ -289,6 +289,22 @@ TEST_F(Cli, ExperimentSecondSignalStopsAtOnceAndOneWriterAtATime) {
   EXPECT_EQ(shell(compare_files(dir, "ref.h5", "w.h5"), dir).code, 0);
 }
 
+TEST_F(Cli, OutputMustNameAFile) {
+  write("s.yaml", kGood);
+  ASSERT_EQ(shell("mkfifo pipe", dir).code, 0);
+  expect_error(sh("run s.yaml -o pipe", dir), "pipe: is not a regular file");
+  EXPECT_TRUE(fs::is_fifo(dir / "pipe"));  // renaming the finished file would have replaced it
+  fs::remove(dir / "pipe");
+  fs::create_directories(dir / "folder");
+  expect_error(sh("run s.yaml -o folder", dir), "folder: is a folder");
+  expect_error(sh("compare s.yaml --key thresholds.sd --values 5,10 -o x.h5.partial", dir), "ends in .partial");
+  // list values keep their brackets
+  write("o.yaml", "model: organizing\nsteps: 2\nreplicates: 1\n");
+  const Out o = sh("compare o.yaml --key workers.profile --values '[0,1,0],[1,0,0]' --metrics trust", dir);
+  EXPECT_EQ(o.code, 0) << o.text;
+  EXPECT_NE(o.text.find("paired difference from [0,1,0]"), std::string::npos) << o.text;
+}
+
 TEST_F(Cli, HugeOrBinaryInputIsRefused) {
   expect_error(sh("run /dev/zero", dir), "/dev/zero: is larger than 16 MiB: not a valid scenario file");
   expect_error(sh("experiment /dev/zero", dir), "/dev/zero: is larger than 16 MiB: not a valid experiment file");

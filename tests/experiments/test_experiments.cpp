@@ -266,6 +266,10 @@ TEST_F(Exp, FileErrorsNameFileLineColumnAndKey) {
                 .find("e.yaml:2:19: key 'ishigami.a': 'ishigami.a' is varied by factor 'ishigami.a', so a value given here "
                       "would have no effect"),
             std::string::npos);
+  // a key inside a varied section counts too (the section's value would replace it)
+  EXPECT_NE(error_of(base + "factors: [{key: ishigami, values: [{a: 1}]}]\narms: [{name: x, set: {ishigami.b: 1}}]\n")
+                .find("'ishigami.b' is both varied by factor 'ishigami' (through 'ishigami') and set by arm 'x'"),
+            std::string::npos);
   EXPECT_NE(error_of(base + "description: caf\xe9\n").find("e.yaml:2:17: not valid UTF-8 (byte 0xE9)"), std::string::npos);
   EXPECT_NE(error_of(base + "factors: [{key: ishigami.a, values: [1]}, {key: ishigami.b, name: ishigami.a, values: [1]}]\n")
                 .find("duplicate factor name 'ishigami.a'"),

@@ -354,7 +354,7 @@ def test_load_results_reads_cli_experiment_files(root, tmp_path):
                  "  - {metric: active}\n"
                  "  - {metric: active_count, reduce: max}\n")
     runs = {"e.h5": ["experiment", str(f), "-o", str(tmp_path / "e.h5")],
-            "c.h5": ["compare", str(threshold), "--key", "thresholds.sd", "--values", "5", "20", "--replicates", "3",
+            "c.h5": ["compare", str(threshold), "--key", "thresholds.sd", "--values", "5,20", "--replicates", "3",
                      "-o", str(tmp_path / "c.h5")],
             "w.h5": ["sweep", str(threshold), "--vary", "thresholds.sd=5,20", "--vary", "thresholds.mean=20,25",
                      "--replicates", "2", "-o", str(tmp_path / "w.h5")]}

@@ -21,7 +21,13 @@ struct Provenance {
 /// writer calls it; a program that also uses HDF5 itself calls it first.
 void prepare_hdf5();
 
-/// Fails early (IoError) if `path` cannot be written, leaving nothing behind.
+/// Fails (IoError, ArgumentError) if `path` cannot name a results file: a
+/// folder, a device, pipe or socket (which renaming the finished file over
+/// would replace), or a name ending in .partial (the unfinished file's).
+void check_output_path(const std::string& path);
+
+/// Fails early (IoError) if `path` cannot be written, leaving nothing behind
+/// (check_output_path, then a trial write of path + ".partial").
 void check_writable(const std::string& path);
 
 /// Writes `path` atomically: to path + ".partial", renamed on success; on any
