@@ -163,6 +163,9 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
       rethrow_with_context(std::current_exception(), exp, 0, 0);
     }
   }();
+  if (first.get_int("output.snapshot_every") > 0)  // would be silently dropped: say so
+    throw ConfigError(ConfigError::Kind::Invalid, first.location("output.snapshot_every"), "output.snapshot_every",
+                      "experiments keep no agent snapshots; use `tegenmacht run` for them, or set it to 0");
   // the first job's model, kept until the jobs start: its recorder declares the metrics
   auto axis_holder = std::make_unique<Simulation>(first, 0, parallel);
   const Simulation& axis_probe = *axis_holder;

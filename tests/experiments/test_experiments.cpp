@@ -293,6 +293,8 @@ TEST_F(Exp, RunErrorsComeBeforeAnyJob) {
   EXPECT_NE(e.find("has no groups"), std::string::npos) << e;
   e = run_error_of(base + "outcomes: [{metric: y, at: 5}]\n");
   EXPECT_NE(e.find("step 5 is after the last step (0)"), std::string::npos) << e;
+  e = run_error_of(base + "set: {output.snapshot_every: 5}\n");
+  EXPECT_NE(e.find("e.yaml:2:30: key 'output.snapshot_every': experiments keep no agent snapshots"), std::string::npos) << e;
   e = run_error_of(base + "record: [y, z]\n");
   EXPECT_NE(e.find("unknown metric 'z'"), std::string::npos) << e;
   // an error only the model sees (lists of different lengths), at the 3rd point
