@@ -707,53 +707,45 @@ std::string Experiment::to_yaml() const {
 
 DesignPoints expand_design(const Experiment& e) {
   DesignPoints d;
+  d.experiment = &e;
   const std::size_t k = e.factors.size();
-  auto from_unit = [&](UnitMatrix u) {
-    d.points = u.size();
-    for (const auto& row : u) {
-      std::vector<YAML::Node> vals;
-      for (std::size_t j = 0; j < k; ++j) vals.push_back(e.factors[j].at_unit(row[j]));
-      d.values.push_back(std::move(vals));
-    }
-    d.unit = std::move(u);
-  };
   switch (e.design) {
-    case DesignType::Grid: {
-      std::vector<std::size_t> levels;
-      std::vector<std::vector<YAML::Node>> vals(k);
-      for (std::size_t j = 0; j < k; ++j) {
-        const auto& f = e.factors[j];
-        if (!f.values.empty()) {
-          vals[j] = f.values;
-        } else {
-          for (std::size_t l = 0; l < f.levels; ++l)
-            vals[j].push_back(f.at_unit(static_cast<double>(l) / static_cast<double>(f.levels - 1)));
-        }
-        levels.push_back(vals[j].size());
+    case DesignType::Grid:
+      d.points = 1;
+      for (const auto& f : e.factors) {
+        d.grid_levels.push_back(f.values.empty() ? f.levels : f.values.size());
+        d.points *= d.grid_levels.back();
       }
-      for (const auto& idx : grid_indices(levels)) {
-        std::vector<YAML::Node> row;
-        for (std::size_t j = 0; j < k; ++j) row.push_back(vals[j][idx[j]]);
-        d.values.push_back(std::move(row));
-      }
-      d.points = d.values.size();
       break;
-    }
-    case DesignType::List:
-      d.values = e.rows;
-      d.points = e.rows.size();
-      break;
-    case DesignType::LatinHypercube: from_unit(latin_hypercube(e.n, k, e.design_seed)); break;
-    case DesignType::Sobol: from_unit(saltelli(e.n, k)); break;
+    case DesignType::List: d.points = e.rows.size(); break;
+    case DesignType::LatinHypercube: d.unit = latin_hypercube(e.n, k, e.design_seed); break;
+    case DesignType::Sobol: d.unit = saltelli(e.n, k); break;
     case DesignType::Morris: {
       MorrisDesign m = morris(e.trajectories, k, e.levels, e.design_seed);
-      d.morris_changed = m.changed;
+      d.morris_changed = std::move(m.changed);
       d.morris_delta = m.delta;
-      from_unit(std::move(m.points));
+      d.unit = std::move(m.points);
       break;
     }
   }
+  if (!d.unit.empty()) d.points = d.unit.size();  // the sampling designs
   return d;
+}
+
+YAML::Node DesignPoints::value(std::size_t p, std::size_t j) const {
+  const Experiment& e = *experiment;
+  const Factor& f = e.factors[j];
+  switch (e.design) {
+    case DesignType::Grid: {
+      std::size_t stride = 1;  // first factor slowest
+      for (std::size_t i = j + 1; i < grid_levels.size(); ++i) stride *= grid_levels[i];
+      const std::size_t level = (p / stride) % grid_levels[j];
+      if (!f.values.empty()) return f.values[level];
+      return f.at_unit(static_cast<double>(level) / static_cast<double>(f.levels - 1));
+    }
+    case DesignType::List: return e.rows[p][j];
+    default: return f.at_unit(unit[p][j]);
+  }
 }
 
 std::vector<Override> job_overrides(const Experiment& e, const DesignPoints& d, std::size_t point, std::size_t arm) {
@@ -762,10 +754,11 @@ std::vector<Override> job_overrides(const Experiment& e, const DesignPoints& d, 
     // errors name the value as written in the experiment file where there is one
     SourceLocation where = e.factors[j].where;
     if (e.design == DesignType::List && point < e.row_where.size()) where = e.row_where[point];
-    const YAML::Mark m = d.values[point][j].Mark();
+    const YAML::Node v = d.value(point, j);
+    const YAML::Mark m = v.Mark();
     if (where.file == e.source && m.line >= 0) where = SourceLocation{e.source, m.line + 1, m.column + 1};
-    o.push_back(Override{e.factors[j].key, d.values[point][j], where});
-    for (const auto& k : e.factors[j].also) o.push_back(Override{k, d.values[point][j], where});
+    o.push_back(Override{e.factors[j].key, v, where});
+    for (const auto& k : e.factors[j].also) o.push_back(Override{k, v, where});
   }
   for (const auto& a : e.arms[arm].overrides) o.push_back(a);
   YAML::Node seed, reps;

@@ -290,17 +290,22 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
     m.has_range = f.has_range;
     m.lo = f.lo;
     m.hi = f.hi;
+    // a numeric column if every value is a number, else text (kept only then)
     m.is_numeric = true;
-    for (std::size_t p = 0; p < P; ++p) {
-      const YAML::Node& v = design.values[p][j];
-      m.text.push_back(v.IsScalar() ? v.Scalar() : [&] {
-        YAML::Emitter e;
-        e << YAML::Flow << v;
-        return std::string(e.c_str());
-      }());
+    for (std::size_t p = 0; p < P && m.is_numeric; ++p) {
+      const YAML::Node v = design.value(p, j);
       double x = 0;
       if (v.IsScalar() && YAML::convert<double>::decode(v, x)) m.numeric.push_back(x);
       else m.is_numeric = false;
+    }
+    if (!m.is_numeric) {
+      m.numeric.clear();
+      for (std::size_t p = 0; p < P; ++p) {
+        const YAML::Node v = design.value(p, j);
+        YAML::Emitter em;
+        em << YAML::Flow << v;
+        m.text.push_back(v.IsScalar() ? v.Scalar() : std::string(em.c_str()));
+      }
     }
     L.factors.push_back(std::move(m));
   }

@@ -122,13 +122,19 @@ struct Experiment {
   std::string to_yaml() const;
 };
 
-/// The design points: the scenario value of every factor at every point.
+/// The design points. Values are made on demand from the unit coordinates (or
+/// the grid's level indices, or the list's rows), so memory grows with the
+/// points only by the unit coordinates.
 struct DesignPoints {
   std::size_t points = 0;
-  std::vector<std::vector<YAML::Node>> values;  ///< [point][factor]
   std::vector<std::vector<double>> unit;        ///< [point][factor] for sampling designs, else empty
   std::vector<int> morris_changed;              ///< morris: factor moved from the previous row (−1: first)
   double morris_delta = 0;
+  /// The scenario value of factor j at point p (as written, with its source mark, where it is written).
+  YAML::Node value(std::size_t p, std::size_t j) const;
+
+  const Experiment* experiment = nullptr;       ///< the experiment the points belong to (must outlive them)
+  std::vector<std::size_t> grid_levels;         ///< grid: values per factor
 };
 /// Expands the design (deterministic for design_seed).
 DesignPoints expand_design(const Experiment& exp);
