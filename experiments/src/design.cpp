@@ -93,19 +93,4 @@ MorrisDesign morris(std::size_t r, std::size_t k, std::size_t p, std::uint64_t s
   return d;
 }
 
-std::vector<std::vector<std::size_t>> grid_indices(const std::vector<std::size_t>& levels) {
-  std::vector<std::vector<std::size_t>> rows{{}};
-  for (std::size_t n : levels) {
-    std::vector<std::vector<std::size_t>> next;
-    next.reserve(rows.size() * n);
-    for (const auto& row : rows)
-      for (std::size_t v = 0; v < n; ++v) {
-        next.push_back(row);
-        next.back().push_back(v);
-      }
-    rows = std::move(next);
-  }
-  return rows;
-}
-
 }  // namespace tegenmacht::experiments

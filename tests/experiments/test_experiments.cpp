@@ -99,10 +99,19 @@ const char* kPi = "3.141592653589793";
 // ------------------------------------------------------------------ designs
 
 TEST(Designs, GridIsTheProductFirstFactorSlowest) {
-  const auto g = ex::grid_indices({2, 3});
-  ASSERT_EQ(g.size(), 6u);
-  const std::vector<std::vector<std::size_t>> want{{0, 0}, {0, 1}, {0, 2}, {1, 0}, {1, 1}, {1, 2}};
-  EXPECT_EQ(g, want);
+  tg::register_builtin_models();
+  const auto e = ex::Experiment::from_text(
+      "scenario: ishigami.yaml\nfactors:\n  - {key: ishigami.a, values: [1, 2]}\n"
+      "  - {key: ishigami.b, range: [0, 1], levels: 3}\n",
+      "<grid>", kSrc + "/scenarios");
+  const auto d = ex::expand_design(e);
+  ASSERT_EQ(d.points, 6u);
+  const std::vector<std::pair<std::string, std::string>> want{{"1", "0"}, {"1", "0.5"}, {"1", "1"},
+                                                              {"2", "0"}, {"2", "0.5"}, {"2", "1"}};
+  for (std::size_t p = 0; p < 6; ++p) {
+    EXPECT_EQ(d.value(p, 0).Scalar(), want[p].first) << p;
+    EXPECT_EQ(d.value(p, 1).Scalar(), want[p].second) << p;
+  }
 }
 
 TEST(Designs, LatinHypercubeHasOnePointPerStratum) {

@@ -43,7 +43,4 @@ struct MorrisDesign {
 };
 MorrisDesign morris(std::size_t r, std::size_t k, std::size_t p, std::uint64_t seed);
 
-/// Full factorial of the level counts (first factor slowest): [point][factor] level indices.
-std::vector<std::vector<std::size_t>> grid_indices(const std::vector<std::size_t>& levels);
-
 }  // namespace tegenmacht::experiments
