@@ -472,7 +472,7 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
   if (fresh) {
     store->set_fingerprint(fingerprint);
   } else if (store->fingerprint() != fingerprint || store->jobs() != total) {
-    throw IoError(path, "--resume: this file was written by a different experiment (its file, scenario, --set or "
+    throw IoError(path, "cannot resume: this file was written by a different experiment (its file, scenario, --set or "
                         "version differ); use another output file, or delete this one to start again");
   }
 
