@@ -1,4 +1,4 @@
-// The experiment results file (layout in README.md, "Experiment file").
+// The experiment results file (layout in README.md, "Experiment results file").
 //
 // Every dataset a job writes is created at full size when the file is made
 // (contiguous, allocated early, NaN-filled, no filters), so a job's results
