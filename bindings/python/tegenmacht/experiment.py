@@ -6,7 +6,7 @@ wrappers over the C++ experiments library).
 >>> ds["concessions"].mean(["point", "replicate"])       # one value per arm
 >>> tgm.summary(ds)                                      # per-arm means, paired differences from the baseline
 
-An experiment file's keys are documented in README.md ("Experiment files").
+An experiment file's keys are documented in README.md ("Experiments").
 Job (point p, arm a, replicate r) of an experiment always gives the same
 result: replicate r uses the same random streams in every point and arm
 (common random numbers), for any thread count and order, interrupted and
@@ -62,7 +62,7 @@ def _check_sets(sets: Optional[Mapping[str, Any]]) -> List[str]:
 
 class Experiment:
     """A validated experiment: a base scenario, a design over factors, arms,
-    replicates and outcomes (see README.md, "Experiment files").
+    replicates and outcomes (see README.md, "Experiments").
 
     Errors name the file, line, column and key, like scenario errors
     (``tgm.ConfigError``, ``tgm.UnknownKeyError``, ``tgm.ResultsIOError``).

@@ -5,7 +5,7 @@ Results become an ``xarray.Dataset``: one variable per metric with dims
 ``neighbourhood`` or ``institution`` (labelled); sweep files of version 0.1
 add a leading ``run`` dim with the varied keys as coordinates.
 
-Experiment files (``tegenmacht experiment``, ``compare``, ``sweep``,
+Experiment results files (``tegenmacht experiment``, ``compare``, ``sweep``,
 :func:`tegenmacht.experiment`) give one variable per outcome with dims
 ``(point, arm, replicate)``, recorded time series as ``<metric>_series``
 with dims ``(point, arm, replicate, week[, X])``, the design factors as
