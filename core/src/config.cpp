@@ -319,7 +319,17 @@ struct Validator {
     for (const auto& decl : schema.keys()) {
       const std::string path = prefix.empty() ? decl.name : prefix + "." + decl.name;
       const YAML::Node v = raw.IsMap() ? raw[decl.name] : YAML::Node(YAML::NodeType::Undefined);
-      if (!v.IsDefined() || v.IsNull()) {
+      if (v.IsDefined() && v.IsNull()) {
+        // `steps:` with nothing after it: a slip, not a request for the default
+        SourceLocation kloc = where(path, v);
+        for (const auto& kv : raw)
+          if (kv.first.Scalar() == decl.name && kloc.file == source) kloc = mark_location(source, kv.first.Mark());
+        std::string def;
+        if (decl.default_value.IsScalar()) def = " (" + decl.default_value.Scalar() + ")";
+        fail(ConfigError::Kind::WrongType, kloc, path,
+             "has no value; write one, or remove the key to use the default" + def);
+      }
+      if (!v.IsDefined()) {
         if (decl.required) fail(ConfigError::Kind::Missing, loc, path, "required key is missing");
         if (decl.optional) continue;
         locations.emplace(path, SourceLocation{"<default>", 0, 0});
@@ -491,6 +501,28 @@ void check_utf8(const std::string& text, const std::string& source) {
 }
 }  // namespace
 
+namespace {
+/// yaml-cpp keeps the first of two equal keys and drops the second without a
+/// word; a key given twice is almost always a slip, so it is an error.
+void check_duplicate_keys(const YAML::Node& n, const std::string& source, const std::string& path) {
+  if (n.IsMap()) {
+    std::map<std::string, int> seen;
+    for (const auto& kv : n) {
+      const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
+      const std::string p = path.empty() ? key : path + "." + key;
+      const auto [it, fresh] = seen.emplace(key, kv.first.Mark().line + 1);
+      if (!fresh)
+        throw ConfigError(ConfigError::Kind::Syntax, mark_location(source, kv.first.Mark()), p,
+                          "given twice (first on line " + std::to_string(it->second) + ")");
+      check_duplicate_keys(kv.second, source, p);
+    }
+  } else if (n.IsSequence()) {
+    for (std::size_t i = 0; i < n.size(); ++i)
+      check_duplicate_keys(n[i], source, path + (path.empty() ? "" : ".") + std::to_string(i));
+  }
+}
+}  // namespace
+
 Config Config::parse_text(const std::string& text, const std::string& source, const std::vector<std::string>& overrides) {
   check_utf8(text, source);
   Config c;
@@ -501,6 +533,7 @@ Config Config::parse_text(const std::string& text, const std::string& source, co
     throw ConfigError(ConfigError::Kind::Syntax, mark_location(source, e.mark), "", "YAML syntax error: " + e.msg);
   }
   if (c.root_.IsNull() || !c.root_.IsDefined()) c.root_ = YAML::Node(YAML::NodeType::Map);
+  check_duplicate_keys(c.root_, source, "");
   if (!c.root_.IsMap())
     throw ConfigError(ConfigError::Kind::WrongType, mark_location(source, c.root_.Mark()), "",
                       "a scenario must be a map of keys, got " + scalar_text(c.root_));

@@ -146,3 +146,33 @@ TEST(Config, ReferenceListsEveryKey) {
   for (const char* k : {"`size`", "`network.mean_degree`", "`places[].name`", "alpha \\| beta"})
     EXPECT_NE(ref.find(k), std::string::npos) << k;
 }
+
+TEST(Config, KeyGivenTwiceIsAnError) {
+  // yaml-cpp alone keeps the first value and drops the second without a word
+  auto e = expect_error("size: 20\nrate: 0.1\nsize: 30\n");
+  EXPECT_EQ(e.kind(), ConfigError::Kind::Syntax);
+  EXPECT_EQ(e.key(), "size");
+  EXPECT_EQ(e.where().line, 3);
+  EXPECT_NE(e.message().find("given twice (first on line 1)"), std::string::npos) << e.what();
+  e = expect_error("places:\n  - {name: a, size: 1, size: 2}\n");
+  EXPECT_EQ(e.key(), "places.0.size");
+  EXPECT_EQ(e.where().line, 2);
+}
+
+TEST(Config, KeyWithoutValueIsAnError) {
+  auto e = expect_error("rate: 0.1\nsize:\n");
+  EXPECT_EQ(e.key(), "size");
+  EXPECT_EQ(e.where().line, 2);
+  EXPECT_EQ(e.where().column, 1);
+  EXPECT_NE(e.message().find("has no value; write one, or remove the key to use the default (10)"), std::string::npos)
+      << e.what();
+  e = expect_error("network:\n  mean_degree:\n");
+  EXPECT_EQ(e.key(), "network.mean_degree");
+}
+
+TEST(Config, InvalidUtf8NamesLineAndColumn) {
+  const auto e = expect_error("size: 20\nkind: caf\xe9\n");
+  EXPECT_EQ(e.where().line, 2);
+  EXPECT_EQ(e.where().column, 10);
+  EXPECT_NE(e.message().find("not valid UTF-8 (byte 0xE9)"), std::string::npos) << e.what();
+}

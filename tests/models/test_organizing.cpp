@@ -36,7 +36,9 @@ const OrganizingModel& model(const Simulation& s) { return dynamic_cast<const Or
 
 // A single neighbourhood with no institutions, workers, organisations or events.
 std::string bare_town(int size, const std::string& extra) {
-  return "model: organizing\nstrategy: custom\nsteps: 60\n"
+  // 60 steps unless `extra` says otherwise (a key given twice is an error)
+  const std::string steps = extra.find("steps:") == std::string::npos ? "steps: 60\n" : "";
+  return "model: organizing\nstrategy: custom\n" + steps +
          "issues: [{name: rent, weight: 1}]\n"
          "groups: [{name: all, class: mixed, trust: 0.4, survival_load: 0.2, efficacy: 0.3, skill: 0.0, attitude: 0.0, "
          "exposure: [0.5]}]\n"
