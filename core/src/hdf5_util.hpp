@@ -5,6 +5,7 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <ctime>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -119,5 +120,44 @@ struct Writer {
   }
 };
 
+
+/// Now in UTC, ISO 8601 ("2026-11-29T16:29:16Z"), for the `created` attribute.
+inline std::string iso_now() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+/// A variable-length string attribute, or "" if there is none.
+inline std::string read_string_attr(hid_t obj, const char* name) {
+  H a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
+  if (a.id < 0) return "";
+  H type(vlen_string_type(), H5Tclose);
+  char* p = nullptr;
+  if (H5Aread(a, type, &p) < 0) return "";
+  std::string s = p ? p : "";
+  H5free_memory(p);
+  return s;
+}
+
+/// A list-of-strings attribute (an empty list is a null dataspace). Throws
+/// IoError naming `path` if the attribute is missing or unreadable.
+inline std::vector<std::string> read_strings_attr(hid_t obj, const char* name, const std::string& path) {
+  std::vector<std::string> out;
+  H a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
+  if (a.id < 0) throw IoError(path, std::string("not a complete experiment results file (no attribute ") + name + ")");
+  H space(H5Aget_space(a), H5Sclose);
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  if (n <= 0) return out;
+  H type(vlen_string_type(), H5Tclose);
+  std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
+  if (H5Aread(a, type, ptrs.data()) < 0) throw IoError(path, std::string("cannot read attribute ") + name);
+  for (char* p : ptrs) out.emplace_back(p ? p : "");
+  H5Dvlen_reclaim(type, space, H5P_DEFAULT, ptrs.data());
+  return out;
+}
 
 }  // namespace tegenmacht::detail

@@ -21,15 +21,7 @@ using detail::H;
 using detail::check;
 using detail::checked;
 using detail::Writer;
-
-std::string iso_now() {
-  const std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+using detail::iso_now;
 
 struct RunSet {
   std::vector<const EnsembleResult*> results;

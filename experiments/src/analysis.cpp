@@ -15,32 +15,8 @@ namespace tegenmacht::experiments {
 namespace {
 
 using tegenmacht::detail::H;
-
-std::vector<std::string> read_strings_attr(hid_t obj, const char* name, const std::string& path) {
-  std::vector<std::string> out;
-  H a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
-  if (a.id < 0) throw IoError(path, std::string("not an experiment results file (no attribute ") + name + ")");
-  H space(H5Aget_space(a), H5Sclose);
-  const hssize_t n = H5Sget_simple_extent_npoints(space);
-  if (n <= 0) return out;
-  H type(tegenmacht::detail::vlen_string_type(), H5Tclose);
-  std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
-  if (H5Aread(a, type, ptrs.data()) < 0) throw IoError(path, std::string("cannot read attribute ") + name);
-  for (char* p : ptrs) out.emplace_back(p ? p : "");
-  H5Dvlen_reclaim(type, space, H5P_DEFAULT, ptrs.data());
-  return out;
-}
-
-std::string read_string_attr(hid_t obj, const char* name) {
-  H a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
-  if (a.id < 0) return "";
-  H type(tegenmacht::detail::vlen_string_type(), H5Tclose);
-  char* p = nullptr;
-  if (H5Aread(a, type, &p) < 0) return "";
-  std::string s = p ? p : "";
-  H5free_memory(p);
-  return s;
-}
+using tegenmacht::detail::read_string_attr;
+using tegenmacht::detail::read_strings_attr;
 
 std::vector<std::string> read_strings_dataset(hid_t loc, const char* name, const std::string& path) {
   H d(H5Dopen2(loc, name, H5P_DEFAULT), H5Dclose);

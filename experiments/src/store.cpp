@@ -3,7 +3,6 @@
 #include <hdf5.h>
 
 #include <cmath>
-#include <ctime>
 #include <limits>
 
 #include "hdf5_util.hpp"
@@ -16,6 +15,9 @@ namespace tegenmacht::experiments::detail {
 using tegenmacht::detail::check;
 using tegenmacht::detail::checked;
 using tegenmacht::detail::H;
+using tegenmacht::detail::iso_now;
+using tegenmacht::detail::read_string_attr;
+using tegenmacht::detail::read_strings_attr;
 using tegenmacht::detail::Writer;
 
 std::uint64_t fnv1a(std::uint64_t h, const std::string& text) {
@@ -30,15 +32,6 @@ std::uint64_t fnv1a(std::uint64_t h, const std::string& text) {
 }
 
 namespace {
-
-std::string iso_now() {
-  const std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 /// File access: no sieve buffer (raw writes reach the OS in program order),
 /// no file locking (the file can be read while the experiment runs).
@@ -277,20 +270,7 @@ std::unique_ptr<Store> Store::open(const std::string& path) {
 
 void Store::open_datasets() {
   const hid_t file = static_cast<hid_t>(file_);
-  auto names_of = [&](const char* attr) {
-    std::vector<std::string> out;
-    H a(H5Aopen(file, attr, H5P_DEFAULT), H5Aclose);
-    if (a.id < 0) throw IoError(path_, std::string("not a complete experiment results file (attribute ") + attr + ")");
-    H space(H5Aget_space(a), H5Sclose);
-    const hssize_t n = H5Sget_simple_extent_npoints(space);
-    if (n <= 0) return out;
-    H type(tegenmacht::detail::vlen_string_type(), H5Tclose);
-    std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
-    if (H5Aread(a, type, ptrs.data()) < 0) throw IoError(path_, std::string("cannot read attribute ") + attr);
-    for (char* p : ptrs) out.emplace_back(p ? p : "");
-    H5Dvlen_reclaim(type, space, H5P_DEFAULT, ptrs.data());
-    return out;
-  };
+  auto names_of = [&](const char* attr) { return read_strings_attr(file, attr, path_); };
   H outcomes(open_group(file, "outcomes", path_), H5Gclose);
   for (const auto& n : names_of("outcome_names")) {
     const hid_t d = H5Dopen2(outcomes, n.c_str(), H5P_DEFAULT);
@@ -354,16 +334,7 @@ void Store::set_fingerprint(const std::string& fingerprint) {
   check(H5Fflush(file, H5F_SCOPE_GLOBAL), path_, "file");
 }
 
-std::string Store::fingerprint() const {
-  H a(H5Aopen(static_cast<hid_t>(file_), "fingerprint", H5P_DEFAULT), H5Aclose);
-  if (a.id < 0) return "";
-  H type(tegenmacht::detail::vlen_string_type(), H5Tclose);
-  char* p = nullptr;
-  if (H5Aread(a, type, &p) < 0) return "";
-  std::string s = p ? p : "";
-  H5free_memory(p);
-  return s;
-}
+std::string Store::fingerprint() const { return read_string_attr(static_cast<hid_t>(file_), "fingerprint"); }
 
 std::vector<std::uint8_t> Store::done() const {
   std::vector<std::uint8_t> d(jobs_, 0);
