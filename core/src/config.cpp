@@ -412,6 +412,14 @@ struct Validator {
           locations[ip] = iloc;
           if (d.type == ValueType::List) {
             out.push_back(map(item, *d.children, ip, iloc));
+            for (const auto& k : d.children->keys()) {  // e.g. two groups with the same name
+              if (!k.unique || !out[i][k.name] || !out[i][k.name].IsScalar()) continue;
+              for (std::size_t j = 0; j < i; ++j)
+                if (out[j][k.name] && out[j][k.name].Scalar() == out[i][k.name].Scalar())
+                  fail(ConfigError::Kind::Invalid, locations[ip + "." + k.name], ip + "." + k.name,
+                       "'" + out[i][k.name].Scalar() + "' is already the " + k.name + " of item " + std::to_string(j) +
+                           " (names must differ)");
+            }
           } else if (d.type == ValueType::StringList) {
             if (!item.IsScalar()) fail(ConfigError::Kind::WrongType, iloc, ip, "expected a string, got " + scalar_text(item));
             out.push_back(scalar_node(item.Scalar()));

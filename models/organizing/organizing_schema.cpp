@@ -72,10 +72,12 @@ void OrganizingModel::declare_schema(Schema& s) {
 
   auto& issue = s.list("issues", kDefaultIssues, "issues residents face");
   issue.add_string("name", "", "issue name").required = true;
+  issue.find("name")->unique = true;
   issue.add_double("weight", 1, 0, 1, "weight w_k in grievance (weights must sum to 1)");
 
   auto& g = s.list("groups", kDefaultGroups, "resident groups (means of individual values)");
   g.add_string("name", "", "group name").required = true;
+  g.find("name")->unique = true;
   g.add_choice("class", "mixed", {"established", "mixed", "marginalised"},
                "for the participation ratio marginalised / established");
   g.add_double("trust", 0.5, 0, 1, "mean trust L in institutions");
@@ -87,6 +89,7 @@ void OrganizingModel::declare_schema(Schema& s) {
 
   auto& nb = s.list("neighbourhoods", kDefaultNeighbourhoods, "neighbourhoods and their resident organisations");
   nb.add_string("name", "", "neighbourhood name").required = true;
+  nb.find("name")->unique = true;
   nb.add_int("size", 5000, 1, 4e9, "residents");
   nb.add_doubles("group_shares", {}, 0, 1, "share of each group (sums to 1)").min_size = 1;
   nb.add_doubles("exposure_factor", {}, 0, 100, "multiplier of group exposure per issue").min_size = 1;
@@ -99,6 +102,7 @@ void OrganizingModel::declare_schema(Schema& s) {
 
   auto& inst = s.list("institutions", kDefaultInstitutions, "institutions residents press");
   inst.add_string("name", "", "institution name").required = true;
+  inst.find("name")->unique = true;
   inst.add_strings("issues", {}, "issues it can concede on");
   inst.add_double("resistance", 0.15, 1e-6, kInf, "resistance R: pressure needed for an even chance of conceding");
   inst.add_double("responsiveness", 0.3, 0, 1, "responsiveness ω: gates level-0 pressure and consultation");
@@ -109,6 +113,7 @@ void OrganizingModel::declare_schema(Schema& s) {
 
   auto& cso = s.list("csos", "[]", "civil society organisations (scenarios/default.yaml has the default town's six)");
   cso.add_string("name", "", "organisation name").required = true;
+  cso.find("name")->unique = true;
   cso.add_string("neighbourhood", "", "neighbourhood it is rooted in").required = true;
   cso.add_double("members", 50, 0, 1e9, "members");
   cso.add_double("legitimacy", 0.5, 0, 1, "legitimacy");

@@ -20,6 +20,7 @@ Schema test_schema() {
   sec.add_double("mean_degree", 12, 0, 100, "k");
   auto& item = s.list("places", "[{name: x}]", "places");
   item.add_string("name", "", "name").required = true;
+  item.find("name")->unique = true;
   item.add_int("size", 5, 0, 100, "size");
   return s;
 }
@@ -175,4 +176,13 @@ TEST(Config, InvalidUtf8NamesLineAndColumn) {
   EXPECT_EQ(e.where().line, 2);
   EXPECT_EQ(e.where().column, 10);
   EXPECT_NE(e.message().find("not valid UTF-8 (byte 0xE9)"), std::string::npos) << e.what();
+}
+
+TEST(Config, UniqueNamesInLists) {
+  const auto e = expect_error("places:\n  - {name: a}\n  - {name: b}\n  - {name: a, size: 3}\n");
+  EXPECT_EQ(e.key(), "places.2.name");
+  EXPECT_EQ(e.where().line, 4);
+  EXPECT_NE(e.message().find("'a' is already the name of item 0"), std::string::npos) << e.what();
+  Config ok = Config::parse_text("places:\n  - {name: a}\n  - {name: b}\n", "t.yaml");
+  EXPECT_NO_THROW(ok.validate(test_schema()));
 }

@@ -49,6 +49,7 @@ struct KeyDecl {
   std::size_t max_size = std::numeric_limits<std::size_t>::max();
   std::vector<std::string> choices;  ///< Choice
   std::shared_ptr<Schema> children;  ///< Section: its keys; List: the keys of each item
+  bool unique = false;               ///< a key of list items whose values must differ between items (names)
 };
 
 /// An ordered set of declared keys (one level of a tree).
