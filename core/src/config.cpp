@@ -221,6 +221,27 @@ KeyDecl* Schema::find(const std::string& name) {
   return nullptr;
 }
 
+const KeyDecl* Schema::find_path(const std::string& path) const {
+  const Schema* cur = this;
+  const auto segs = split_path(path);
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    const KeyDecl* d = cur->find(segs[i]);
+    if (!d) return nullptr;
+    if (i + 1 == segs.size()) return d;
+    if (d->type != ValueType::Section || !d->children) return nullptr;
+    cur = d->children.get();
+  }
+  return nullptr;
+}
+
+std::string Schema::check_value(const KeyDecl& d, double x) {
+  if (std::isnan(x)) return "expected a number, got NaN";
+  const bool integer = d.type == ValueType::Int || d.type == ValueType::IntList;
+  if (integer && (x != std::floor(x) || std::isinf(x))) return "expected an integer, got " + format_double(x);
+  if (x < d.min || x > d.max) return "value " + format_double(x) + " is out of range " + range_text(d);
+  return "";
+}
+
 void Schema::merge(const Schema& other) {
   for (const auto& k : other.keys_) add(k);
 }

@@ -286,6 +286,7 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
 
   // timeline
   const auto E = cfg.size("timeline");
+  std::unique_ptr<Schema> schema;  // built only if a `set` event needs its ranges
   for (std::size_t e = 0; e < E; ++e) {
     const std::string p = "timeline." + std::to_string(e);
     Event ev;
@@ -329,6 +330,15 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
       }
       if (ev.value.size() != it->second.n)
         cfg.fail(p + ".value", "'" + ev.key + "' takes " + std::to_string(it->second.n) + " value(s)");
+      // the same type and range as the key has in a scenario (a 0 where a divisor goes, a level past 4, ...)
+      if (!schema) {
+        schema = std::make_unique<Schema>();
+        declare_schema(*schema);
+      }
+      if (const KeyDecl* d = schema->find_path(ev.key))
+        for (double v : ev.value)
+          if (const std::string why = Schema::check_value(*d, v); !why.empty())
+            cfg.fail(p + ".value", why + " (the range of '" + ev.key + "')");
     }
     events_.push_back(std::move(ev));
   }

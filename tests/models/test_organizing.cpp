@@ -296,6 +296,12 @@ TEST_F(Organizing, BadScenariosNameTheKey) {
   };
   EXPECT_NE(error({"neighbourhoods.1.group_shares=[0.5, 0.2, 0.2]"}).find("neighbourhoods.1.group_shares"), std::string::npos);
   EXPECT_NE(error({"neighbourhoods.2.target_institution=mayor"}).find("unknown institution 'mayor'"), std::string::npos);
+  // a run-time `set` obeys the key's range as the scenario does (0 weeks between meetings divided by zero)
+  EXPECT_NE(error({"timeline=[{week: 2, type: set, key: organizing.meeting_interval, value: [0]}]"})
+                .find("key 'timeline.0.value': value 0 is out of range [1, 1000] (the range of 'organizing.meeting_interval')"),
+            std::string::npos);
+  EXPECT_NE(error({"timeline=[{week: 2, type: set, key: tactics.max_level, value: [2.5]}]"}).find("expected an integer, got 2.5"),
+            std::string::npos);
   EXPECT_NE(error({"timeline=[{week: 3, type: set, key: tactics.nothing, value: [1]}]"}).find("timeline.0.key"),
             std::string::npos);
   EXPECT_NE(error({"workers.profile=[0.5, 0.2, 0.2]"}).find("workers.profile"), std::string::npos);

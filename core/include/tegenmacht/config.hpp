@@ -77,6 +77,11 @@ class Schema {
 
   const KeyDecl* find(const std::string& name) const;
   KeyDecl* find(const std::string& name);
+  /// The declaration of a dotted path through sections ("tactics.patience"), or null.
+  const KeyDecl* find_path(const std::string& path) const;
+  /// Checks one value against a declaration's type and range, as validation
+  /// does: "" if it is valid, else why not (e.g. "value 0 is out of range [1, 1000]").
+  static std::string check_value(const KeyDecl& decl, double value);
   const std::vector<KeyDecl>& keys() const { return keys_; }
   /// Merges another schema's keys into this one (an existing name is an error).
   void merge(const Schema& other);
