@@ -39,23 +39,11 @@ int Parallel::default_threads() {
   return hc == 0 ? 1 : static_cast<int>(hc);
 }
 
-void Parallel::run(std::size_t blocks, BlockFn fn) {
-  if (blocks == 0) return;
-  if (threads_ == 1 || blocks == 1) {
-    for (std::size_t b = 0; b < blocks; ++b) fn(b);
-    return;
-  }
-  impl_->arena.execute([&] {
-    tbb::parallel_for(
-        tbb::blocked_range<std::size_t>(0, blocks, 1),
-        [&](const tbb::blocked_range<std::size_t>& r) {
-          for (std::size_t b = r.begin(); b != r.end(); ++b) fn(b);
-        },
-        tbb::simple_partitioner());
-  });
-}
+void Parallel::run(std::size_t blocks, BlockFn fn) { dispatch(blocks, fn, false); }
 
-void Parallel::run_tasks(std::size_t n, BlockFn fn) {
+void Parallel::run_tasks(std::size_t n, BlockFn fn) { dispatch(n, fn, true); }
+
+void Parallel::dispatch(std::size_t n, BlockFn fn, bool isolated) {
   if (n == 0) return;
   if (threads_ == 1 || n == 1) {
     for (std::size_t i = 0; i < n; ++i) fn(i);
@@ -65,7 +53,10 @@ void Parallel::run_tasks(std::size_t n, BlockFn fn) {
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, n, 1),
         [&](const tbb::blocked_range<std::size_t>& r) {
-          for (std::size_t i = r.begin(); i != r.end(); ++i) tbb::this_task_arena::isolate([&] { fn(i); });
+          for (std::size_t i = r.begin(); i != r.end(); ++i) {
+            if (isolated) tbb::this_task_arena::isolate([&] { fn(i); });
+            else fn(i);
+          }
         },
         tbb::simple_partitioner());
   });

@@ -173,22 +173,4 @@ void init_experiment(py::module_& m) {
         return summary_to_python(ex::summarise(o, level));
       },
       py::arg("names"), py::arg("arms"), py::arg("baseline"), py::arg("values"), py::arg("level") = 0.95);
-  m.def(
-      "experiment_summary",
-      [](const std::string& path, double level) { return summary_to_python(ex::summarise(ex::read_outcomes(path), level)); },
-      py::arg("path"), py::arg("level") = 0.95);
-  m.def(
-      "paired_difference",
-      [](const std::vector<double>& x, const std::vector<double>& y, double level) {
-        const auto d = ex::paired_difference(x, y, level);
-        py::dict r;
-        r["n"] = d.n;
-        r["mean"] = d.mean;
-        r["sd"] = d.sd;
-        r["lo"] = d.lo;
-        r["hi"] = d.hi;
-        r["effect_size"] = d.effect_size;
-        return r;
-      },
-      py::arg("x"), py::arg("y"), py::arg("level") = 0.95);
 }

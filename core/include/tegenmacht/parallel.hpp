@@ -96,6 +96,8 @@ class Parallel {
  private:
   void run(std::size_t blocks, BlockFn fn);
   void run_tasks(std::size_t n, BlockFn fn);
+  /// Calls fn(i) for i in [0, n) on the arena; isolated: a waiting thread takes no outer task.
+  void dispatch(std::size_t n, BlockFn fn, bool isolated);
   int threads_;
   struct Impl;
   std::unique_ptr<Impl> impl_;
