@@ -15,8 +15,10 @@
 
 #include <unistd.h>
 
+#include "analyse.hpp"
 #include "models.hpp"
 #include "tegenmacht/error.hpp"
+#include "tegenmacht/experiments/analysis.hpp"
 #include "tegenmacht/experiments/experiment.hpp"
 #include "tegenmacht/parallel.hpp"
 #include "tegenmacht/registry.hpp"
@@ -205,7 +207,7 @@ std::string cell(const ex::Summary::Cell& c) {
 }
 
 /// "+0.019 [-0.007, +0.045]" (paired mean difference and its 95 % interval)
-std::string diff_cell(const ex::PairedDifference& d) {
+std::string diff_cell(const ex::PairedComparison& d) {
   if (d.n == 0) return "n/a";
   char buf[80];
   if (std::isnan(d.lo)) std::snprintf(buf, sizeof buf, "%+.3g (n=1)", d.mean);
@@ -277,7 +279,8 @@ void print_points(const ex::Outcomes& o) {
 
 /// Runs an experiment and prints what happened; returns the exit code.
 int run_and_report(const ex::Experiment& e, const std::string& output, bool resume, int threads_opt, bool quiet,
-                   const std::string& cmdline, bool keep_file, bool per_arm_summary = true) {
+                   const std::string& cmdline, bool keep_file, bool per_arm_summary = true,
+                   const ex::AnalysisOptions& analysis = {}, bool print_adequacy = false) {
   const int threads = threads_opt > 0 ? threads_opt : tg::Parallel::default_threads();
   auto par = std::make_shared<tg::Parallel>(threads);
   ex::RunOptions opt;
@@ -286,6 +289,8 @@ int run_and_report(const ex::Experiment& e, const std::string& output, bool resu
   opt.command_line = cmdline;
   opt.stop = &g_stop;
   opt.progress = progress_line(quiet);
+  opt.analysis = analysis;
+  opt.analyse = keep_file;  // a file nobody keeps needs no /analysis
   ex::RunReport rep;
   {
     StopSignals signals;
@@ -305,6 +310,12 @@ int run_and_report(const ex::Experiment& e, const std::string& output, bool resu
     if (rep.jobs_resumed) std::printf("resumed: %zu job(s) were already done\n", rep.jobs_resumed);
     if (per_arm_summary) print_experiment_summary(ex::summarise(ex::read_outcomes(rep.path)));
     else print_points(ex::read_outcomes(rep.path));
+    if (print_adequacy)
+      tg::cli::print_adequacy(ex::read_outcomes(rep.path), analysis.adequacy, analysis.adequacy_relative, analysis.level);
+    else if (keep_file && rep.complete)
+      std::printf("tests, adequacy%s: tegenmacht analyse %s\n",
+                  e.design == ex::DesignType::Sobol ? ", Sobol' indices" : e.design == ex::DesignType::Morris ? ", Morris effects" : "",
+                  rep.path.c_str());
     std::printf("%zu job(s) run in %s on %d thread(s)\n", rep.jobs_run, duration(rep.seconds).c_str(), threads);
     if (keep_file) std::printf("results: %s\n", rep.path.c_str());
   }
@@ -333,6 +344,8 @@ struct ExperimentOptions {
   int threads = 0;
   bool quiet = false;
   bool print = false;
+  double adequacy = 0;
+  bool absolute = false;
 };
 
 int do_experiment(const ExperimentOptions& o, const std::string& cmdline) {
@@ -343,7 +356,10 @@ int do_experiment(const ExperimentOptions& o, const std::string& cmdline) {
   }
   std::string out = o.output;
   if (out.empty()) out = std::filesystem::path(o.file).stem().string() + ".h5";
-  return run_and_report(e, out, o.resume, o.threads, o.quiet, cmdline, true);
+  ex::AnalysisOptions analysis;
+  if (o.adequacy > 0) analysis.adequacy = o.adequacy;
+  analysis.adequacy_relative = !o.absolute;
+  return run_and_report(e, out, o.resume, o.threads, o.quiet, cmdline, true, true, analysis, o.adequacy > 0);
 }
 
 /// Splits "a,b,[1,2],c" at the commas that are not inside brackets or braces.
@@ -572,6 +588,35 @@ int main(int argc, char** argv) {
   exp->add_option("--set", eo.sets, "override a key of the base scenario: --set a.b=value (repeatable)");
   exp->add_flag("--print-experiment", eo.print, "print the resolved experiment and exit");
   exp->add_flag("-q,--quiet", eo.quiet, "print nothing but errors");
+  exp->add_option("--adequacy", eo.adequacy,
+                  "print the replicates each outcome needs for a 95% interval of this half-width, relative to |mean| "
+                  "(0.05: ± 5 %; also written to /analysis/adequacy)")
+      ->check(CLI::PositiveNumber);
+  exp->add_flag("--absolute", eo.absolute, "--adequacy is in the outcomes' own units, not relative")
+      ->needs(exp->get_option("--adequacy"));
+
+  tg::cli::AnalyseOptions ao;
+  auto* ana = app.add_subcommand("analyse", "tables from an experiment results file: paired tests, replication adequacy, "
+                                            "Sobol' and Morris indices, regime maps");
+  ana->alias("analyze");
+  ana->add_option("results", ao.file, "experiment results file (experiment, compare -o or sweep)")->required();
+  ana->add_option("--paired", ao.baseline, "paired comparison of every arm with BASELINE (default: the file's baseline)")
+      ->expected(0, 1);
+  ana->add_option("--adequacy", ao.adequacy, "replicates needed for a 95% interval of ± this × |mean| (e.g. 0.05)")
+      ->check(CLI::PositiveNumber);
+  auto* abs_opt = ana->add_flag("--absolute", ao.absolute, "--adequacy is in the outcomes' own units");
+  auto* sobol_opt = ana->add_option("--sobol", ao.sobol, "first-order and total Sobol' indices of OUTCOME (design: sobol)");
+  ana->add_option("--morris", ao.morris, "Morris elementary effects of OUTCOME (design: morris)");
+  ana->add_option("--regime", ao.regime, "best arm per design point on OUTCOME, win or tie");
+  ana->add_option("--arm", ao.arm, "the arm whose indices to show (default: every arm)");
+  ana->add_option("--minus", ao.minus, "indices of the difference arm − MINUS, paired by replicate");
+  ana->add_option("--level", ao.level, "confidence level of every interval (default 0.95)")->check(CLI::Range(0.5, 0.9999));
+  ana->add_option("--bootstrap", ao.bootstrap, "bootstrap resamples for Sobol' intervals (default 1000)")
+      ->check(CLI::Range(0, 1000000))
+      ->needs(sobol_opt);
+  abs_opt->needs(ana->get_option("--adequacy"));
+  ana->add_option("--csv", ao.csv, "also write every table as one long CSV (analysis, outcome, arm, baseline, point, "
+                                   "factor, statistic, value)");
 
   bool quick = false;
   int validate_threads = 0;
@@ -597,6 +642,10 @@ int main(int argc, char** argv) {
     if (*cmp) return do_compare(co, command_line(argc, argv));
     if (*swp) return do_sweep(so, command_line(argc, argv));
     if (*exp) return do_experiment(eo, command_line(argc, argv));
+    if (*ana) {
+      ao.paired = ana->count("--paired") > 0;
+      return tg::cli::analyse(ao);
+    }
   } catch (const tg::Error& e) {
     std::fprintf(stderr, "tegenmacht: error: %s\n", e.what());
     return 2;

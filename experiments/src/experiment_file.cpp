@@ -161,6 +161,11 @@ Schema make_schema(const YAML::Node& root) {
   auto& ot = o.add_int("to", 0, 0, 1e8, "last step of the window (default: the last step)");
   ot.optional = true;
   ot.default_value = YAML::Node();
+  auto& ob = o.add_choice("better", "higher", {"higher", "lower"},
+                          "which direction is better, for paired comparisons and regime maps (default: the model's "
+                          "choice for the metric, else higher)");
+  ob.optional = true;
+  ob.default_value = YAML::Node();
   s.add_any("record", "metric time series to keep: none (default), outcomes, all, or a list of metric names");
   return s;
 }
@@ -509,6 +514,7 @@ Experiment Experiment::from_text(const std::string& text, const std::string& sou
       o.reduce = red == "mean" ? Reduce::Mean : red == "min" ? Reduce::Min : red == "max" ? Reduce::Max
                  : red == "sum" ? Reduce::Sum : Reduce::Final;
     }
+    if (on["better"]) o.better = on["better"].Scalar() == "lower" ? -1 : 1;
     if (on["from"]) o.from = cfg.get_int(p + ".from");
     if (on["to"]) o.to = cfg.get_int(p + ".to");
     if ((on["from"] || on["to"]) && (o.reduce == Reduce::Final || o.reduce == Reduce::At))
@@ -686,6 +692,7 @@ std::string Experiment::to_yaml() const {
     out << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << o.name << YAML::Key << "metric"
         << YAML::Value << o.metric;
     if (!o.group.empty()) out << YAML::Key << "group" << YAML::Value << o.group;
+    if (o.better) out << YAML::Key << "better" << YAML::Value << (o.better < 0 ? "lower" : "higher");
     out << YAML::Key << "reduce" << YAML::Value << to_string(o.reduce);
     if (o.reduce == Reduce::At) out << YAML::Key << "at" << YAML::Value << o.at;
     if (o.reduce != Reduce::At && o.reduce != Reduce::Final) {

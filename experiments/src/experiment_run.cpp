@@ -14,6 +14,7 @@
 #include <mutex>
 
 #include "store.hpp"
+#include "tegenmacht/experiments/analysis.hpp"
 #include "tegenmacht/experiments/experiment.hpp"
 #include "tegenmacht/registry.hpp"
 #include "tegenmacht/results.hpp"
@@ -171,6 +172,14 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
   const Simulation& axis_probe = *axis_holder;
   shape = shape_of(axis_probe);
   const Registry& reg = Registry::instance();
+  const ModelInfo* model_info = reg.find(shape.model);
+  auto better_of = [&](const OutcomeSpec& o) {
+    if (o.better) return o.better;
+    if (model_info && std::find(model_info->lower_is_better.begin(), model_info->lower_is_better.end(), o.metric) !=
+                          model_info->lower_is_better.end())
+      return -1;
+    return 1;
+  };
 
   // 2. outcomes and recorded series, bound to the model's metrics
   std::vector<OutcomeSpec> specs = exp.outcomes;
@@ -271,7 +280,7 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
   for (const auto& b : bound) {
     const Series& s = axis_probe.recorder().series()[b.series];
     L.outcomes.push_back(detail::OutcomeMeta{b.spec.name, b.spec.metric, b.spec.group, to_string(b.spec.reduce), s.unit,
-                                             s.description, b.spec.at, b.spec.from, b.to});
+                                             s.description, b.spec.at, b.spec.from, b.to, better_of(b.spec)});
     if (!s.axis.empty()) L.labels[s.axis] = shape.labels[s.axis];
   }
   for (auto i : recorded) {
@@ -529,8 +538,11 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
   rep.jobs_done = finished;
   rep.complete = finished == total;
   rep.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  store->finish(rep.complete, finished, rep.seconds);
+  // a complete file is marked complete only after its /analysis is written, so
+  // a kill in between leaves a file that --resume finishes
+  store->finish(rep.complete && !opt.analyse, finished, rep.seconds);
   store->close();
+  if (rep.complete && opt.analyse) write_analysis(path, opt.analysis);
   rep.path = path;
   if (fresh && finished == 0 && !job_error) {  // stopped before any job finished: leave nothing behind
     std::remove(path.c_str());

@@ -33,17 +33,6 @@ std::uint64_t fnv1a(std::uint64_t h, const std::string& text) {
 
 namespace {
 
-/// File access: no sieve buffer (raw writes reach the OS in program order),
-/// no file locking (the file can be read while the experiment runs).
-hid_t access_plist() {
-  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-  H5Pset_sieve_buf_size(fapl, 0);
-#if H5_VERSION_GE(1, 10, 7)
-  H5Pset_file_locking(fapl, false, true);
-#endif
-  return fapl;
-}
-
 /// A contiguous dataset allocated at creation and filled with `fill`.
 hid_t create_fixed(hid_t loc, const std::string& name, hid_t type, const std::vector<hsize_t>& dims, const void* fill,
                    const std::string& path) {
@@ -198,6 +187,7 @@ std::unique_ptr<Store> Store::create(const std::string& path, const StoreLayout&
       w.attr_scalar<std::int64_t>(d, "from", H5T_NATIVE_INT64, o.from);
       w.attr_scalar<std::int64_t>(d, "to", H5T_NATIVE_INT64, o.to);
       w.attr_string(d, "unit", o.unit);
+      w.attr_string(d, "better", o.better < 0 ? "lower" : "higher");
       w.attr_string(d, "description", o.description);
     }
   }
@@ -385,6 +375,17 @@ void Store::finish(bool complete, std::size_t jobs_done, double seconds) {
   set("elapsed_seconds", H5T_NATIVE_DOUBLE, &e);
   set("complete", H5T_NATIVE_UINT8, &c);
   check(H5Fflush(file, H5F_SCOPE_GLOBAL), path_, "file");
+}
+
+/// File access: no sieve buffer (raw writes reach the OS in program order),
+/// no file locking (the file can be read while the experiment runs).
+std::int64_t access_plist() {
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_sieve_buf_size(fapl, 0);
+#if H5_VERSION_GE(1, 10, 7)
+  H5Pset_file_locking(fapl, false, true);
+#endif
+  return fapl;
 }
 
 }  // namespace tegenmacht::experiments::detail

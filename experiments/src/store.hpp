@@ -20,6 +20,7 @@ namespace tegenmacht::experiments::detail {
 struct OutcomeMeta {
   std::string name, metric, group, reduce, unit, description;
   std::int64_t at = -1, from = 0, to = -1;
+  int better = 1;  ///< +1 higher is better, −1 lower
 };
 struct SeriesMeta {
   std::string name, axis, unit, description;
@@ -91,6 +92,11 @@ class Store {
   std::size_t points_ = 0, arms_ = 0;
   double elapsed_before_ = 0;
 };
+
+/// File access for experiment files: no sieve buffer (raw writes reach the OS
+/// in program order), no file locking (the file can be read while the
+/// experiment runs). The caller closes it (H5Pclose).
+std::int64_t access_plist();
 
 /// FNV-1a 64-bit over text, continuing from h (start with kFnvOffset).
 inline constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ull;

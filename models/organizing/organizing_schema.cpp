@@ -241,6 +241,9 @@ void register_organizing_model() {
   info.default_outcomes = {"concessions", "won_by_pressure", "won_in_consultation", "arnstein_mean", "hardship",
                            "survival_load", "trust", "efficacy", "member", "active", "participation_gap",
                            "coopted_leaders", "sanctions_total", "worker_funding_min", "legitimacy"};
+  // less is better for what residents bear, the gap between groups and the backlash
+  info.lower_is_better = {"hardship", "survival_load", "participation_gap", "coopted_leaders", "sanctions_total", "grievance",
+                          "sanctions"};
   Registry::instance().add(std::move(info));
 }
 

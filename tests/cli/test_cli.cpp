@@ -236,6 +236,54 @@ TEST_F(Cli, ExperimentRunsAndSummarises) {
   EXPECT_NE(p.text.find("type: grid"), std::string::npos) << p.text;
 }
 
+TEST_F(Cli, AnalyseTablesCsvAndAnalysisInTheFile) {
+  // Ishigami with b = 0 and b = 0.1 as arms: their difference 0.1 x3^4 sin x1 does not depend on x2
+  const std::string pi = "3.141592653589793";
+  write("e.yaml", "scenario: " + kSrc + "/scenarios/ishigami.yaml\ndesign: {type: sobol, n: 256}\n"
+                  "arms: {key: ishigami.b, values: [0, 0.1]}\nfactors:\n"
+                  "  - {key: ishigami.x1, name: x1, range: [-" + pi + ", " + pi + "]}\n"
+                  "  - {key: ishigami.x2, name: x2, range: [-" + pi + ", " + pi + "]}\n"
+                  "  - {key: ishigami.x3, name: x3, range: [-" + pi + ", " + pi + "]}\n");
+  const Out e = sh("experiment e.yaml -o e.h5 --adequacy 0.05", dir);
+  ASSERT_EQ(e.code, 0) << e.text;
+  EXPECT_NE(e.text.find("replication adequacy"), std::string::npos) << e.text;
+  const Out a = sh("analyse e.h5 --sobol y --arm 0.1 --minus 0 --regime y --paired --csv t.csv", dir);
+  ASSERT_EQ(a.code, 0) << a.text;
+  EXPECT_NE(a.text.find("Sobol' indices of y, 0.1 − 0"), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("paired comparison with 0"), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("regime map of y"), std::string::npos) << a.text;
+  std::ifstream csv(dir / "t.csv");
+  std::string header, line, all;
+  std::getline(csv, header);
+  EXPECT_EQ(header, "analysis,outcome,arm,baseline,point,factor,statistic,value");
+  bool x2_total_zero = false;
+  while (std::getline(csv, line)) {
+    all += line + "\n";
+    if (line.rfind("sobol,y,0.1,0,,x2,ST,", 0) == 0) x2_total_zero = std::abs(std::stod(line.substr(21))) < 1e-12;
+  }
+  EXPECT_TRUE(x2_total_zero) << all.substr(0, 2000);
+  EXPECT_NE(all.find("paired,y,0.1,0,,,wilcoxon_p,"), std::string::npos);
+  EXPECT_NE(all.find("regime,y,"), std::string::npos);
+  // the experiment wrote the same analyses into the file
+  const Out h = shell("/usr/bin/python3 -c \"import h5py; f=h5py.File('" + (dir / "e.h5").string() +
+                          "'); print(sorted(f['analysis'])); print(f['analysis/sobol/y/difference/ST'].shape)\"",
+                      dir);
+  EXPECT_NE(h.text.find("['adequacy', 'paired', 'regime', 'sobol']"), std::string::npos) << h.text;
+  EXPECT_NE(h.text.find("(2, 3)"), std::string::npos) << h.text;
+  // errors: one line, exit 2, naming the option (the results file stays)
+  auto expect_fail = [](const Out& o, const std::string& needle) {
+    EXPECT_EQ(o.code, 2) << o.text;
+    EXPECT_NE(o.text.find(needle), std::string::npos) << "missing '" << needle << "' in:\n" << o.text;
+  };
+  expect_fail(sh("analyse e.h5 --sobol q", dir), "--sobol: no outcome 'q' in e.h5 (it has: y)");
+  expect_fail(sh("analyse e.h5 --morris y", dir), "--morris: needs an experiment with design: morris");
+  expect_fail(sh("analyse e.h5 --paired nope", dir), "--paired: no arm 'nope'");
+  expect_fail(sh("analyse e.h5 --arm 0.1", dir), "--arm: goes with --sobol or --morris");
+  expect_fail(sh("analyse missing.h5", dir), "missing.h5: no such results file");
+  expect_fail(sh("analyse e.yaml", dir), "not an HDF5 file");
+  expect_fail(sh("analyse e.h5 --csv " + dir.string(), dir), "is a folder");
+}
+
 TEST_F(Cli, ExperimentErrorsExitTwoWithoutAFile) {
   write("s.yaml", kGood);
   write("e.yaml", "scenario: s.yaml\nreplicate: 3\n");

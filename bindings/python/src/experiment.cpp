@@ -10,6 +10,7 @@
 
 #include "interrupt.hpp"
 #include "models.hpp"
+#include "tegenmacht/experiments/analysis.hpp"
 #include "tegenmacht/experiments/experiment.hpp"
 #include "tegenmacht/registry.hpp"
 #include "tegenmacht_python.hpp"
@@ -107,7 +108,7 @@ void init_experiment(py::module_& m) {
   m.def(
       "run_experiment",
       [](const ex::Experiment& e, const std::string& output, py::object threads, bool resume,
-         const std::string& command_line, py::object progress) {
+         const std::string& command_line, py::object progress, bool analyse) {
         auto par = std::make_shared<tg::Parallel>(resolve_threads(threads));
         std::mutex pm;
         ex::Progress latest;
@@ -116,6 +117,7 @@ void init_experiment(py::module_& m) {
         opt.output = output;
         opt.resume = resume;
         opt.command_line = command_line;
+        opt.analyse = analyse;
         opt.progress = [&](const ex::Progress& p) {
           std::lock_guard<std::mutex> lock(pm);
           latest = p;
@@ -151,7 +153,7 @@ void init_experiment(py::module_& m) {
         return d;
       },
       py::arg("experiment"), py::arg("output"), py::arg("threads") = py::none(), py::arg("resume") = false,
-      py::arg("command_line") = "python", py::arg("progress") = py::none());
+      py::arg("command_line") = "python", py::arg("progress") = py::none(), py::arg("analyse") = true);
   m.def(
       "summarise_arrays",
       [](const std::vector<std::string>& names, const std::vector<std::string>& arms, const std::string& baseline,

@@ -10,6 +10,7 @@ void init_errors(py::module_& m);
 void init_scenario(py::module_& m);
 void init_simulation(py::module_& m);
 void init_experiment(py::module_& m);
+void init_analysis(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "tegenmacht engine (C++); use the `tegenmacht` package, not this module directly";
@@ -18,4 +19,5 @@ PYBIND11_MODULE(_core, m) {
   init_scenario(m);
   init_simulation(m);
   init_experiment(m);
+  init_analysis(m);
 }

@@ -203,7 +203,8 @@ def experiment(exp: Union[Experiment, PathLike, Mapping[str, Any]], output: Opti
     bar, update = _progress_bar(e.jobs, progress)
     try:
         report = _core.run_experiment(e._h, path, threads=threads, resume=resume,
-                                      command_line=" ".join(["python:"] + sys.argv[:1]), progress=update)
+                                      command_line=" ".join(["python:"] + sys.argv[:1]), progress=update,
+                                      analyse=tmpdir is None)  # /analysis only in a file that stays
         from .results import load_results
         if not report["path"]:
             raise KeyboardInterrupt  # stopped before any job finished (no file is left)

@@ -1,16 +1,22 @@
 """Pictures with matplotlib: time series with replicate bands, strategy
-comparisons, and the contact network coloured by agent state.
+comparisons, the contact network coloured by agent state, and the pictures of the
+analysis layer — paired-difference forest plots, replicate convergence, Sobol and
+Morris sensitivity indices, regime maps and PRIM scenario-discovery boxes.
 
-Every function takes an optional ``ax`` and returns the axes it drew on.
+Every single-panel function takes an optional ``ax`` and returns the axes it drew on;
+:func:`convergence` draws two panels and returns the figure. matplotlib is imported
+inside the functions, so ``import tegenmacht`` does not load it. Arms (strategies) get
+matplotlib's ``tab10`` colours in the order they are listed.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ["timeseries", "compare", "network"]
+__all__ = ["timeseries", "compare", "network", "forest", "convergence", "sobol", "morris",
+           "regime_map", "prim_trajectory", "prim_box"]
 
 
 def _axes(ax):
@@ -21,8 +27,26 @@ def _axes(ax):
     return ax
 
 
-def _band(ax, x, values, label, band, color=None):
-    """values: [replicate, week]; draws the mean and a band."""
+def _tab10(i: int):
+    import matplotlib
+
+    return matplotlib.colormaps["tab10"].colors[i % 10]
+
+
+def _check_quantiles(quantiles) -> Tuple[float, float]:
+    try:
+        lo, hi = (float(q) for q in quantiles)
+    except (TypeError, ValueError):
+        raise ValueError(f"quantiles must be a pair (lo, hi), got {quantiles!r}") from None
+    if not 0.0 <= lo < hi <= 1.0:
+        raise ValueError(f"quantiles must satisfy 0 <= lo < hi <= 1, got {quantiles!r}")
+    return lo, hi
+
+
+def _band(ax, x, values, label, band, color=None, quantiles=(0.05, 0.95)):
+    """values: [replicate, week]; draws the mean and a band over replicates."""
+    if band not in ("quantile", "sd", "range", None):
+        raise ValueError(f"band must be 'quantile', 'sd', 'range' or None, not {band!r}")
     mean = np.nanmean(values, axis=0)
     (line,) = ax.plot(x, mean, label=label, color=color)
     if values.shape[0] > 1 and band:
@@ -31,18 +55,23 @@ def _band(ax, x, values, label, band, color=None):
             lo, hi = mean - sd, mean + sd
         elif band == "range":
             lo, hi = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
-        elif band == "quantile":
-            lo, hi = np.nanquantile(values, 0.1, axis=0), np.nanquantile(values, 0.9, axis=0)
         else:
-            raise ValueError(f"band must be 'sd', 'range', 'quantile' or None, not {band!r}")
+            qlo, qhi = _check_quantiles(quantiles)
+            lo, hi = np.nanquantile(values, qlo, axis=0), np.nanquantile(values, qhi, axis=0)
         ax.fill_between(x, lo, hi, alpha=0.2, color=line.get_color(), linewidth=0)
     return line
 
 
-def timeseries(ds, metric: str, ax=None, band: Optional[str] = "sd", title: Optional[str] = None):
-    """Mean over replicates of a metric against weeks, with a band (``'sd'``: ± one
-    standard deviation, ``'range'``: min–max, ``'quantile'``: 10–90 %, None: no band).
-    A metric broken down by group, neighbourhood or institution gets one line per label."""
+def timeseries(ds, metric: str, ax=None, band: Optional[str] = "quantile", title: Optional[str] = None,
+               quantiles: Sequence[float] = (0.05, 0.95)):
+    """Mean over replicates of a metric against weeks, with a band over replicates.
+
+    ``band``: ``'quantile'`` (default) shades between the ``quantiles`` of the replicates
+    (5–95 % unless given), so the band stays within the values the metric took;
+    ``'range'``: min–max; ``'sd'``: mean ± one standard deviation — this can leave the
+    metric's range (e.g. go below 0 or above 1 for a share); None: no band.
+    A metric broken down by group, neighbourhood or institution gets one line per label.
+    ``ds`` is a run's Dataset with dims (replicate, week[, label axis])."""
     if metric not in ds.data_vars:
         raise KeyError(f"unknown metric '{metric}' (available: {', '.join(ds.data_vars)})")
     ax = _axes(ax)
@@ -54,10 +83,11 @@ def timeseries(ds, metric: str, ax=None, band: Optional[str] = "sd", title: Opti
     if extra:
         axis = extra[0]
         for label in da[axis].values:
-            _band(ax, x, da.sel({axis: label}).transpose("replicate", "week").values, str(label), band)
+            _band(ax, x, da.sel({axis: label}).transpose("replicate", "week").values, str(label), band,
+                  quantiles=quantiles)
         ax.legend(title=axis, fontsize="small")
     else:
-        _band(ax, x, da.transpose("replicate", "week").values, metric, band)
+        _band(ax, x, da.transpose("replicate", "week").values, metric, band, quantiles=quantiles)
     unit = da.attrs.get("unit", "")
     ax.set_xlabel("week")
     ax.set_ylabel(f"{metric} [{unit}]" if unit else metric)
@@ -65,10 +95,12 @@ def timeseries(ds, metric: str, ax=None, band: Optional[str] = "sd", title: Opti
     return ax
 
 
-def compare(results: Mapping[str, Any], metric: str, ax=None, band: Optional[str] = "sd", reduce: str = "mean"):
+def compare(results: Mapping[str, Any], metric: str, ax=None, band: Optional[str] = "quantile",
+            reduce: str = "mean", quantiles: Sequence[float] = (0.05, 0.95)):
     """One line (with a replicate band) per labelled result, e.g. ``{"polder": ds1, "alinsky": ds2}``.
     A metric with a group/neighbourhood/institution axis is averaged over it (``reduce='mean'``)
-    or summed (``'sum'``)."""
+    or summed (``'sum'``). ``band`` and ``quantiles`` as in :func:`timeseries` (default: the
+    5–95 % quantile band; ``'sd'`` can leave the metric's range)."""
     if not isinstance(results, Mapping) or not results:
         raise TypeError("results must be a non-empty mapping of label → Dataset")
     ax = _axes(ax)
@@ -79,7 +111,8 @@ def compare(results: Mapping[str, Any], metric: str, ax=None, band: Optional[str
         extra = [d for d in da.dims if d not in ("replicate", "week")]
         if extra:
             da = getattr(da, reduce)(extra)
-        _band(ax, da["week"].values, da.transpose("replicate", "week").values, str(label), band)
+        _band(ax, da["week"].values, da.transpose("replicate", "week").values, str(label), band,
+              quantiles=quantiles)
     ax.set_xlabel("week")
     unit = next(iter(results.values()))[metric].attrs.get("unit", "")
     ax.set_ylabel(f"{metric} [{unit}]" if unit else metric)
@@ -152,4 +185,377 @@ def network(sim, color: str = "state", ax=None, max_nodes: int = 1500, seed: int
     ax.set_aspect("equal")
     ax.set_axis_off()
     ax.set_title(f"week {sim.week}: {len(nodes)} of {n} nodes, coloured by {color}", fontsize="medium")
+    return ax
+
+
+# --------------------------------------------------------------------------- analysis pictures
+
+
+def _short(name: str, width: int = 10) -> str:
+    name = str(name)
+    return name if len(name) <= width else name[: width - 1] + "…"
+
+
+def _num(v) -> str:
+    """A tick or limit value with 2–3 significant digits."""
+    from ._prim import _fmt
+
+    try:
+        return _fmt(float(v))
+    except (TypeError, ValueError):
+        return str(v)
+
+
+def _num_in(v: float, span: float) -> str:
+    """``v`` rounded to about three significant digits of ``span`` (a column's range)."""
+    import math
+
+    if not np.isfinite(span) or span <= 0:
+        return _num(v)
+    decimals = max(0, 2 - int(math.floor(math.log10(span))))
+    return f"{v:.{decimals}f}"
+
+
+_FOREST_COLUMNS = ("mean_diff", "lo", "hi")
+
+
+def forest(table, ax=None, outcome=None, standardised: bool = False):
+    """Paired-difference forest plot: one row per (outcome, arm).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        MultiIndex (outcome, arm); columns n, baseline_mean, arm_mean, mean_diff, sd, lo,
+        hi, effect_size, share_better, sign_p, wilcoxon_p, p_holm, better ('higher' or
+        'lower') and baseline (the baseline arm's name). Only mean_diff, lo, hi (and
+        effect_size when ``standardised``) and baseline are drawn from.
+    ax : matplotlib Axes, optional
+    outcome : str or list of str, optional
+        Only these outcomes (default: all, in the table's order).
+    standardised : bool
+        Plot ``effect_size`` (mean difference / sd of the differences) instead of the
+        raw mean difference, so outcomes with different units share one axis; then no
+        interval is drawn, only points.
+
+    Each row is a point at the mean difference (arm − baseline) with a horizontal line
+    lo..hi, drawn with ``Axes.errorbar`` (one ErrorbarContainer per row); a filled marker
+    means the interval excludes 0, an open marker that it does not. Rows are labelled
+    "outcome: arm − baseline" and coloured by arm (tab10 in the order the arms first
+    appear); a vertical line marks 0.
+
+    Returns the Axes. Raises ValueError for a table without a two-level index or without
+    the needed columns, or for an ``outcome`` that is not in it.
+    """
+    import pandas as pd
+
+    if not isinstance(table, pd.DataFrame) or table.index.nlevels != 2:
+        raise ValueError("table must be a DataFrame indexed by (outcome, arm)")
+    need = list(_FOREST_COLUMNS) + (["effect_size"] if standardised else [])
+    missing = [c for c in need if c not in table.columns]
+    if missing:
+        raise ValueError(f"table lacks column(s) {', '.join(missing)}")
+    if outcome is not None:
+        wanted = [outcome] if isinstance(outcome, str) else list(outcome)
+        known = list(dict.fromkeys(table.index.get_level_values(0)))
+        bad = [o for o in wanted if o not in known]
+        if bad:
+            raise ValueError(f"unknown outcome(s) {', '.join(map(str, bad))} "
+                             f"(available: {', '.join(map(str, known))})")
+        table = table[table.index.get_level_values(0).isin(wanted)]
+    if table.empty:
+        raise ValueError("table has no rows to plot")
+    ax = _axes(ax)
+    arms = list(dict.fromkeys(table.index.get_level_values(1)))
+    labels = []
+    for row, ((out, arm), r) in enumerate(table.iterrows()):
+        colour = _tab10(arms.index(arm))
+        lo, hi = float(r["lo"]), float(r["hi"])
+        excludes_zero = bool(np.isfinite(lo) and np.isfinite(hi) and (lo > 0 or hi < 0))
+        face = colour if excludes_zero else "white"
+        if standardised:
+            x, xerr = float(r["effect_size"]), None
+        else:
+            x = float(r["mean_diff"])
+            xerr = np.array([[max(x - lo, 0.0)], [max(hi - x, 0.0)]])
+        ax.errorbar([x], [row], xerr=xerr, fmt="o", color=colour, markerfacecolor=face,
+                    markeredgecolor=colour, capsize=3, markersize=6, linewidth=1.5)
+        base = r["baseline"] if "baseline" in table.columns else "baseline"
+        labels.append(f"{out}: {arm} − {base}")
+    ax.axvline(0.0, color="0.4", linewidth=0.8, linestyle="--", zorder=0)
+    ax.set_yticks(range(len(labels)))
+    ax.set_yticklabels(labels, fontsize="small")
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.set_xlabel("standardised effect (mean difference / sd)" if standardised
+                  else "paired mean difference (arm − baseline)")
+    ax.set_title("filled: interval excludes 0", fontsize="small")
+    return ax
+
+
+def convergence(conv, arm=None, point: int = 0, axes=None):
+    """Running mean and running coefficient of variation against the number of replicates.
+
+    Parameters
+    ----------
+    conv : xarray.Dataset
+        Variables ``running_mean`` and ``running_cv`` with dims (point, arm, replicate),
+        ``replicate`` = 1..R (replicates so far), coordinate ``arm`` (names). A Dataset
+        without a ``point`` dim is accepted as is.
+    arm : str or list of str, optional
+        Only these arms (default: all). Colours stay those of the arms' order in ``conv``.
+    point : int
+        Position (not label) along ``point`` of the design point to show.
+    axes : pair of matplotlib Axes, optional
+        Where to draw the mean and the CV panels; default a new figure with two panels.
+
+    Returns the matplotlib Figure. Raises KeyError for a missing variable or unknown arm,
+    IndexError for a point out of range.
+    """
+    for v in ("running_mean", "running_cv"):
+        if v not in conv.data_vars:
+            raise KeyError(f"conv lacks variable '{v}' (available: {', '.join(conv.data_vars)})")
+    if "point" in conv.dims:
+        npt = conv.sizes["point"]
+        if not -npt <= point < npt:
+            raise IndexError(f"point {point} out of range (0..{npt - 1})")
+        conv = conv.isel(point=point)
+    all_arms = [str(a) for a in conv["arm"].values] if "arm" in conv.coords else [None]
+    if arm is None:
+        chosen = all_arms
+    else:
+        chosen = [arm] if isinstance(arm, str) else list(arm)
+        bad = [a for a in chosen if a not in all_arms]
+        if bad:
+            raise KeyError(f"unknown arm(s) {', '.join(bad)} (available: {', '.join(map(str, all_arms))})")
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    else:
+        axes = list(axes)
+        if len(axes) != 2:
+            raise ValueError("axes must be a pair (mean panel, CV panel)")
+        fig = axes[0].figure
+    R = conv.sizes["replicate"]
+    x = conv["replicate"].values if "replicate" in conv.coords else np.arange(1, R + 1)
+    for a in chosen:
+        colour = _tab10(all_arms.index(a))
+        sel = conv.sel(arm=a) if a is not None else conv
+        axes[0].plot(x, sel["running_mean"].values, color=colour, label=a)
+        axes[1].plot(x, sel["running_cv"].values, color=colour, label=a)
+    axes[0].set_ylabel("running mean")
+    axes[1].set_ylabel("running CV (sd / mean)")
+    for ax, title in zip(axes, ("mean", "coefficient of variation")):
+        ax.set_xlabel("replicates")
+        ax.set_title(title, fontsize="medium")
+    if chosen != [None]:
+        axes[0].legend(fontsize="small", title="arm")
+    return fig
+
+
+def sobol(indices, ax=None, title: Optional[str] = None):
+    """Grouped bars of first-order (S1) and total (ST) Sobol indices per factor.
+
+    ``indices``: DataFrame, index = factor names, columns S1, S1_lo, S1_hi, ST, ST_lo,
+    ST_hi (the ``_lo``/``_hi`` columns are a confidence interval, drawn as error bars).
+    Returns the Axes (two BarContainers, one bar per factor each). Raises ValueError if
+    a column is missing.
+    """
+    missing = [c for c in ("S1", "S1_lo", "S1_hi", "ST", "ST_lo", "ST_hi") if c not in indices.columns]
+    if missing:
+        raise ValueError(f"indices lacks column(s) {', '.join(missing)}")
+    ax = _axes(ax)
+    names = [str(i) for i in indices.index]
+    pos = np.arange(len(names))
+    width = 0.38
+    for k, (col, label) in enumerate((("S1", "first order S1"), ("ST", "total ST"))):
+        val = indices[col].to_numpy(dtype=float)
+        err = np.vstack([np.clip(val - indices[f"{col}_lo"].to_numpy(dtype=float), 0, None),
+                         np.clip(indices[f"{col}_hi"].to_numpy(dtype=float) - val, 0, None)])
+        ax.bar(pos + (k - 0.5) * width, val, width, yerr=err, capsize=3, label=label, color=_tab10(k))
+    ax.axhline(0.0, color="0.3", linewidth=0.6)
+    ax.set_xticks(pos)
+    ax.set_xticklabels(names, rotation=30 if len(names) > 4 else 0, ha="right" if len(names) > 4 else "center")
+    ax.set_ylabel("Sobol index")
+    ax.legend(fontsize="small")
+    if title is not None:
+        ax.set_title(title, fontsize="medium")
+    return ax
+
+
+def morris(mu, ax=None, annotate: bool = True):
+    """Morris elementary effects: μ* (x) against σ (y), one point per factor.
+
+    ``mu``: DataFrame, index = factor names, columns mu, mu_star, sigma (and r, the number
+    of trajectories, unused here). Points are annotated with the factor names when
+    ``annotate``; the dashed line σ = μ* separates factors whose effect is mostly linear
+    and additive (below) from those with non-linear effects or interactions (above),
+    after the reference lines of Garcia Sanchez et al. (2014). Returns the Axes.
+    Raises ValueError if mu_star or sigma is missing.
+    """
+    missing = [c for c in ("mu_star", "sigma") if c not in mu.columns]
+    if missing:
+        raise ValueError(f"mu lacks column(s) {', '.join(missing)}")
+    ax = _axes(ax)
+    xs = mu["mu_star"].to_numpy(dtype=float)
+    ys = mu["sigma"].to_numpy(dtype=float)
+    ax.scatter(xs, ys, color=_tab10(0), zorder=3)
+    if annotate:
+        for name, x, y in zip(mu.index, xs, ys):
+            ax.annotate(str(name), (x, y), textcoords="offset points", xytext=(4, 4), fontsize="small")
+    top = float(np.nanmax(np.r_[xs, ys, 0.0])) * 1.1 or 1.0
+    ax.plot([0, top], [0, top], linestyle="--", color="0.5", linewidth=0.8, label="σ = μ*")
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
+    ax.set_xlabel("μ* (mean absolute elementary effect)")
+    ax.set_ylabel("σ (sd of elementary effects)")
+    ax.legend(fontsize="small", loc="upper left")
+    return ax
+
+
+def _grid_coords(regime, x, y):
+    along = [str(n) for n, c in regime.coords.items() if c.dims == ("point",) and n != "point"]
+    if x is None and y is None:
+        if len(along) != 2:
+            raise ValueError(f"regime must have exactly two coordinates along 'point' to pick x and y "
+                             f"from, found {along or 'none'}; give x and y")
+        x, y = along
+    elif x is None or y is None:
+        rest = [n for n in along if n not in (x, y)]
+        if len(rest) != 1:
+            raise ValueError(f"give both x and y (coordinates along 'point': {along})")
+        x, y = (rest[0], y) if x is None else (x, rest[0])
+    for n in (x, y):
+        if n not in regime.coords or regime.coords[n].dims != ("point",):
+            raise ValueError(f"'{n}' is not a coordinate along 'point' (available: {along})")
+    return x, y
+
+
+def regime_map(regime, x: Optional[str] = None, y: Optional[str] = None, ax=None):
+    """Which arm is best where, on a grid of two factors.
+
+    Parameters
+    ----------
+    regime : xarray.Dataset
+        Dim ``point``, two factor coordinates along ``point`` (e.g. ``responsiveness`` and
+        ``repression``, each with dims ('point',)), and variables ``best`` (arm name per
+        point), ``status`` ('win', 'tie' or 'unknown') and ``margin`` (float). If it also has
+        a coordinate ``arm``, that order fixes the colours; otherwise the arms are sorted.
+    x, y : str, optional
+        The coordinates for the horizontal and vertical axes; default the two coordinates
+        along ``point`` (in their order in the Dataset).
+    ax : matplotlib Axes, optional
+
+    The grid may be spaced irregularly, so cells are drawn at the indices of the sorted
+    unique values (tick labels show the values). Colour = best arm (tab10 in the arms'
+    order, legend), hatching '///' where status is not 'win', and each cell is annotated
+    with the (shortened) arm name. Returns the Axes.
+
+    Raises ValueError if x/y cannot be chosen (not exactly two coordinates along
+    ``point``), a variable is missing, or the points are not a full grid (a combination of
+    x and y values missing or repeated).
+    """
+    import matplotlib.patches as mpatches
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    for v in ("best", "status"):
+        if v not in regime.data_vars and v not in regime.coords:
+            raise ValueError(f"regime lacks variable '{v}'")
+    if "point" not in regime.dims:
+        raise ValueError("regime must have a 'point' dimension")
+    x, y = _grid_coords(regime, x, y)
+    xv, yv = regime[x].values, regime[y].values
+    ux, uy = np.unique(xv), np.unique(yv)
+    ix, iy = np.searchsorted(ux, xv), np.searchsorted(uy, yv)
+    count = np.zeros((len(uy), len(ux)), dtype=int)
+    np.add.at(count, (iy, ix), 1)
+    if not np.all(count == 1):
+        raise ValueError(f"the points do not form a full {len(ux)}×{len(uy)} grid of '{x}' × '{y}' "
+                         f"({int((count == 0).sum())} combination(s) missing, {int((count > 1).sum())} repeated)")
+    best = [str(b) for b in regime["best"].values]
+    status = [str(s) for s in regime["status"].values]
+    if "arm" in regime.coords:
+        arms = [str(a) for a in regime.coords["arm"].values]
+    else:
+        arms = sorted({b for b in best if b not in ("", "nan", "None")})
+    code = np.full((len(uy), len(ux)), np.nan)
+    for b, i, j in zip(best, iy, ix):
+        if b in arms:
+            code[i, j] = arms.index(b)
+    ax = _axes(ax)
+    cmap = ListedColormap([_tab10(k) for k in range(len(arms))] or ["white"])
+    cmap.set_bad("0.85")
+    norm = BoundaryNorm(np.arange(-0.5, max(len(arms), 1) + 0.5), cmap.N)
+    ax.pcolormesh(np.arange(len(ux) + 1) - 0.5, np.arange(len(uy) + 1) - 0.5, np.ma.masked_invalid(code),
+                  cmap=cmap, norm=norm, edgecolors="white", linewidth=0.5)
+    for b, s, i, j in zip(best, status, iy, ix):
+        if s != "win":
+            ax.add_patch(mpatches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///",
+                                            edgecolor="0.25", linewidth=0))
+        ax.text(j, i, _short(b, 8), ha="center", va="center", fontsize="x-small")
+    ax.set_xticks(range(len(ux)))
+    ax.set_xticklabels([_num(v) for v in ux], fontsize="small")
+    ax.set_yticks(range(len(uy)))
+    ax.set_yticklabels([_num(v) for v in uy], fontsize="small")
+    ax.set_xlim(-0.5, len(ux) - 0.5)
+    ax.set_ylim(-0.5, len(uy) - 0.5)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    handles = [mpatches.Patch(color=_tab10(k), label=a) for k, a in enumerate(arms)]
+    handles.append(mpatches.Patch(facecolor="white", edgecolor="0.25", hatch="///", label="tie / unknown"))
+    ax.legend(handles=handles, fontsize="small", bbox_to_anchor=(1.02, 1), loc="upper left", title="best arm")
+    return ax
+
+
+def prim_trajectory(result, ax=None):
+    """The PRIM peeling trajectory (:func:`tegenmacht._prim.prim`): coverage (x) against
+    density (y), one point per step, coloured by the number of restricted dimensions
+    (colorbar). Returns the Axes."""
+    t = result.trajectory
+    ax = _axes(ax)
+    dims = t["restricted_dims"].to_numpy()
+    top = int(dims.max()) if len(dims) else 0
+    sc = ax.scatter(t["coverage"], t["density"], c=dims, cmap="viridis", vmin=0, vmax=max(top, 1),
+                    s=18, zorder=3)
+    ax.figure.colorbar(sc, ax=ax, label="restricted dimensions", ticks=range(0, max(top, 1) + 1))
+    ax.set_xlabel("coverage")
+    ax.set_ylabel("density")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_title("PRIM peeling trajectory", fontsize="medium")
+    return ax
+
+
+def prim_box(box, X, ax=None):
+    """A PRIM :class:`~tegenmacht._prim.Box` against the factors' ranges in ``X``.
+
+    One horizontal row per restricted dimension: a grey bar for the column's full range in
+    X (normalised to [0, 1]) and a coloured bar for the box's [lo, hi] on that scale, with
+    the numeric limits written on it. Returns the Axes. Raises KeyError if X lacks a
+    restricted column.
+    """
+    ax = _axes(ax)
+    names = list(box.restricted)
+    missing = [c for c in names if c not in X.columns]
+    if missing:
+        raise KeyError(f"X lacks the box's column(s) {', '.join(map(str, missing))}")
+    for row, c in enumerate(names):
+        cmin, cmax = float(X[c].min()), float(X[c].max())
+        span = cmax - cmin or 1.0
+        lo, hi = float(box.limits.loc[c, "lo"]), float(box.limits.loc[c, "hi"])
+        a, b = (lo - cmin) / span, (hi - cmin) / span
+        ax.barh(row, 1.0, left=0.0, height=0.6, color="0.88")
+        ax.barh(row, b - a, left=a, height=0.6, color=_tab10(0))
+        ax.text((a + b) / 2, row, f"{_num_in(lo, span)} – {_num_in(hi, span)}", ha="center", va="center",
+                fontsize="small", color="white" if b - a > 0.3 else "black")
+        ax.text(0.0, row + 0.38, _num_in(cmin, span), ha="left", va="center", fontsize="x-small", color="0.4")
+        ax.text(1.0, row + 0.38, _num_in(cmax, span), ha="right", va="center", fontsize="x-small", color="0.4")
+    if not names:
+        ax.text(0.5, 0.5, "no restricted dimension", ha="center", va="center", transform=ax.transAxes)
+    ax.set_yticks(range(len(names)))
+    ax.set_yticklabels(names)
+    ax.set_ylim(len(names) - 0.4, -0.6)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of the factor's range in X")
+    ax.set_title(f"coverage {box.coverage:.2f}, density {box.density:.2f}, mass {box.mass:.2f}",
+                 fontsize="medium")
     return ax

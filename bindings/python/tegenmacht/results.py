@@ -147,7 +147,7 @@ def _load_experiment(f, path: str):
     for name in attrs["outcome_names"]:
         d = f["outcomes"][name]
         data_vars[name] = xr.Variable(("point", "arm", "replicate"), d[()],
-                                      attrs={k: _text(d.attrs[k]) for k in ("metric", "group", "reduce", "unit",
+                                      attrs={k: _text(d.attrs[k]) for k in ("metric", "group", "reduce", "unit", "better",
                                                                                "description", "at", "from", "to")
                                              if k in d.attrs})
     for name in attrs["recorded_metrics"]:
@@ -175,6 +175,7 @@ def _load_experiment(f, path: str):
         if key in design.attrs:
             attrs["design_" + key] = _text(design.attrs[key])
     attrs["factor_keys"] = _names(design.attrs.get("keys"))
+    attrs["factor_names"] = factors
     ds = xr.Dataset(data_vars, coords=coords)
     ds.attrs.update(attrs)
     if len(ds["arm"]) != A:

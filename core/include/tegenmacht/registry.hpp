@@ -24,6 +24,10 @@ struct ModelInfo {
   /// Optional: the metrics an experiment reports (final value) when its file
   /// names no `outcomes`; empty means every scalar metric the model records.
   std::vector<std::string> default_outcomes = {};
+  /// Optional: metrics of which less is better (hardship, sanctions, ...);
+  /// outcomes of these metrics count as better when lower unless an
+  /// experiment file says `better:` itself. Every other metric: higher.
+  std::vector<std::string> lower_is_better = {};
 };
 
 class Registry {

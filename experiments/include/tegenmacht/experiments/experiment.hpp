@@ -10,7 +10,7 @@
 //   auto par = std::make_shared<tegenmacht::Parallel>(2);
 //   RunOptions opts;  opts.output = "out.h5";
 //   RunReport rep = run_experiment(exp, par, opts);      // writes out.h5
-//   Summary s = summarise(read_outcomes("out.h5"));      // per-arm means, paired differences
+//   Summary s = summarise(read_outcomes("out.h5"));      // analysis.hpp: per-arm means, paired differences
 //
 // Anchors: FLAME GPU 2's RunPlanVector/CUDAEnsemble, Agents.jl's paramscan
 // and ensemblerun!, NetLogo BehaviorSpace, the EMA Workbench.
@@ -69,6 +69,9 @@ struct OutcomeSpec {
   std::int64_t at = -1;       ///< Reduce::At: the step (row) to read
   std::int64_t from = 0;      ///< first step of a window (mean/min/max/sum)
   std::int64_t to = -1;       ///< last step of a window (−1: the last step)
+  /// Which direction is better, for comparisons and regime maps: +1 higher,
+  /// −1 lower, 0 unspecified (then the model's `lower_is_better`, else higher).
+  int better = 0;
   SourceLocation where;
 };
 
@@ -157,12 +160,22 @@ struct Progress {
   double seconds = 0;        ///< since the start of this call
 };
 
+/// What run_experiment computes into /analysis of a finished file (analysis.hpp).
+struct AnalysisOptions {
+  double level = 0.95;              ///< of every interval
+  double adequacy = 0.05;           ///< the wanted CI half-width for the adequacy table
+  bool adequacy_relative = true;    ///< ... relative to |mean| (else in outcome units)
+  std::size_t bootstrap = 1000;     ///< resamples for Sobol' intervals
+  std::uint64_t seed = 0;           ///< of the bootstrap
+};
 struct RunOptions {
   std::string output;                 ///< results file (required); streamed to output + ".partial"
   bool resume = false;                ///< continue output(.partial), running only the missing jobs
   std::string command_line;           ///< provenance
   const std::atomic<bool>* stop = nullptr;  ///< set to stop: running jobs are abandoned, the file stays resumable
   std::function<void(const Progress&)> progress;
+  bool analyse = true;                ///< once every job is done, write /analysis (write_analysis)
+  AnalysisOptions analysis;
 };
 
 struct RunReport {
@@ -181,49 +194,31 @@ struct RunReport {
 /// a job stops the experiment and is rethrown (the file stays resumable).
 RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parallel, const RunOptions& options);
 
-/// Outcomes read back from a results file.
+/// Outcomes read back from a results file (or built from arrays, as the
+/// Python bindings do): what the analyses of analysis.hpp work on.
 struct Outcomes {
   std::size_t points = 0, arms = 0, replicates = 0;
   std::vector<std::string> names;            ///< outcome names
+  std::vector<int> better;                   ///< [outcome] +1 higher is better, −1 lower
   std::vector<std::string> arm_names;
   std::string baseline;
   std::vector<std::vector<double>> values;   ///< [outcome][(point·arms + arm)·replicates + replicate], NaN if not done
   std::vector<std::uint8_t> done;            ///< [job]
   std::vector<std::string> factor_names;
   std::vector<std::vector<std::string>> factor_values;  ///< [factor][point], as text
+  std::string design;                        ///< grid, list, latin_hypercube, sobol, morris
+  std::size_t sobol_n = 0;                   ///< sobol: the base sample n (blocks of n rows)
+  std::vector<double> unit;                  ///< sampling designs: [point·factors + factor] unit-cube coordinates
+  std::vector<int> morris_changed;           ///< morris: [point] factor moved from the previous point (−1: start)
   double at(std::size_t o, std::size_t p, std::size_t a, std::size_t r) const {
     return values[o][(p * arms + a) * replicates + r];
   }
+  /// Index of an outcome or arm by name; throws ArgumentError naming `what` and the choices.
+  std::size_t outcome_index(const std::string& name) const;
+  std::size_t arm_index(const std::string& name) const;
+  std::size_t baseline_index() const;  ///< the baseline arm (0 if the file names none)
 };
 /// Reads the outcomes of an experiment file. Throws IoError for a missing or unreadable file.
 Outcomes read_outcomes(const std::string& path);
-
-/// Paired difference of two arms (Student 1908; common random numbers make
-/// replicate r of both arms a pair). Over a design, the difference is first
-/// averaged over the points of each replicate, and the interval is taken over
-/// replicates (they are independent; points are not a random sample).
-struct PairedDifference {
-  std::size_t n = 0;       ///< replicates with a finite difference
-  double mean = 0, sd = 0, lo = 0, hi = 0;  ///< mean, sd over replicates, t-interval (NaN if n < 2)
-  double effect_size = 0;  ///< standardised mean difference d_z = mean / sd (Cohen 1988)
-};
-/// Difference x − y of paired values (NaN pairs are skipped) with a two-sided
-/// Student-t interval at `level` (quantile from Boost.Math).
-PairedDifference paired_difference(const std::vector<double>& x, const std::vector<double>& y, double level = 0.95);
-
-/// One screen of results: per outcome and arm the mean and sd over points and
-/// replicates, and each arm's paired difference from the baseline.
-struct Summary {
-  struct Cell {
-    std::size_t n = 0;
-    double mean = 0, sd = 0;
-  };
-  std::vector<std::string> outcomes, arms;
-  std::size_t baseline = 0;
-  std::vector<std::vector<Cell>> cells;                    ///< [outcome][arm]
-  std::vector<std::vector<PairedDifference>> differences;  ///< [outcome][arm] (the baseline's entry is empty)
-  std::size_t points = 0, replicates = 0, jobs_done = 0, jobs_total = 0;
-};
-Summary summarise(const Outcomes& o, double level = 0.95);
 
 }  // namespace tegenmacht::experiments
