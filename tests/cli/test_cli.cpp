@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 namespace fs = std::filesystem;
 
@@ -239,7 +240,7 @@ TEST_F(Cli, ExperimentRunsAndSummarises) {
 TEST_F(Cli, AnalyseTablesCsvAndAnalysisInTheFile) {
   // Ishigami with b = 0 and b = 0.1 as arms: their difference 0.1 x3^4 sin x1 does not depend on x2
   const std::string pi = "3.141592653589793";
-  write("e.yaml", "scenario: " + kSrc + "/scenarios/ishigami.yaml\ndesign: {type: sobol, n: 256}\n"
+  write("e.yaml", "scenario: " + kSrc + "/scenarios/ishigami.yaml\ndesign: {type: sobol, n: 2048}\n"
                   "arms: {key: ishigami.b, values: [0, 0.1]}\nfactors:\n"
                   "  - {key: ishigami.x1, name: x1, range: [-" + pi + ", " + pi + "]}\n"
                   "  - {key: ishigami.x2, name: x2, range: [-" + pi + ", " + pi + "]}\n"
@@ -262,6 +263,27 @@ TEST_F(Cli, AnalyseTablesCsvAndAnalysisInTheFile) {
     if (line.rfind("sobol,y,0.1,0,,x2,ST,", 0) == 0) x2_total_zero = std::abs(std::stod(line.substr(21))) < 1e-12;
   }
   EXPECT_TRUE(x2_total_zero) << all.substr(0, 2000);
+  // arm b = 0.1 is Ishigami's standard function: its analytic indices (Ishigami & Homma 1990) lie within the
+  // bootstrap intervals the CLI prints, widened by their half-width
+  const Out b = sh("analyse e.h5 --sobol y --arm 0.1 --csv s.csv", dir);
+  ASSERT_EQ(b.code, 0) << b.text;
+  std::ifstream scsv(dir / "s.csv");
+  std::map<std::string, double> v;
+  while (std::getline(scsv, line)) {
+    if (line.rfind("sobol,y,0.1,,,", 0) != 0) continue;
+    const auto rest = line.substr(14);  // factor,statistic,value
+    const auto c1 = rest.find(','), c2 = rest.find(',', c1 + 1);
+    v[rest.substr(0, c2)] = std::stod(rest.substr(c2 + 1));
+  }
+  const std::map<std::string, double> truth{{"x1,S1", 0.3139}, {"x2,S1", 0.4424}, {"x3,S1", 0.0},
+                                            {"x1,ST", 0.5576}, {"x2,ST", 0.4424}, {"x3,ST", 0.2437}};
+  for (const auto& [key, t] : truth) {
+    const std::string f = key.substr(0, 2), st = key.substr(3);
+    const double lo = v[f + "," + st + "_lo"], hi = v[f + "," + st + "_hi"], pad = (hi - lo) / 2;
+    EXPECT_GE(t, lo - pad) << key << " " << b.text;
+    EXPECT_LE(t, hi + pad) << key << " " << b.text;
+    EXPECT_LT(hi - lo, 0.2) << key;
+  }
   EXPECT_NE(all.find("paired,y,0.1,0,,,wilcoxon_p,"), std::string::npos);
   EXPECT_NE(all.find("regime,y,"), std::string::npos);
   // the experiment wrote the same analyses into the file

@@ -210,3 +210,23 @@ def test_adequacy_and_convergence(root, small_town):
         tgm.analysis.paired(ds, baseline="coalition")
     with pytest.raises(tgm.ArgumentError, match="results"):
         tgm.analysis.paired({"not": "a dataset"})
+
+
+def test_sobol_g_indices_against_the_analytic_formula(root):
+    # Saltelli & Sobol' (1995): V_i = 1 / (3 (1 + a_i)^2), V = prod(1 + V_i) - 1,
+    # S_i = V_i / V, ST_i = V_i prod_{j != i}(1 + V_j) / V (an implementation independent of the C++ one)
+    a = np.array([0.0, 1.0, 4.5, 9.0])
+    vi = 1.0 / (3.0 * (1.0 + a) ** 2)
+    v = np.prod(1 + vi) - 1
+    s1 = vi / v
+    st_ = np.array([vi[i] * np.prod(np.delete(1 + vi, i)) / v for i in range(4)])
+    e = tgm.Experiment.from_dict({
+        "scenario": str(root / "scenarios" / "sobol_g.yaml"), "design": {"type": "sobol", "n": 4096},
+        "factors": [{"key": f"sobol_g.x.{i}", "name": f"x{i}", "range": [0, 1]} for i in range(4)]})
+    ds = tgm.experiment(e, progress=False)
+    s = tgm.analysis.sobol(ds, "y", bootstrap=300)
+    for i in range(4):
+        for col, truth in (("S1", s1[i]), ("ST", st_[i])):
+            lo, hi = s.iloc[i][col + "_lo"], s.iloc[i][col + "_hi"]
+            pad = (hi - lo) / 2
+            assert lo - pad <= truth <= hi + pad, (i, col, truth, s.iloc[i].to_dict())
