@@ -639,8 +639,14 @@ std::string Experiment::to_yaml() const {
   YAML::Emitter out;
   out.SetIndent(2);
   auto overrides_map = [&](const std::vector<Override>& os) {
+    // a key given twice (a Scenario's .set() and the experiment's own key) is written once, with the
+    // value in effect: the last
     out << YAML::BeginMap;
-    for (const auto& o : os) out << YAML::Key << o.key << YAML::Value << YAML::Flow << o.value;
+    for (std::size_t i = 0; i < os.size(); ++i) {
+      bool later = false;
+      for (std::size_t j = i + 1; j < os.size() && !later; ++j) later = os[j].key == os[i].key;
+      if (!later) out << YAML::Key << os[i].key << YAML::Value << YAML::Flow << os[i].value;
+    }
     out << YAML::EndMap;
   };
   out << YAML::BeginMap;

@@ -110,7 +110,8 @@ def paired(results: Any, baseline: Optional[str] = None, level: float = 0.95, po
     Returns a ``pandas.DataFrame`` indexed by (outcome, arm) with columns
     ``n`` (pairs), ``baseline_mean``, ``arm_mean``, ``mean_diff`` (arm − baseline,
     outcome units), ``sd``, ``lo``, ``hi`` (Student-t interval at ``level``; quantiles
-    from Boost.Math), ``effect_size`` (d_z = mean_diff / sd, Cohen 1988), ``share_better``
+    from Boost.Math), ``effect_size`` (d_z = mean_diff / sd, Cohen 1988; ±inf when every pair
+    differs by the same non-zero amount), ``share_better``
     (share of replicates in which the arm does better, by the outcome's direction),
     ``sign_p`` (exact sign test), ``wilcoxon_p`` (signed-rank test: exact for <= 50
     tie-free pairs, else the normal approximation with tie correction, as SciPy's
@@ -154,7 +155,8 @@ def adequacy(results: Any, half_width: float = 0.05, relative: bool = True, leve
     |mean| (``relative``) or half_width (outcome units) (Lorscheid, Heine & Meyer 2012;
     Law 2015, section 9.4.1). Returns a ``pandas.DataFrame`` with columns ``n``
     (replicates run), ``mean``, ``sd``, ``cv``, ``half_width`` (now), ``target``,
-    ``needed`` (inf when a relative target meets a zero mean) and ``adequate``; indexed by
+    ``needed`` (2 for an outcome constant over replicates; inf when a relative target
+    meets a zero mean that varies; NaN with fewer than 2 replicates) and ``adequate``; indexed by
     (outcome, arm) with the design point that needs most when ``worst`` (the default),
     else by (outcome, point, arm). Raises ArgumentError for half_width <= 0 or a bad level.
     """

@@ -274,6 +274,14 @@ def forest(table, ax=None, outcome=None, standardised: bool = False):
         face = colour if excludes_zero else "white"
         if standardised:
             x, xerr = float(r["effect_size"]), None
+            if np.isinf(x):  # every pair differs by the same amount: drawn at the edge, marked
+                edge = max([abs(float(e)) for e in table["effect_size"] if np.isfinite(e)] + [1.0]) * 1.15
+                ax.plot([np.sign(x) * edge], [row], marker=">" if x > 0 else "<", color=colour, markersize=8)
+                ax.annotate("∞ (no variation)", (np.sign(x) * edge, row), textcoords="offset points",
+                            xytext=(-6 if x > 0 else 6, 6), ha="right" if x > 0 else "left", fontsize="x-small")
+                base = r["baseline"] if "baseline" in table.columns else "baseline"
+                labels.append(f"{out}: {arm} − {base}")
+                continue
         else:
             x = float(r["mean_diff"])
             xerr = np.array([[max(x - lo, 0.0)], [max(hi - x, 0.0)]])
@@ -344,8 +352,11 @@ def convergence(conv, arm=None, point: int = 0, axes=None):
         axes[1].plot(x, sel["running_cv"].values, color=colour, label=a)
     axes[0].set_ylabel("running mean")
     axes[1].set_ylabel("running CV (sd / mean)")
+    from matplotlib.ticker import MaxNLocator
+
     for ax, title in zip(axes, ("mean", "coefficient of variation")):
         ax.set_xlabel("replicates")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(title, fontsize="medium")
     if chosen != [None]:
         axes[0].legend(fontsize="small", title="arm")
@@ -374,7 +385,7 @@ def sobol(indices, ax=None, title: Optional[str] = None):
         ax.bar(pos + (k - 0.5) * width, val, width, yerr=err, capsize=3, label=label, color=_tab10(k))
     ax.axhline(0.0, color="0.3", linewidth=0.6)
     ax.set_xticks(pos)
-    ax.set_xticklabels(names, rotation=30 if len(names) > 4 else 0, ha="right" if len(names) > 4 else "center")
+    ax.set_xticklabels(names, rotation=30, ha="right")
     ax.set_ylabel("Sobol index")
     ax.legend(fontsize="small")
     if title is not None:

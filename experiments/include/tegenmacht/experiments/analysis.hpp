@@ -104,7 +104,8 @@ struct Adequacy {
   double half_width = 0;          ///< the t-interval's half-width now (level)
   double target = 0;              ///< the wanted half-width in outcome units
   double needed = 0;              ///< smallest n with t(1−α/2, n−1)·sd/√n ≤ target (sd from the pilot);
-                                  ///< +inf if the target is 0 (relative target of a zero mean), NaN if n < 2
+                                  ///< 2 for a constant outcome (sd 0); +inf if sd > 0 and the target is 0
+                                  ///< (a relative target of a zero mean); NaN if n < 2
   bool adequate = false;          ///< n ≥ needed
 };
 /// `half_width` is relative to |mean| when `relative`, else in outcome units.
