@@ -516,3 +516,12 @@ def test_missing_files_are_named(root, tmp_path):
     assert str(tmp_path / "no-scenario.yaml") in str(e.value)
     with pytest.raises(tgm.ResultsIOError):
         tgm.summary(tmp_path / "no-results.h5")
+
+
+def test_a_key_set_twice_is_written_once_with_the_value_in_effect(root):
+    sc = tgm.Scenario.load(root / "scenarios" / "ishigami.yaml").set("steps", 3)
+    e = tgm.Experiment.from_dict({"scenario": sc, "steps": 5, "factors": [{"key": "ishigami.x1", "values": [0, 1]}]})
+    text = e.to_yaml()
+    assert text.count("steps:") == 1 and "steps: 5" in text, text
+    again = tgm.Experiment.from_yaml(text, base_dir=root / "scenarios")
+    assert again.to_yaml() == text
