@@ -17,6 +17,7 @@
 
 #include "analyse.hpp"
 #include "models.hpp"
+#include "python_command.hpp"
 #include "tegenmacht/error.hpp"
 #include "tegenmacht/experiments/analysis.hpp"
 #include "tegenmacht/experiments/experiment.hpp"
@@ -618,6 +619,24 @@ int main(int argc, char** argv) {
   ana->add_option("--csv", ao.csv, "also write every table as one long CSV (analysis, outcome, arm, baseline, point, "
                                    "factor, statistic, value)");
 
+  std::vector<std::string> report_files;
+  std::string report_out, report_baseline, report_title;
+  double report_level = 0.95;
+  auto* rep = app.add_subcommand("report", "one self-contained HTML page of results: what was run, the paired "
+                                           "differences in plain words, pictures, warnings, glossary");
+  rep->add_option("results", report_files, "an experiment file (experiment, compare -o, sweep), the folder of a "
+                                            "compare -o DIR, or run files (one strategy each)")->required();
+  rep->add_option("-o,--output", report_out, "the HTML file (default: <first results name>_report.html)");
+  rep->add_option("--baseline", report_baseline, "the strategy the others are compared with (default: the file's)");
+  rep->add_option("--title", report_title, "the page's title");
+  rep->add_option("--level", report_level, "confidence level of the intervals (default 0.95)")
+      ->check(CLI::Range(0.5, 0.9999));
+  std::vector<std::string> export_files;
+  std::string export_dir;
+  auto* exq = app.add_subcommand("export", "tidy CSV tables of results for a spreadsheet: outcomes.csv and series.csv");
+  exq->add_option("results", export_files, "results file(s), as for report")->required();
+  exq->add_option("--csv", export_dir, "the folder to write the tables to")->required();
+
   bool quick = false;
   int validate_threads = 0;
   auto* val = app.add_subcommand("validate", "reproduce the reference models' published results and print a table");
@@ -642,6 +661,21 @@ int main(int argc, char** argv) {
     if (*cmp) return do_compare(co, command_line(argc, argv));
     if (*swp) return do_sweep(so, command_line(argc, argv));
     if (*exp) return do_experiment(eo, command_line(argc, argv));
+    if (*rep) {
+      std::vector<std::string> a{"report"};
+      a.insert(a.end(), report_files.begin(), report_files.end());
+      if (!report_out.empty()) a.insert(a.end(), {"-o", report_out});
+      if (!report_baseline.empty()) a.insert(a.end(), {"--baseline", report_baseline});
+      if (!report_title.empty()) a.insert(a.end(), {"--title", report_title});
+      a.insert(a.end(), {"--level", std::to_string(report_level)});
+      return tg::cli::run_python_command(a);
+    }
+    if (*exq) {
+      std::vector<std::string> a{"export"};
+      a.insert(a.end(), export_files.begin(), export_files.end());
+      a.insert(a.end(), {"--csv", export_dir});
+      return tg::cli::run_python_command(a);
+    }
     if (*ana) {
       ao.paired = ana->count("--paired") > 0;
       return tg::cli::analyse(ao);

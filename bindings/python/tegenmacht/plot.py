@@ -6,7 +6,7 @@ Morris sensitivity indices, regime maps and PRIM scenario-discovery boxes.
 Every single-panel function takes an optional ``ax`` and returns the axes it drew on;
 :func:`convergence` draws two panels and returns the figure. matplotlib is imported
 inside the functions, so ``import tegenmacht`` does not load it. Arms (strategies) get
-matplotlib's ``tab10`` colours in the order they are listed.
+the colour-blind-safe Okabe–Ito colours in the order they are listed.
 """
 
 from __future__ import annotations
@@ -27,10 +27,22 @@ def _axes(ax):
     return ax
 
 
-def _tab10(i: int):
-    import matplotlib
+# Okabe & Ito's colour-blind-safe palette (Wong 2011, Nature Methods 8:441), black last
+_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 
-    return matplotlib.colormaps["tab10"].colors[i % 10]
+
+def _arm_colour(i: int):
+    """The colour of the i-th arm (strategy): Okabe–Ito, colour-blind safe."""
+    return _PALETTE[i % len(_PALETTE)]
+
+
+def _with_unit(name: str, unit: str) -> str:
+    """'trust [0, 1]', 'sanctions_total [sanctions]': a unit in brackets, once."""
+    if not unit:
+        return name
+    if unit.startswith("[") and unit.endswith("]"):
+        return f"{name} [{unit[1:-1].replace(',', ', ')}]"
+    return f"{name} [{unit}]"
 
 
 def _check_quantiles(quantiles) -> Tuple[float, float]:
@@ -90,7 +102,7 @@ def timeseries(ds, metric: str, ax=None, band: Optional[str] = "quantile", title
         _band(ax, x, da.transpose("replicate", "week").values, metric, band, quantiles=quantiles)
     unit = da.attrs.get("unit", "")
     ax.set_xlabel("week")
-    ax.set_ylabel(f"{metric} [{unit}]" if unit else metric)
+    ax.set_ylabel(_with_unit(metric, unit))
     ax.set_title(title if title is not None else da.attrs.get("description", metric), fontsize="medium")
     return ax
 
@@ -104,7 +116,7 @@ def compare(results: Mapping[str, Any], metric: str, ax=None, band: Optional[str
     if not isinstance(results, Mapping) or not results:
         raise TypeError("results must be a non-empty mapping of label → Dataset")
     ax = _axes(ax)
-    for label, ds in results.items():
+    for i, (label, ds) in enumerate(results.items()):
         if metric not in ds.data_vars:
             raise KeyError(f"unknown metric '{metric}' in result '{label}'")
         da = ds[metric]
@@ -112,10 +124,10 @@ def compare(results: Mapping[str, Any], metric: str, ax=None, band: Optional[str
         if extra:
             da = getattr(da, reduce)(extra)
         _band(ax, da["week"].values, da.transpose("replicate", "week").values, str(label), band,
-              quantiles=quantiles)
+              color=_arm_colour(i), quantiles=quantiles)
     ax.set_xlabel("week")
     unit = next(iter(results.values()))[metric].attrs.get("unit", "")
-    ax.set_ylabel(f"{metric} [{unit}]" if unit else metric)
+    ax.set_ylabel(_with_unit(metric, unit))
     ax.legend(fontsize="small")
     return ax
 
@@ -240,7 +252,7 @@ def forest(table, ax=None, outcome=None, standardised: bool = False):
     Each row is a point at the mean difference (arm − baseline) with a horizontal line
     lo..hi, drawn with ``Axes.errorbar`` (one ErrorbarContainer per row); a filled marker
     means the interval excludes 0, an open marker that it does not. Rows are labelled
-    "outcome: arm − baseline" and coloured by arm (tab10 in the order the arms first
+    "outcome: arm − baseline" and coloured by arm (Okabe–Ito, in the order the arms first
     appear); a vertical line marks 0.
 
     Returns the Axes. Raises ValueError for a table without a two-level index or without
@@ -268,7 +280,7 @@ def forest(table, ax=None, outcome=None, standardised: bool = False):
     arms = list(dict.fromkeys(table.index.get_level_values(1)))
     labels = []
     for row, ((out, arm), r) in enumerate(table.iterrows()):
-        colour = _tab10(arms.index(arm))
+        colour = _arm_colour(arms.index(arm))
         lo, hi = float(r["lo"]), float(r["hi"])
         excludes_zero = bool(np.isfinite(lo) and np.isfinite(hi) and (lo > 0 or hi < 0))
         face = colour if excludes_zero else "white"
@@ -346,7 +358,7 @@ def convergence(conv, arm=None, point: int = 0, axes=None):
     R = conv.sizes["replicate"]
     x = conv["replicate"].values if "replicate" in conv.coords else np.arange(1, R + 1)
     for a in chosen:
-        colour = _tab10(all_arms.index(a))
+        colour = _arm_colour(all_arms.index(a))
         sel = conv.sel(arm=a) if a is not None else conv
         axes[0].plot(x, sel["running_mean"].values, color=colour, label=a)
         axes[1].plot(x, sel["running_cv"].values, color=colour, label=a)
@@ -382,7 +394,7 @@ def sobol(indices, ax=None, title: Optional[str] = None):
         val = indices[col].to_numpy(dtype=float)
         err = np.vstack([np.clip(val - indices[f"{col}_lo"].to_numpy(dtype=float), 0, None),
                          np.clip(indices[f"{col}_hi"].to_numpy(dtype=float) - val, 0, None)])
-        ax.bar(pos + (k - 0.5) * width, val, width, yerr=err, capsize=3, label=label, color=_tab10(k))
+        ax.bar(pos + (k - 0.5) * width, val, width, yerr=err, capsize=3, label=label, color=_arm_colour(k))
     ax.axhline(0.0, color="0.3", linewidth=0.6)
     ax.set_xticks(pos)
     ax.set_xticklabels(names, rotation=30, ha="right")
@@ -409,7 +421,7 @@ def morris(mu, ax=None, annotate: bool = True):
     ax = _axes(ax)
     xs = mu["mu_star"].to_numpy(dtype=float)
     ys = mu["sigma"].to_numpy(dtype=float)
-    ax.scatter(xs, ys, color=_tab10(0), zorder=3)
+    ax.scatter(xs, ys, color=_arm_colour(0), zorder=3)
     if annotate:
         for name, x, y in zip(mu.index, xs, ys):
             ax.annotate(str(name), (x, y), textcoords="offset points", xytext=(4, 4), fontsize="small")
@@ -457,7 +469,7 @@ def regime_map(regime, x: Optional[str] = None, y: Optional[str] = None, ax=None
     ax : matplotlib Axes, optional
 
     The grid may be spaced irregularly, so cells are drawn at the indices of the sorted
-    unique values (tick labels show the values). Colour = best arm (tab10 in the arms'
+    unique values (tick labels show the values). Colour = best arm (Okabe–Ito in the arms'
     order, legend), hatching '///' where status is not 'win', and each cell is annotated
     with the (shortened) arm name. Returns the Axes.
 
@@ -493,7 +505,7 @@ def regime_map(regime, x: Optional[str] = None, y: Optional[str] = None, ax=None
         if b in arms:
             code[i, j] = arms.index(b)
     ax = _axes(ax)
-    cmap = ListedColormap([_tab10(k) for k in range(len(arms))] or ["white"])
+    cmap = ListedColormap([_arm_colour(k) for k in range(len(arms))] or ["white"])
     cmap.set_bad("0.85")
     norm = BoundaryNorm(np.arange(-0.5, max(len(arms), 1) + 0.5), cmap.N)
     ax.pcolormesh(np.arange(len(ux) + 1) - 0.5, np.arange(len(uy) + 1) - 0.5, np.ma.masked_invalid(code),
@@ -511,7 +523,7 @@ def regime_map(regime, x: Optional[str] = None, y: Optional[str] = None, ax=None
     ax.set_ylim(-0.5, len(uy) - 0.5)
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    handles = [mpatches.Patch(color=_tab10(k), label=a) for k, a in enumerate(arms)]
+    handles = [mpatches.Patch(color=_arm_colour(k), label=a) for k, a in enumerate(arms)]
     handles.append(mpatches.Patch(facecolor="white", edgecolor="0.25", hatch="///", label="tie / unknown"))
     ax.legend(handles=handles, fontsize="small", bbox_to_anchor=(1.02, 1), loc="upper left", title="best arm")
     return ax
@@ -555,7 +567,7 @@ def prim_box(box, X, ax=None):
         lo, hi = float(box.limits.loc[c, "lo"]), float(box.limits.loc[c, "hi"])
         a, b = (lo - cmin) / span, (hi - cmin) / span
         ax.barh(row, 1.0, left=0.0, height=0.6, color="0.88")
-        ax.barh(row, b - a, left=a, height=0.6, color=_tab10(0))
+        ax.barh(row, b - a, left=a, height=0.6, color=_arm_colour(0))
         ax.text((a + b) / 2, row, f"{_num_in(lo, span)} – {_num_in(hi, span)}", ha="center", va="center",
                 fontsize="small", color="white" if b - a > 0.3 else "black")
         ax.text(0.0, row + 0.38, _num_in(cmin, span), ha="left", va="center", fontsize="x-small", color="0.4")
