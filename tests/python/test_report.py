@@ -188,3 +188,24 @@ def test_command_line_report_and_export(comparison, tmp_path):
     env = dict(os.environ, TEGENMACHT_PYTHON="/no/such/python")
     bad = subprocess.run([str(cli), "report", str(comparison)], capture_output=True, text=True, env=env)
     assert bad.returncode == 2 and "cannot run Python" in bad.stderr and "TEGENMACHT_PYTHON" in bad.stderr
+
+
+@pytest.mark.parametrize("design,title", [
+    ({"type": "grid"}, "Where each strategy does best"),
+    ({"type": "sobol", "n": 64}, "What drives the difference"),
+    ({"type": "morris", "trajectories": 8, "levels": 4}, "What drives the difference"),
+    ({"type": "latin_hypercube", "n": 200, "seed": 3}, "Where 0.1 beats 0"),
+])
+def test_report_of_experiments_shows_the_design_pictures(tmp_path, design, title):
+    pi = math.pi
+    factors = ([{"key": "ishigami.x1", "name": "x1", "values": [-1.0, 0.5, 1.5]},
+                {"key": "ishigami.x3", "name": "x3", "values": [0.5, 2.0]}] if design["type"] == "grid" else
+               [{"key": f"ishigami.x{i}", "name": f"x{i}", "range": [-pi, pi]} for i in (1, 2, 3)])
+    e = tgm.Experiment.from_dict({"scenario": str(ROOT / "scenarios" / "ishigami.yaml"), "design": design,
+                                  "replicates": 2, "arms": {"key": "ishigami.b", "values": [0, 0.1]},
+                                  "factors": factors, "outcomes": [{"metric": "y"}]})
+    path = tmp_path / "e.h5"
+    tgm.experiment(e, output=path, progress=False)
+    page = tgm.report(path, tmp_path / "e.html").read_text(encoding="utf-8")
+    assert title in page
+    assert page.count("<img ") >= 1 and 'alt=""' not in page
