@@ -48,7 +48,10 @@ std::string num(double v, const char* fmt = "%.3g") {
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   char buf[40];
   std::snprintf(buf, sizeof buf, fmt, v);
-  return buf;
+  std::string s = buf;
+  // "-0.000": a tiny negative number rounded away is 0
+  if (s.find_first_of("123456789") == std::string::npos && !s.empty() && s[0] == '-') s.erase(0, 1);
+  return s;
 }
 
 std::string pval(double p) {
@@ -110,12 +113,17 @@ void paired(const ex::Outcomes& o, std::size_t base, double level, Csv& csv) {
               100 * level);
 }
 
-void sobol(const ex::Outcomes& o, std::size_t k, const std::vector<std::size_t>& arms, std::size_t minus,
+void sobol(const std::string& file, const ex::Outcomes& o, std::size_t k, const std::vector<std::size_t>& arms, std::size_t minus,
            std::size_t bootstrap, double level, Csv& csv) {
   const int w = static_cast<int>(width_of(o.factor_names, 6));
   for (auto a : arms) {
     if (a == minus) continue;
-    const auto s = ex::sobol(o, k, a, minus, bootstrap, level);
+    ex::SobolIndices s;
+    try {
+      s = ex::sobol(o, k, a, minus, bootstrap, level);
+    } catch (const ArgumentError& e) {
+      throw ArgumentError("--sobol", o.names[k] + " in " + file + ": " + e.what());
+    }
     const std::string what = o.arm_names[a] + (minus == SIZE_MAX ? "" : " − " + o.arm_names[minus]);
     std::printf("Sobol' indices of %s, %s (n = %zu base samples, Var = %s, %zu bootstrap resamples)\n",
                 o.names[k].c_str(), what.c_str(), s.n, num(s.variance).c_str(), s.bootstrap);
@@ -136,11 +144,16 @@ void sobol(const ex::Outcomes& o, std::size_t k, const std::vector<std::size_t>&
   }
 }
 
-void morris(const ex::Outcomes& o, std::size_t k, const std::vector<std::size_t>& arms, std::size_t minus, Csv& csv) {
+void morris(const std::string& file, const ex::Outcomes& o, std::size_t k, const std::vector<std::size_t>& arms, std::size_t minus, Csv& csv) {
   const int w = static_cast<int>(width_of(o.factor_names, 6));
   for (auto a : arms) {
     if (a == minus) continue;
-    const auto m = ex::morris(o, k, a, minus);
+    ex::MorrisIndices m;
+    try {
+      m = ex::morris(o, k, a, minus);
+    } catch (const ArgumentError& e) {
+      throw ArgumentError("--morris", o.names[k] + " in " + file + ": " + e.what());
+    }
     const std::string what = o.arm_names[a] + (minus == SIZE_MAX ? "" : " − " + o.arm_names[minus]);
     std::printf("Morris elementary effects of %s, %s\n", o.names[k].c_str(), what.c_str());
     std::printf("%-*s  %10s  %10s  %10s  %4s\n", w, "factor", "mu*", "mu", "sigma", "r");
@@ -182,6 +195,25 @@ void regime(const ex::Outcomes& o, std::size_t k, double level, Csv& csv) {
   std::printf("\n");
 }
 
+/// The CSV file must be a new or existing .csv file that is not the results file itself.
+void check_csv(const std::string& csv, const std::string& results) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (csv.empty()) throw ArgumentError("--csv", "give the CSV file's name, e.g. tables.csv");
+  if (fs::is_directory(csv, ec))
+    throw ArgumentError("--csv", csv + " is a folder; give the CSV file's name, e.g. " +
+                                     (fs::path(csv) / "tables.csv").string());
+  if (fs::path(csv).extension() != ".csv")
+    throw ArgumentError("--csv", "the CSV file's name must end in .csv (got " + csv + "), so no other file is replaced");
+  if (fs::exists(csv, ec) && fs::equivalent(csv, results, ec))
+    throw ArgumentError("--csv", csv + " is the results file itself");
+  if (fs::exists(csv, ec) && !fs::is_regular_file(csv, ec))
+    throw ArgumentError("--csv", csv + " is not a regular file");
+  const auto parent = fs::path(csv).parent_path();
+  if (!parent.empty() && !fs::is_directory(parent, ec))
+    throw ArgumentError("--csv", "no folder " + parent.string() + " for " + csv);
+}
+
 }  // namespace
 
 void print_adequacy(const ex::Outcomes& o, double half_width, bool relative, double level) {
@@ -200,7 +232,9 @@ void print_adequacy(const ex::Outcomes& o, double half_width, bool relative, dou
       const ex::Adequacy* worst = nullptr;
       for (const auto& r : rows) {
         if (r.outcome != k || r.arm != a) continue;
-        if (!worst || (!(r.a.needed <= worst->needed)) ) worst = &r.a;  // NaN and inf count as worst
+        // the point that needs most among those with an estimate (an interrupted file has empty points)
+        const bool est = r.a.n >= 2, worst_est = worst && worst->n >= 2;
+        if (!worst || (est && !worst_est) || (est == worst_est && !(r.a.needed <= worst->needed))) worst = &r.a;
       }
       if (!worst) continue;
       std::string need = num(worst->needed, "%.0f");
@@ -218,7 +252,7 @@ int analyse(const AnalyseOptions& opt) {
   std::size_t done = 0;
   for (auto d : o.done) done += d ? 1 : 0;
   Csv csv;
-  csv.on = !opt.csv.empty();
+  csv.on = opt.csv_given;
   if (csv.on) csv.out << "analysis,outcome,arm,baseline,point,factor,statistic,value\n";
   const bool none = !opt.paired && opt.sobol.empty() && opt.morris.empty() && opt.regime.empty() && opt.adequacy <= 0;
   auto find = [&](const std::vector<std::string>& names, const std::string& name, const char* flag, const char* what) {
@@ -249,6 +283,9 @@ int analyse(const AnalyseOptions& opt) {
     throw ArgumentError(opt.arm.empty() ? "--minus" : "--arm", "goes with --sobol or --morris");
   if (!opt.arm.empty() && opt.arm == opt.minus) throw ArgumentError("--minus", "must be another arm than --arm");
   if (!(opt.level > 0 && opt.level < 1)) throw ArgumentError("--level", "must be in (0, 1)");
+  if (opt.paired && o.arms < 2)
+    throw ArgumentError("--paired", opt.file + " has one arm; a paired comparison needs two or more");
+  if (opt.csv_given) check_csv(opt.csv, opt.file);
   std::printf("%s: %zu point(s) × %zu arm(s) × %zu replicate(s), design %s; %zu of %zu jobs done\n\n",
               opt.file.c_str(), o.points, o.arms, o.replicates, o.design.c_str(), done, o.done.size());
   if (done < o.done.size())
@@ -266,11 +303,10 @@ int analyse(const AnalyseOptions& opt) {
         csv.row("adequacy", o.names[r.outcome], o.arm_names[r.arm], "", static_cast<long>(r.point), "", names[i], v[i]);
     }
   }
-  if (!opt.sobol.empty()) sobol(o, ks, arms, minus, opt.bootstrap, opt.level, csv);
-  if (!opt.morris.empty()) morris(o, km, arms, minus, csv);
+  if (!opt.sobol.empty()) sobol(opt.file, o, ks, arms, minus, opt.bootstrap, opt.level, csv);
+  if (!opt.morris.empty()) morris(opt.file, o, km, arms, minus, csv);
   if (!opt.regime.empty()) regime(o, kr, opt.level, csv);
   if (csv.on) {
-    check_output_path(opt.csv);
     const std::string tmp = opt.csv + ".partial";
     {
       std::ofstream f(tmp, std::ios::binary | std::ios::trunc);

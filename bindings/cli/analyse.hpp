@@ -20,6 +20,7 @@ struct AnalyseOptions {
   double level = 0.95;
   std::size_t bootstrap = 1000;
   std::string csv;
+  bool csv_given = false;  ///< --csv was given (an empty name is an error, not "no CSV")
 };
 
 /// Prints the chosen analyses (paired and adequacy when none is chosen);

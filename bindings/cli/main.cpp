@@ -46,6 +46,20 @@ std::string command_line(int argc, char** argv) {
   return s;
 }
 
+/// A number in [lo, hi] (finite), with a message that says so plainly.
+CLI::Validator number_in(double lo, double hi, const std::string& what) {
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        if (text.empty() || *end != '\0' || !std::isfinite(v)) return "expected " + what + ", got '" + text + "'";
+        if (v < lo || v > hi) return "expected " + what + ", got " + text;
+        return "";
+      },
+      what);
+}
+const double kBig = 1e300;
+
 struct RunOptions {
   std::string scenario;
   std::string output;
@@ -203,6 +217,7 @@ std::string cell(const ex::Summary::Cell& c) {
   if (c.n == 0) return "n/a";
   char buf[64];
   if (std::isnan(c.sd)) std::snprintf(buf, sizeof buf, "%.4g", c.mean);
+  else if (c.sd <= 1e-12 * std::abs(c.mean)) std::snprintf(buf, sizeof buf, "%.4g ± 0", c.mean);  // rounding noise
   else std::snprintf(buf, sizeof buf, "%.4g ± %.2g", c.mean, c.sd);
   return buf;
 }
@@ -537,11 +552,11 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run a scenario and write an HDF5 results file");
   run->add_option("scenario", ro.scenario, "scenario YAML file")->required();
   run->add_option("-o,--output", ro.output, "results file (default: <scenario name>.h5 in the current folder)");
-  run->add_option("--seed", ro.seed, "random seed (overrides the scenario's `seed`)")->check(CLI::NonNegativeNumber);
-  run->add_option("--steps", ro.steps, "steps to run (overrides `steps`)")->check(CLI::NonNegativeNumber);
-  run->add_option("--replicates", ro.replicates, "replicates (overrides `replicates`)")->check(CLI::PositiveNumber);
+  run->add_option("--seed", ro.seed, "random seed (overrides the scenario's `seed`)")->check(number_in(0, kBig, "an integer >= 0"));
+  run->add_option("--steps", ro.steps, "steps to run (overrides `steps`)")->check(number_in(0, kBig, "an integer >= 0"));
+  run->add_option("--replicates", ro.replicates, "replicates (overrides `replicates`)")->check(number_in(1, kBig, "an integer >= 1"));
   run->add_option("--threads", ro.threads, "worker threads (default: TEGENMACHT_THREADS or all cores)")
-      ->check(CLI::Range(1, 4096));
+      ->check(number_in(1, 4096, "an integer from 1 to 4096"));
   run->add_option("--set", ro.sets, "override a scenario key: --set a.b=value (repeatable)");
   run->add_flag("--print-config", ro.print_config, "print the fully resolved scenario and exit");
   run->add_flag("-q,--quiet", ro.quiet, "do not print the summary");
@@ -556,10 +571,10 @@ int main(int argc, char** argv) {
   cmp->add_option("-o,--output", co.output,
                   "results file (FILE.h5), or a folder for <scenario name>_compare.h5 (default: no file)");
   cmp->add_option("--baseline", co.baseline, "value the others are compared with, replicate by replicate (default: the first)");
-  cmp->add_option("--seed", co.run.seed, "random seed")->check(CLI::NonNegativeNumber);
-  cmp->add_option("--steps", co.run.steps, "steps to run")->check(CLI::NonNegativeNumber);
-  cmp->add_option("--replicates", co.run.replicates, "replicates per value")->check(CLI::PositiveNumber);
-  cmp->add_option("--threads", co.run.threads, "worker threads")->check(CLI::Range(1, 4096));
+  cmp->add_option("--seed", co.run.seed, "random seed")->check(number_in(0, kBig, "an integer >= 0"));
+  cmp->add_option("--steps", co.run.steps, "steps to run")->check(number_in(0, kBig, "an integer >= 0"));
+  cmp->add_option("--replicates", co.run.replicates, "replicates per value")->check(number_in(1, kBig, "an integer >= 1"));
+  cmp->add_option("--threads", co.run.threads, "worker threads")->check(number_in(1, 4096, "an integer from 1 to 4096"));
   cmp->add_option("--set", co.run.sets, "override a scenario key: --set a.b=value (repeatable)");
   cmp->add_flag("--resume", co.resume, "continue an interrupted compare into the same -o file");
   cmp->add_flag("-q,--quiet", co.run.quiet, "print nothing but errors");
@@ -571,10 +586,10 @@ int main(int argc, char** argv) {
   swp->add_option("-o,--output", so.run.output, "results file (default: <scenario name>_sweep.h5)");
   swp->add_option("--metrics", so.metrics, "metrics to tabulate, final step (default: the model's default outcomes)")
       ->delimiter(',');
-  swp->add_option("--seed", so.run.seed, "random seed (every run uses the same seeds)")->check(CLI::NonNegativeNumber);
-  swp->add_option("--steps", so.run.steps, "steps to run")->check(CLI::NonNegativeNumber);
-  swp->add_option("--replicates", so.run.replicates, "replicates per run")->check(CLI::PositiveNumber);
-  swp->add_option("--threads", so.run.threads, "worker threads")->check(CLI::Range(1, 4096));
+  swp->add_option("--seed", so.run.seed, "random seed (every run uses the same seeds)")->check(number_in(0, kBig, "an integer >= 0"));
+  swp->add_option("--steps", so.run.steps, "steps to run")->check(number_in(0, kBig, "an integer >= 0"));
+  swp->add_option("--replicates", so.run.replicates, "replicates per run")->check(number_in(1, kBig, "an integer >= 1"));
+  swp->add_option("--threads", so.run.threads, "worker threads")->check(number_in(1, 4096, "an integer from 1 to 4096"));
   swp->add_option("--set", so.run.sets, "override a scenario key: --set a.b=value (repeatable)");
   swp->add_flag("--resume", so.resume, "continue an interrupted sweep into the same -o file");
   swp->add_flag("-q,--quiet", so.run.quiet, "do not print progress and the summary");
@@ -585,14 +600,14 @@ int main(int argc, char** argv) {
   exp->add_option("-o,--output", eo.output, "results file (default: <experiment name>.h5 in the current folder)");
   exp->add_flag("--resume", eo.resume, "continue an interrupted experiment: run only the jobs the file does not hold yet");
   exp->add_option("--threads", eo.threads, "worker threads (default: TEGENMACHT_THREADS or all cores)")
-      ->check(CLI::Range(1, 4096));
+      ->check(number_in(1, 4096, "an integer from 1 to 4096"));
   exp->add_option("--set", eo.sets, "override a key of the base scenario: --set a.b=value (repeatable)");
   exp->add_flag("--print-experiment", eo.print, "print the resolved experiment and exit");
   exp->add_flag("-q,--quiet", eo.quiet, "print nothing but errors");
   exp->add_option("--adequacy", eo.adequacy,
                   "print the replicates each outcome needs for a 95% interval of this half-width, relative to |mean| "
                   "(0.05: ± 5 %; also written to /analysis/adequacy)")
-      ->check(CLI::PositiveNumber);
+      ->check(number_in(1e-300, kBig, "a number > 0"));
   exp->add_flag("--absolute", eo.absolute, "--adequacy is in the outcomes' own units, not relative")
       ->needs(exp->get_option("--adequacy"));
 
@@ -604,16 +619,16 @@ int main(int argc, char** argv) {
   ana->add_option("--paired", ao.baseline, "paired comparison of every arm with BASELINE (default: the file's baseline)")
       ->expected(0, 1);
   ana->add_option("--adequacy", ao.adequacy, "replicates needed for a 95% interval of ± this × |mean| (e.g. 0.05)")
-      ->check(CLI::PositiveNumber);
+      ->check(number_in(1e-300, kBig, "a number > 0"));
   auto* abs_opt = ana->add_flag("--absolute", ao.absolute, "--adequacy is in the outcomes' own units");
   auto* sobol_opt = ana->add_option("--sobol", ao.sobol, "first-order and total Sobol' indices of OUTCOME (design: sobol)");
   ana->add_option("--morris", ao.morris, "Morris elementary effects of OUTCOME (design: morris)");
   ana->add_option("--regime", ao.regime, "best arm per design point on OUTCOME, win or tie");
   ana->add_option("--arm", ao.arm, "the arm whose indices to show (default: every arm)");
   ana->add_option("--minus", ao.minus, "indices of the difference arm − MINUS, paired by replicate");
-  ana->add_option("--level", ao.level, "confidence level of every interval (default 0.95)")->check(CLI::Range(0.5, 0.9999));
+  ana->add_option("--level", ao.level, "confidence level of every interval (default 0.95)")->check(number_in(0.5, 0.9999, "a level from 0.5 to 0.9999"));
   ana->add_option("--bootstrap", ao.bootstrap, "bootstrap resamples for Sobol' intervals (default 1000)")
-      ->check(CLI::Range(0, 1000000))
+      ->check(number_in(0, 1000000, "an integer from 0 to 1000000"))
       ->needs(sobol_opt);
   abs_opt->needs(ana->get_option("--adequacy"));
   ana->add_option("--csv", ao.csv, "also write every table as one long CSV (analysis, outcome, arm, baseline, point, "
@@ -630,7 +645,7 @@ int main(int argc, char** argv) {
   rep->add_option("--baseline", report_baseline, "the strategy the others are compared with (default: the file's)");
   rep->add_option("--title", report_title, "the page's title");
   rep->add_option("--level", report_level, "confidence level of the intervals (default 0.95)")
-      ->check(CLI::Range(0.5, 0.9999));
+      ->check(number_in(0.5, 0.9999, "a level from 0.5 to 0.9999"));
   std::vector<std::string> export_files;
   std::string export_dir;
   auto* exq = app.add_subcommand("export", "tidy CSV tables of results for a spreadsheet: outcomes.csv and series.csv");
@@ -641,7 +656,7 @@ int main(int argc, char** argv) {
   int validate_threads = 0;
   auto* val = app.add_subcommand("validate", "reproduce the reference models' published results and print a table");
   val->add_flag("--quick", quick, "fewer replicates and shorter runs (under a minute on two cores)");
-  val->add_option("--threads", validate_threads, "worker threads")->check(CLI::Range(1, 4096));
+  val->add_option("--threads", validate_threads, "worker threads")->check(number_in(1, 4096, "an integer from 1 to 4096"));
 
   std::string keys_of;
   auto* info = app.add_subcommand("info", "version, build, threads and models");
@@ -652,7 +667,12 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::string msg = e.what();
+    for (auto& c : msg)
+      if (c == '\n') c = ' ';
+    std::fprintf(stderr, "tegenmacht: error: %s (see tegenmacht --help)\n", msg.c_str());
+    return 2;
   }
   try {
     if (*run) return do_run(ro, command_line(argc, argv));
@@ -678,6 +698,7 @@ int main(int argc, char** argv) {
     }
     if (*ana) {
       ao.paired = ana->count("--paired") > 0;
+      ao.csv_given = ana->count("--csv") > 0;
       return tg::cli::analyse(ao);
     }
   } catch (const tg::Error& e) {

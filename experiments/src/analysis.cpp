@@ -31,20 +31,23 @@ void check_level(double level) {
 std::vector<double> nonzero(const std::vector<double>& d) {
   std::vector<double> out;
   for (double v : d)
-    if (!std::isnan(v) && v != 0) out.push_back(v);
+    if (std::isfinite(v) && v != 0) out.push_back(v);
   return out;
 }
 
-// Number of subsets of {1..n} with each rank sum s (the null distribution of
-// W+ times 2^n); exact in double up to n = 50 (counts < 2^50).
-std::vector<double> signed_rank_counts(std::size_t n) {
-  const std::size_t top = n * (n + 1) / 2;
+// Null distribution of 2·W+ for the given doubled (mid)ranks: the number of the
+// 2^n sign patterns giving each sum (Hollander & Wolfe 1999, section 3.1: with
+// ties, the exact distribution conditional on the tied ranks). Counts stay
+// exact in double up to n = 50 (< 2^50).
+std::vector<double> signed_rank_counts(const std::vector<std::size_t>& ranks2) {
+  std::size_t top = 0;
+  for (auto r : ranks2) top += r;
   std::vector<double> c(top + 1, 0.0);
   c[0] = 1;
   std::size_t reach = 0;
-  for (std::size_t k = 1; k <= n; ++k) {
-    reach += k;
-    for (std::size_t s = reach; s >= k; --s) c[s] += c[s - k];
+  for (auto r : ranks2) {
+    reach += r;
+    for (std::size_t s = reach; s >= r; --s) c[s] += c[s - r];  // r >= 2: no wrap-around
   }
   return c;
 }
@@ -96,14 +99,12 @@ double wilcoxon_p(const std::vector<double>& d) {
   std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return std::abs(nz[a]) < std::abs(nz[b]); });
   std::vector<double> rank(n);
   double tie_term = 0;  // Σ (t³ − t) over groups of tied |d|
-  bool ties = false;
   for (std::size_t i = 0; i < n;) {
     std::size_t j = i;
     while (j + 1 < n && std::abs(nz[idx[j + 1]]) == std::abs(nz[idx[i]])) ++j;
     const double r = (static_cast<double>(i) + static_cast<double>(j)) / 2.0 + 1.0;
     for (std::size_t m = i; m <= j; ++m) rank[idx[m]] = r;
     const double t = static_cast<double>(j - i + 1);
-    if (j > i) ties = true;
     tie_term += t * t * t - t;
     i = j + 1;
   }
@@ -111,15 +112,15 @@ double wilcoxon_p(const std::vector<double>& d) {
   for (std::size_t i = 0; i < n; ++i)
     if (nz[i] > 0) w_plus += rank[i];
   const double N = static_cast<double>(n);
-  if (n <= 50 && !ties) {
-    const auto c = signed_rank_counts(n);
-    const auto w = static_cast<std::size_t>(w_plus);
-    const std::size_t top = c.size() - 1;
-    if (2 * w == top) return 1.0;
+  if (n <= 50) {  // exact (conditional on ties): midranks are multiples of 1/2
+    std::vector<std::size_t> r2(n);
+    for (std::size_t i = 0; i < n; ++i) r2[i] = static_cast<std::size_t>(std::lround(2 * rank[i]));
+    const auto c = signed_rank_counts(r2);
+    const auto w = static_cast<std::size_t>(std::lround(2 * w_plus));
     const double total = std::ldexp(1.0, static_cast<int>(n));
     double lower = 0, upper = 0;
     for (std::size_t s = 0; s <= w; ++s) lower += c[s];
-    for (std::size_t s = w; s <= top; ++s) upper += c[s];
+    for (std::size_t s = w; s < c.size(); ++s) upper += c[s];
     return std::min(1.0, 2.0 * std::min(lower, upper) / total);
   }
   const double mean = N * (N + 1) / 4.0;
@@ -199,7 +200,7 @@ void replicate_pairs(const Outcomes& o, std::size_t k, std::size_t a, std::size_
     std::size_t m = 0;
     for (std::size_t p = p0; p < p1; ++p) {
       const double u = o.at(k, p, a, r), v = o.at(k, p, b, r);
-      if (std::isnan(u) || std::isnan(v)) continue;
+      if (!std::isfinite(u) || !std::isfinite(v)) continue;  // a job not done (NaN) or an overflow
       sx += u;
       sy += v;
       ++m;
@@ -251,7 +252,7 @@ Summary summarise(const Outcomes& o, double level) {
       std::vector<double> v;
       for (std::size_t p = 0; p < o.points; ++p)
         for (std::size_t r = 0; r < o.replicates; ++r)
-          if (const double x = o.at(k, p, a, r); !std::isnan(x)) v.push_back(x);
+          if (const double x = o.at(k, p, a, r); std::isfinite(x)) v.push_back(x);
       cells[a].n = v.size();
       cells[a].mean = mean_of(v);
       double ss = 0;
@@ -448,7 +449,7 @@ std::vector<double> point_means(const Outcomes& o, std::size_t outcome, std::siz
     for (std::size_t r = 0; r < o.replicates; ++r) {
       double v = o.at(outcome, p, arm, r);
       if (minus != SIZE_MAX) v -= o.at(outcome, p, minus, r);
-      if (std::isnan(v)) continue;
+      if (!std::isfinite(v)) continue;
       s += v;
       ++n;
     }
@@ -461,7 +462,21 @@ SobolIndices sobol(const Outcomes& o, std::size_t outcome, std::size_t arm, std:
                    double level, std::uint64_t seed) {
   if (o.design != "sobol")
     throw ArgumentError("design", "Sobol' indices need an experiment with design: sobol (this one is " + o.design + ")");
-  auto s = sobol_indices(point_means(o, outcome, arm, minus), o.factor_names.size(), bootstrap, level, seed);
+  const std::size_t k = o.factor_names.size();
+  const char* order = " (a selection or reordering of the design points?)";
+  if (k == 0 || o.points % (k + 2) != 0 || (o.sobol_n && o.points != o.sobol_n * (k + 2)))
+    throw ArgumentError("results", "a Sobol' design has n·(k + 2) points in Saltelli's blocks; these results have " +
+                                       std::to_string(o.points) + " for k = " + std::to_string(k) + order);
+  if (o.unit.size() == o.points * k) {  // AB_i is A with column i from B, row by row
+    const std::size_t n = o.points / (k + 2);
+    auto u = [&](std::size_t block, std::size_t j, std::size_t c) { return o.unit[(block * n + j) * k + c]; };
+    for (std::size_t i = 0; i < k; ++i)
+      for (std::size_t j = 0; j < n; ++j)
+        for (std::size_t c = 0; c < k; ++c)
+          if (u(2 + i, j, c) != (c == i ? u(1, j, c) : u(0, j, c)))
+            throw ArgumentError("results", std::string("the design points are not Saltelli's blocks A, B, AB_i") + order);
+  }
+  auto s = sobol_indices(point_means(o, outcome, arm, minus), k, bootstrap, level, seed);
   s.factors = o.factor_names;
   return s;
 }
@@ -469,7 +484,17 @@ SobolIndices sobol(const Outcomes& o, std::size_t outcome, std::size_t arm, std:
 MorrisIndices morris(const Outcomes& o, std::size_t outcome, std::size_t arm, std::size_t minus) {
   if (o.design != "morris")
     throw ArgumentError("design", "Morris indices need an experiment with design: morris (this one is " + o.design + ")");
-  auto m = morris_indices(point_means(o, outcome, arm, minus), o.unit, o.morris_changed, o.factor_names.size());
+  const std::size_t k = o.factor_names.size();
+  if (o.morris_changed.size() != o.points || o.unit.size() != o.points * k)
+    throw ArgumentError("results", "the Morris design's unit coordinates and steps do not match the points");
+  for (std::size_t p = 1; p < o.points; ++p) {  // each step moves exactly the factor it names
+    const int i = o.morris_changed[p];
+    for (std::size_t c = 0; i >= 0 && c < k; ++c)
+      if ((o.unit[p * k + c] != o.unit[(p - 1) * k + c]) != (static_cast<int>(c) == i))
+        throw ArgumentError("results", "the design points are not the Morris trajectories in order (a selection "
+                                       "or reordering of the design points?)");
+  }
+  auto m = morris_indices(point_means(o, outcome, arm, minus), o.unit, o.morris_changed, k);
   m.factors = o.factor_names;
   return m;
 }
@@ -495,7 +520,7 @@ RegimeMap regime_map(const Outcomes& o, std::size_t outcome, double level) {
       double s = 0;
       std::size_t n = 0;
       for (std::size_t r = 0; r < o.replicates; ++r)
-        if (const double v = o.at(outcome, p, a, r); !std::isnan(v)) {
+        if (const double v = o.at(outcome, p, a, r); std::isfinite(v)) {
           s += v;
           ++n;
         }

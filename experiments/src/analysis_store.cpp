@@ -38,7 +38,8 @@ std::vector<double> as_double(const std::vector<T>& v) {
 
 }  // namespace
 
-void write_analysis(const std::string& path, const AnalysisOptions& opt) {
+bool write_analysis(const std::string& path, const AnalysisOptions& opt, const std::atomic<bool>* stop) {
+  auto stopped = [&] { return stop && stop->load(); };
   const Outcomes o = read_outcomes(path);
   std::size_t missing = 0;
   for (auto d : o.done) missing += d ? 0 : 1;
@@ -64,6 +65,7 @@ void write_analysis(const std::string& path, const AnalysisOptions& opt) {
                   "design points; Student-t interval, d_z, sign and Wilcoxon signed-rank tests, Holm over outcomes");
     const auto rows = paired_table(o, base, opt.level);
     for (std::size_t k = 0; k < K; ++k) {
+      if (stopped()) return false;
       H gk(group(g, o.names[k], path), H5Gclose);
       w.attr_string(gk, "better", o.better[k] < 0 ? "lower" : "higher");
       std::vector<std::vector<double>> cols(12, std::vector<double>(A, kNaN));
@@ -89,6 +91,7 @@ void write_analysis(const std::string& path, const AnalysisOptions& opt) {
                   "replicates needed for a t-interval of the wanted half-width (from the sd over the replicates run)");
     const auto rows = adequacy_table(o, opt.adequacy, opt.adequacy_relative, opt.level);
     for (std::size_t k = 0; k < K; ++k) {
+      if (stopped()) return false;
       H gk(group(g, o.names[k], path), H5Gclose);
       std::vector<std::vector<double>> cols(6, std::vector<double>(P * A, kNaN));
       for (const auto& r : rows) {
@@ -109,6 +112,7 @@ void write_analysis(const std::string& path, const AnalysisOptions& opt) {
                   "per design point the best arm (index into /arms/name), the runner-up, best minus runner-up with "
                   "its paired interval; status 1 win (interval excludes 0), 0 tie, -1 unknown");
     for (std::size_t k = 0; k < K; ++k) {
+      if (stopped()) return false;
       const auto m = regime_map(o, k, opt.level);
       H gk(group(g, o.names[k], path), H5Gclose);
       w.attr_string(gk, "better", o.better[k] < 0 ? "lower" : "higher");
@@ -138,6 +142,7 @@ void write_analysis(const std::string& path, const AnalysisOptions& opt) {
                     "(Campolongo et al. 2007), sigma");
     }
     for (std::size_t k = 0; k < K; ++k) {
+      if (stopped()) return false;
       H gk(group(g, o.names[k], path), H5Gclose);
       for (int diff = 0; diff < (A > 1 ? 2 : 1); ++diff) {
         const std::size_t ncol = sob ? 6 : 4;
@@ -176,6 +181,7 @@ void write_analysis(const std::string& path, const AnalysisOptions& opt) {
   H a(H5Aopen(file, "complete", H5P_DEFAULT), H5Aclose);
   if (a.id < 0 || H5Awrite(a, H5T_NATIVE_UINT8, &one) < 0) throw IoError(path, "cannot update attribute complete");
   check(H5Fflush(file, H5F_SCOPE_GLOBAL), path, "file");
+  return true;
 }
 
 }  // namespace tegenmacht::experiments

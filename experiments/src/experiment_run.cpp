@@ -542,7 +542,8 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
   // a kill in between leaves a file that --resume finishes
   store->finish(rep.complete && !opt.analyse, finished, rep.seconds);
   store->close();
-  if (rep.complete && opt.analyse) write_analysis(path, opt.analysis);
+  if (rep.complete && opt.analyse && !write_analysis(path, opt.analysis, opt.stop))
+    rep.complete = false;  // stopped while writing /analysis: --resume finishes it
   rep.path = path;
   if (fresh && finished == 0 && !job_error) {  // stopped before any job finished: leave nothing behind
     std::remove(path.c_str());

@@ -38,7 +38,13 @@ std::vector<std::string> read_strings_dataset(hid_t loc, const char* name, const
 Outcomes read_outcomes(const std::string& path) {
   prepare_hdf5();
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw IoError(path, "no such results file");
+  if (!std::filesystem::exists(path, ec)) {
+    if (std::filesystem::exists(path + ".partial", ec))
+      throw IoError(path, "no such results file; an interrupted run left " + path +
+                              ".partial (read that, or finish it with --resume)");
+    throw IoError(path, "no such results file");
+  }
+  if (std::filesystem::is_directory(path, ec)) throw IoError(path, "is a folder, not a results file");
   if (H5Fis_hdf5(path.c_str()) <= 0) throw IoError(path, "not an HDF5 file");
   H fapl(static_cast<hid_t>(detail::access_plist()), H5Pclose);
   H file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl), H5Fclose);

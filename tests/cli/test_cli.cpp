@@ -304,6 +304,15 @@ TEST_F(Cli, AnalyseTablesCsvAndAnalysisInTheFile) {
   expect_fail(sh("analyse missing.h5", dir), "missing.h5: no such results file");
   expect_fail(sh("analyse e.yaml", dir), "not an HDF5 file");
   expect_fail(sh("analyse e.h5 --csv " + dir.string(), dir), "is a folder");
+  expect_fail(sh("analyse e.h5 --csv e.h5", dir), "--csv: the CSV file's name must end in .csv");
+  expect_fail(sh("analyse e.h5 --csv e.yaml", dir), "must end in .csv");
+  EXPECT_TRUE(fs::exists(dir / "e.yaml"));
+  expect_fail(sh("analyse e.h5 --level 1.5", dir), "--level: expected a level from 0.5 to 0.9999, got 1.5");
+  expect_fail(sh("analyse e.h5 --adequacy nan", dir), "--adequacy: expected a number > 0, got 'nan'");
+  expect_fail(sh("analyse e.h5 --bogus", dir), "--bogus");
+  expect_fail(sh("analyse " + dir.string(), dir), "is a folder, not a results file");
+  for (const auto& bad : {sh("analyse e.h5 --level 1.5", dir), sh("analyse e.h5 --bogus", dir)})
+    EXPECT_EQ(std::count(bad.text.begin(), bad.text.end(), '\n'), 1) << bad.text;
 }
 
 TEST_F(Cli, ExperimentErrorsExitTwoWithoutAFile) {

@@ -26,23 +26,27 @@ namespace {
 
 const std::string kSrc = TEGENMACHT_SOURCE_DIR;
 
-// The two-sided exact signed-rank p by enumerating all 2^n sign patterns
-// (an independent second implementation of the null distribution).
+// The two-sided exact signed-rank p by enumerating all 2^n sign patterns of the
+// midranks (an independent second implementation of the conditional null distribution).
 double wilcoxon_by_enumeration(const std::vector<double>& d) {
   const std::size_t n = d.size();
-  std::vector<std::size_t> idx(n);
-  for (std::size_t i = 0; i < n; ++i) idx[i] = i;
-  std::sort(idx.begin(), idx.end(), [&](auto a, auto b) { return std::abs(d[a]) < std::abs(d[b]); });
-  std::vector<int> rank(n);
-  for (std::size_t i = 0; i < n; ++i) rank[idx[i]] = static_cast<int>(i + 1);
-  int w = 0;
+  std::vector<double> rank(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    double below = 0, equal = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      below += std::abs(d[j]) < std::abs(d[i]) ? 1 : 0;
+      equal += std::abs(d[j]) == std::abs(d[i]) ? 1 : 0;
+    }
+    rank[i] = below + (equal + 1) / 2;  // the midrank
+  }
+  double w = 0;
   for (std::size_t i = 0; i < n; ++i) w += d[i] > 0 ? rank[i] : 0;
   std::size_t le = 0, ge = 0;
   for (std::uint64_t mask = 0; mask < (1ull << n); ++mask) {
-    int s = 0;
-    for (std::size_t r = 1; r <= n; ++r) s += (mask >> (r - 1)) & 1u ? static_cast<int>(r) : 0;
-    le += s <= w;
-    ge += s >= w;
+    double s = 0;
+    for (std::size_t i = 0; i < n; ++i) s += (mask >> i) & 1u ? rank[i] : 0;
+    le += s <= w + 1e-9;
+    ge += s >= w - 1e-9;
   }
   const double total = std::ldexp(1.0, static_cast<int>(n));
   return std::min(1.0, 2.0 * static_cast<double>(std::min(le, ge)) / total);
@@ -55,8 +59,12 @@ TEST(Tests, WilcoxonExactEqualsEnumeration) {
       {0.3, -1.2, 2.5, 0.8, 1.7, -0.1, 3.3, 0.45, 1.05, 2.05},
       {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12},
       {-1, 2, -3, 4, -5, 6, -7, 8},
-      {5.5, -0.5, 0.25}};
+      {5.5, -0.5, 0.25},
+      {1, -1, 2, 2, -3, 3, 3, 4, -1, 2},   // ties: the distribution conditional on the midranks
+      {0.5, 0.5, 0.5}};
   for (const auto& d : cases) EXPECT_NEAR(ex::wilcoxon_p(d), wilcoxon_by_enumeration(d), 1e-15);
+  // three equal positive differences: no p below 2 · 1/8 is possible
+  EXPECT_DOUBLE_EQ(ex::wilcoxon_p({0.5, 0.5, 0.5}), 0.25);
   // all positive, n = 12: 2 / 2^12
   EXPECT_DOUBLE_EQ(ex::wilcoxon_p(cases[1]), 2.0 / 4096.0);
   // zeros are dropped; nothing left is NaN
@@ -413,4 +421,68 @@ TEST_F(AnalysisRun, ResumeFinishesAFileStoppedBeforeItsAnalysis) {
   EXPECT_EQ(complete, 1);
   // write_analysis refuses a file with missing jobs
   EXPECT_THROW(ex::write_analysis((dir / "nope.h5").string()), tg::IoError);
+}
+
+TEST_F(AnalysisRun, StopWhileWritingTheAnalysisLeavesAResumableFile) {
+  std::ofstream(dir / "e.yaml") << "scenario: " + kSrc + "/scenarios/ishigami.yaml\nreplicates: 2\n"
+                                   "arms: {key: ishigami.b, values: [0, 0.1]}\n"
+                                   "factors: [{key: ishigami.x1, values: [-1, 1]}]\n";
+  const auto e = ex::Experiment::load((dir / "e.yaml").string());
+  std::atomic<bool> stop{false};
+  ex::RunOptions o;
+  o.output = (dir / "out.h5").string();
+  o.stop = &stop;
+  o.progress = [&](const ex::Progress& p) {
+    if (p.done == p.total) stop.store(true);  // every job done: the stop lands on /analysis
+  };
+  const auto rep = ex::run_experiment(e, std::make_shared<tg::Parallel>(1), o);
+  EXPECT_EQ(rep.jobs_done, rep.jobs_total);
+  EXPECT_FALSE(rep.complete);
+  EXPECT_EQ(rep.path, o.output + ".partial");
+  o.stop = nullptr;
+  o.progress = nullptr;
+  o.resume = true;
+  const auto again = ex::run_experiment(e, std::make_shared<tg::Parallel>(1), o);
+  EXPECT_TRUE(again.complete);
+  EXPECT_EQ(again.jobs_run, 0u);
+  EXPECT_TRUE(fs::exists(o.output));
+}
+
+TEST(Regime, InfiniteValuesCountAsMissing) {
+  auto o = synthetic({{0, 1, 0.2}}, 10, 1);
+  const auto clean = ex::regime_map(o, 0);
+  o.values[0][(0 * 3 + 0) * 10 + 3] = INFINITY;  // an overflow in arm 0 would make it "best"
+  o.values[0][(0 * 3 + 2) * 10 + 5] = -INFINITY;
+  const auto m = ex::regime_map(o, 0);
+  EXPECT_EQ(m.best[0], clean.best[0]);
+  EXPECT_TRUE(std::isfinite(m.mean[0]) && std::isfinite(m.mean[2]));
+  EXPECT_EQ(m.status[0], ex::RegimeMap::Win);
+}
+
+TEST(Sobol, ASelectionOfTheDesignIsRefused) {
+  ex::Outcomes o;
+  o.names = {"y"};
+  o.better = {1};
+  o.arm_names = {"a"};
+  o.arms = 1;
+  o.replicates = 1;
+  o.design = "sobol";
+  o.factor_names = {"x1", "x2"};
+  const auto x = ex::saltelli(8, 2);
+  for (const auto& row : x) o.unit.insert(o.unit.end(), row.begin(), row.end());
+  o.points = x.size();
+  o.sobol_n = 8;
+  std::vector<double> y;
+  for (const auto& row : x) y.push_back(row[0] + 2 * row[1]);
+  o.values = {y};
+  o.done.assign(y.size(), 1);
+  EXPECT_NO_THROW(ex::sobol(o, 0, 0));
+  auto swapped = o;  // two rows of A exchanged: AB_i no longer matches A row by row
+  for (std::size_t c = 0; c < 2; ++c) std::swap(swapped.unit[0 * 2 + c], swapped.unit[1 * 2 + c]);
+  EXPECT_THROW(ex::sobol(swapped, 0, 0), tg::ArgumentError);
+  auto cut = o;  // fewer points
+  cut.points = 20;
+  cut.unit.resize(40);
+  cut.values[0].resize(20);
+  EXPECT_THROW(ex::sobol(cut, 0, 0), tg::ArgumentError);
 }

@@ -230,3 +230,19 @@ def test_sobol_g_indices_against_the_analytic_formula(root):
             lo, hi = s.iloc[i][col + "_lo"], s.iloc[i][col + "_hi"]
             pad = (hi - lo) / 2
             assert lo - pad <= truth <= hi + pad, (i, col, truth, s.iloc[i].to_dict())
+
+
+def test_selections_that_break_the_design_or_the_baseline_are_refused(root):
+    ds = tgm.experiment(_ishigami_b(root, {"type": "sobol", "n": 16}), progress=False)
+    with pytest.raises(tgm.ArgumentError, match="Saltelli"):
+        tgm.analysis.sobol(ds.isel(point=slice(0, 40)), "y")
+    with pytest.raises(tgm.ArgumentError, match="Saltelli"):
+        tgm.analysis.sobol(ds.isel(point=slice(None, None, -1)), "y")
+    with pytest.raises(tgm.ArgumentError, match="baseline"):
+        tgm.analysis.paired(ds.assign_attrs(baseline="dropped"), level=0.9)
+    with pytest.raises(tgm.ArgumentError, match="dims"):
+        tgm.analysis.paired(ds.isel(arm=0))
+    with pytest.raises(TypeError, match="conv"):
+        tgm.plot.convergence(None)
+    with pytest.raises(TypeError, match="indices"):
+        tgm.plot.sobol(ds)

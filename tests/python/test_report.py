@@ -133,6 +133,8 @@ def test_report_page_says_what_was_run_and_warns(comparison, tmp_path):
         tgm.report(comparison, tmp_path / "x.html", baseline="nobody")
     with pytest.raises(tgm.ArgumentError, match="output"):
         tgm.report(comparison, tmp_path)
+    with pytest.raises(tgm.ArgumentError, match="must end in .html"):
+        tgm.report(comparison, comparison)  # never over the results file
     with pytest.raises(tgm.ResultsIOError):
         tgm.report(tmp_path / "missing.h5", tmp_path / "x.html")
     assert not (tmp_path / "x.html").exists()

@@ -50,6 +50,7 @@ ex::Outcomes outcomes_from(const py::dict& d) {
     o.values.push_back(vec(v));
   }
   if (d.contains("unit") && !d["unit"].is_none()) o.unit = vec(d["unit"].cast<Array>());
+  if (d.contains("sobol_n") && !d["sobol_n"].is_none()) o.sobol_n = d["sobol_n"].cast<std::size_t>();
   if (d.contains("morris_changed") && !d["morris_changed"].is_none())
     o.morris_changed = d["morris_changed"].cast<std::vector<int>>();
   o.done.assign(o.points * o.arms * o.replicates, 1);

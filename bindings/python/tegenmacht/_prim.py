@@ -280,6 +280,8 @@ class PrimResult:
     def select(self, i: int, paste: bool = True) -> Box:
         """The box of peeling step ``i`` (negative counts from the end), pasted unless
         ``paste=False``. Raises IndexError for a step outside the trajectory."""
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+            raise TypeError(f"i must be an integer step, not {type(i).__name__}")
         n = len(self.boxes)
         if not -n <= i < n:
             raise IndexError(f"step {i} is outside the trajectory (0..{n - 1})")
@@ -293,6 +295,8 @@ class PrimResult:
     def best(self, min_coverage: float = 0.8, paste: bool = True) -> Box:
         """The step with the highest density among those with coverage ≥ ``min_coverage``
         (ties: the larger box), pasted. Raises ValueError if ``min_coverage`` is not in [0, 1]."""
+        if isinstance(min_coverage, bool) or not isinstance(min_coverage, (int, float, np.floating)):
+            raise TypeError(f"min_coverage must be a number in [0, 1], not {type(min_coverage).__name__}")
         if not 0.0 <= min_coverage <= 1.0:
             raise ValueError(f"min_coverage must be in [0, 1], got {min_coverage}")
         t = self.trajectory

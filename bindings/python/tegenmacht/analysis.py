@@ -31,7 +31,9 @@ direction is in ``ds[outcome].attrs["better"]``.
 
 from __future__ import annotations
 
+import numbers
 import os
+import warnings
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
@@ -53,11 +55,18 @@ def _results(results: Any):
     if getattr(results, "attrs", {}).get("kind") != "experiment":
         raise ArgumentError("results: not the results of an experiment (give what tgm.experiment, tgm.compare or "
                             "tgm.load_results of an experiment file returns, or such a file's path)", "results")
+    for name in results.attrs.get("outcome_names", []):
+        if name not in results.data_vars:
+            raise ArgumentError(f"results: the outcome {name!r} is missing from the Dataset (was it dropped?)",
+                                "results")
+        if set(results[name].dims) != {"point", "arm", "replicate"}:
+            raise ArgumentError(f"results: the outcome {name!r} has dims {results[name].dims}, not (point, arm, "
+                                "replicate) (select with a list, e.g. ds.isel(arm=[0]), to keep a dim)", "results")
     return results
 
 
 def _level(level: Any) -> float:
-    if isinstance(level, bool) or not isinstance(level, (float, int)) or not 0 < level < 1:
+    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 1:
         raise ArgumentError(f"level: must be a number in (0, 1) (got {level!r})", "level")
     return float(level)
 
@@ -82,18 +91,22 @@ def _outcomes(ds) -> Dict[str, Any]:
     values, better = [], []
     for n in names:
         v = ds[n].transpose("point", "arm", "replicate").values.astype(float)
+        v[~np.isfinite(v)] = np.nan  # an overflow counts as missing, as in the library
         if "job_done" in ds:  # a job not done counts as missing, whatever the file holds
             v = np.where(ds["job_done"].transpose("point", "arm", "replicate").values, v, np.nan)
         values.append(np.ascontiguousarray(v))
         better.append(-1 if ds[n].attrs.get("better") == "lower" else 1)
     arms = [str(a) for a in ds["arm"].values]
+    baseline = str(ds.attrs.get("baseline", arms[0]))
     d: Dict[str, Any] = {
         "names": names, "better": better, "arms": arms, "values": values,
-        "baseline": str(ds.attrs.get("baseline", arms[0])),
+        "baseline": baseline if baseline in arms else arms[0],
         "design": str(ds.attrs.get("design_type", "grid")),
         "factors": list(ds.attrs.get("factor_names", [])),
         "unit": None, "morris_changed": None,
     }
+    if d["design"] == "sobol" and "design_n" in ds.attrs:
+        d["sobol_n"] = int(ds.attrs["design_n"])
     if "design_unit" in ds:
         d["unit"] = np.ascontiguousarray(ds["design_unit"].values, dtype=float)
     if "morris_changed" in ds:
@@ -130,6 +143,10 @@ def paired(results: Any, baseline: Optional[str] = None, level: float = 0.95, po
     if len(ds["arm"]) < 2:
         raise ArgumentError("results: a paired comparison needs two or more arms", "results")
     b = None if baseline is None else _arm(ds, baseline, "baseline")
+    arms = [str(a) for a in ds["arm"].values]
+    if b is None and str(ds.attrs.get("baseline", arms[0])) not in arms:
+        raise ArgumentError(f"baseline: the results' baseline {ds.attrs.get('baseline')!r} is not among their arms "
+                            f"({', '.join(arms)}); give baseline=", "baseline")
     if point is not None and (isinstance(point, bool) or not isinstance(point, (int, np.integer))
                               or not 0 <= point < ds.sizes["point"]):
         raise ArgumentError(f"point: must be an integer in [0, {ds.sizes['point']}) (got {point!r})", "point")
@@ -164,9 +181,11 @@ def adequacy(results: Any, half_width: float = 0.05, relative: bool = True, leve
 
     ds = _results(results)
     level = _level(level)
-    if isinstance(half_width, bool) or not isinstance(half_width, (int, float)) or not half_width > 0 \
+    if isinstance(half_width, bool) or not isinstance(half_width, numbers.Real) or not half_width > 0 \
             or not np.isfinite(half_width):
         raise ArgumentError(f"half_width: must be a number > 0 (got {half_width!r})", "half_width")
+    if not isinstance(relative, (bool, np.bool_)):
+        raise ArgumentError(f"relative: must be True or False (got {relative!r})", "relative")
     r = _core.analysis_adequacy(_outcomes(ds), float(half_width), bool(relative), level)
     names = list(ds.attrs["outcome_names"])
     arms = [str(a) for a in ds["arm"].values]
@@ -178,7 +197,8 @@ def adequacy(results: Any, half_width: float = 0.05, relative: bool = True, leve
     df["adequate"] = df["n"] >= df["needed"]
     if not worst:
         return df
-    key = df["needed"].fillna(np.inf)
+    # the point that needs most, among points with an estimate (an interrupted file has empty ones)
+    key = df["needed"].fillna(np.inf).where(df["n"] >= 2, -np.inf)
     pick = key.groupby(level=["outcome", "arm"], sort=False).idxmax()
     out = df.loc[list(pick.values)].reset_index().set_index(["outcome", "arm"])
     return out
@@ -243,8 +263,8 @@ def sobol(results: Any, outcome: str, arm: Optional[str] = None, minus: Optional
     level = _level(level)
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or not 0 <= bootstrap <= 10**6:
         raise ArgumentError(f"bootstrap: must be an integer in [0, 1000000] (got {bootstrap!r})", "bootstrap")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ArgumentError(f"seed: must be an integer >= 0 (got {seed!r})", "seed")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**64:
+        raise ArgumentError(f"seed: must be an integer in [0, 2^64) (got {seed!r})", "seed")
     k, a, m = _sens_args(ds, outcome, arm, minus)
     r = _core.analysis_sobol(_outcomes(ds), k, a, m, int(bootstrap), level, int(seed))
     df = pd.DataFrame({c: np.asarray(r[c]) for c in ("S1", "S1_lo", "S1_hi", "ST", "ST_lo", "ST_hi")},
@@ -334,13 +354,18 @@ def cases(results: Any, outcome: str, arm: str, minus: Optional[str] = None, thr
     import pandas as pd
 
     ds = _results(results)
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not np.isfinite(threshold):
+        raise ArgumentError(f"threshold: must be a finite number (got {threshold!r})", "threshold")
+    if len(ds["arm"]) < 2:
+        raise ArgumentError("results: one arm only; scenario discovery asks where one arm beats another", "results")
     k = _outcome(ds, outcome)
     a = _arm(ds, arm, "arm")
     m = _arm(ds, minus if minus is not None else ds.attrs.get("baseline", ds["arm"].values[0]), "minus")
     if a == m:
         raise ArgumentError("minus: must be another arm than arm", "minus")
     v = _outcomes(ds)["values"][k]
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a point without pairs stays NaN
         d = np.nanmean(v[:, a, :] - v[:, m, :], axis=1)
     sign = -1.0 if ds[outcome].attrs.get("better") == "lower" else 1.0
     cols = {}
@@ -370,7 +395,7 @@ def prim(results: Any, outcome: Optional[str] = None, arm: Optional[str] = None,
     from . import _prim
     import pandas as pd
 
-    if isinstance(results, pd.DataFrame):
+    if isinstance(results, (pd.DataFrame, np.ndarray)):
         if y is None:
             raise ArgumentError("y: give the cases of interest for a table of factors", "y")
         return _prim.prim(results, y, **kwargs)
@@ -388,7 +413,7 @@ def tree(results: Any, outcome: Optional[str] = None, arm: Optional[str] = None,
     from . import _prim
     import pandas as pd
 
-    if isinstance(results, pd.DataFrame):
+    if isinstance(results, (pd.DataFrame, np.ndarray)):
         if y is None:
             raise ArgumentError("y: give the cases of interest for a table of factors", "y")
         return _prim.tree_rules(results, y, max_depth=max_depth, **kwargs)

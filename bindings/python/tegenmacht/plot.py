@@ -45,6 +45,22 @@ def _with_unit(name: str, unit: str) -> str:
     return f"{name} [{unit}]"
 
 
+def _need(obj, arg: str, what: str, kind: str, fields: Sequence[str] = ()) -> None:
+    """TypeError naming the argument unless obj is a ``kind`` ("DataFrame", "Dataset" or an
+    attribute name) with ``fields`` (columns, variables or attributes)."""
+    import pandas as pd
+    import xarray as xr
+
+    ok = {"DataFrame": isinstance(obj, pd.DataFrame), "Dataset": isinstance(obj, xr.Dataset)}.get(
+        kind, hasattr(obj, kind))
+    if not ok:
+        raise TypeError(f"{arg} must be {what}, not {type(obj).__name__}")
+    have = obj.columns if kind == "DataFrame" else obj.data_vars if kind == "Dataset" else None
+    missing = [f for f in fields if (f not in have if have is not None else not hasattr(obj, f))]
+    if missing:
+        raise ValueError(f"{arg} lacks {', '.join(missing)} (it should be {what})")
+
+
 def _check_quantiles(quantiles) -> Tuple[float, float]:
     try:
         lo, hi = (float(q) for q in quantiles)
@@ -330,9 +346,9 @@ def convergence(conv, arm=None, point: int = 0, axes=None):
     Returns the matplotlib Figure. Raises KeyError for a missing variable or unknown arm,
     IndexError for a point out of range.
     """
-    for v in ("running_mean", "running_cv"):
-        if v not in conv.data_vars:
-            raise KeyError(f"conv lacks variable '{v}' (available: {', '.join(conv.data_vars)})")
+    _need(conv, "conv", "the Dataset of tgm.analysis.convergence", "Dataset", ("running_mean", "running_cv"))
+    if isinstance(point, bool) or not isinstance(point, (int, np.integer)):
+        raise TypeError(f"point must be an integer position, not {type(point).__name__}")
     if "point" in conv.dims:
         npt = conv.sizes["point"]
         if not -npt <= point < npt:
@@ -383,6 +399,7 @@ def sobol(indices, ax=None, title: Optional[str] = None):
     Returns the Axes (two BarContainers, one bar per factor each). Raises ValueError if
     a column is missing.
     """
+    _need(indices, "indices", "the DataFrame of tgm.analysis.sobol", "DataFrame")
     missing = [c for c in ("S1", "S1_lo", "S1_hi", "ST", "ST_lo", "ST_hi") if c not in indices.columns]
     if missing:
         raise ValueError(f"indices lacks column(s) {', '.join(missing)}")
@@ -415,6 +432,7 @@ def morris(mu, ax=None, annotate: bool = True):
     after the reference lines of Garcia Sanchez et al. (2014). Returns the Axes.
     Raises ValueError if mu_star or sigma is missing.
     """
+    _need(mu, "mu", "the DataFrame of tgm.analysis.morris", "DataFrame")
     missing = [c for c in ("mu_star", "sigma") if c not in mu.columns]
     if missing:
         raise ValueError(f"mu lacks column(s) {', '.join(missing)}")
@@ -480,6 +498,8 @@ def regime_map(regime, x: Optional[str] = None, y: Optional[str] = None, ax=None
     import matplotlib.patches as mpatches
     from matplotlib.colors import BoundaryNorm, ListedColormap
 
+    _need(regime, "regime", "the Dataset of tgm.analysis.regime_map", "Dataset", ("best", "status"))
+
     for v in ("best", "status"):
         if v not in regime.data_vars and v not in regime.coords:
             raise ValueError(f"regime lacks variable '{v}'")
@@ -533,6 +553,7 @@ def prim_trajectory(result, ax=None):
     """The PRIM peeling trajectory (:func:`tegenmacht._prim.prim`): coverage (x) against
     density (y), one point per step, coloured by the number of restricted dimensions
     (colorbar). Returns the Axes."""
+    _need(result, "result", "what tgm.analysis.prim returns", "trajectory")
     t = result.trajectory
     ax = _axes(ax)
     dims = t["restricted_dims"].to_numpy()
@@ -556,6 +577,8 @@ def prim_box(box, X, ax=None):
     the numeric limits written on it. Returns the Axes. Raises KeyError if X lacks a
     restricted column.
     """
+    _need(box, "box", "a Box of a PRIM result (result.best() or .select(i))", "limits", ("restricted",))
+    _need(X, "X", "the factor table (tgm.analysis.cases(...)[0])", "DataFrame")
     ax = _axes(ax)
     names = list(box.restricted)
     missing = [c for c in names if c not in X.columns]

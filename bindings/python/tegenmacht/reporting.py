@@ -626,6 +626,9 @@ def report(results: Any, output: PathLike = "report.html", baseline: Optional[st
     if out.is_dir():
         raise ArgumentError(f"output: {out} is a folder; give the report's file name, e.g. {out / 'report.html'}",
                             "output")
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise ArgumentError(f"output: the report's name must end in .html (got {out}), so no other file is replaced",
+                            "output")
     try:
         import jinja2
     except ImportError:

@@ -14,6 +14,7 @@
 // (common random numbers), so replicate r of two arms is a pair.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -31,13 +32,14 @@ namespace tegenmacht::experiments {
 double sign_test_p(const std::vector<double>& d);
 
 /// Two-sided Wilcoxon signed-rank test (Wilcoxon 1945) of the differences d
-/// against a symmetric distribution about 0. Zero differences are dropped
-/// (Wilcoxon's method). With at most 50 non-zero differences and no ties the
-/// p-value is exact (the null distribution of W+ by counting subsets of
-/// ranks); otherwise the normal approximation with the tie correction of the
-/// variance and no continuity correction (Hollander & Wolfe 1999, section
-/// 3.1), as SciPy's `wilcoxon` with its defaults. NaN if no difference is
-/// non-zero.
+/// against a symmetric distribution about 0. Zero and non-finite differences
+/// are dropped (Wilcoxon's method). With at most 50 differences left the
+/// p-value is exact: the distribution of the midrank sum W+ over all 2^n sign
+/// patterns, conditional on the ties (Hollander & Wolfe 1999, section 3.1;
+/// without ties this is SciPy's exact mode; with ties SciPy 1.10 uses the
+/// untied distribution instead). Above 50, the normal approximation with the
+/// tie correction of the variance and no continuity correction, as SciPy's
+/// `wilcoxon` with its defaults. NaN if no difference is left.
 double wilcoxon_p(const std::vector<double>& d);
 
 /// Holm (1979) step-down adjustment of p-values for the family `p`
@@ -198,8 +200,10 @@ RegimeMap regime_map(const Outcomes& o, std::size_t outcome, double level = 0.95
 /// baseline, adequacy, regime maps (two or more arms), Sobol' indices
 /// (design: sobol) and Morris indices (design: morris), each of every arm and
 /// of every arm's difference from the baseline; then marks the file complete.
-/// Layout in README ("Experiment results file"). Throws IoError if the file
+/// Layout in README ("Experiment results file"). Returns false, leaving the
+/// file unmarked, if `stop` is set while it works. Throws IoError if the file
 /// cannot be read or written or still misses jobs.
-void write_analysis(const std::string& path, const AnalysisOptions& options = {});
+bool write_analysis(const std::string& path, const AnalysisOptions& options = {},
+                    const std::atomic<bool>* stop = nullptr);
 
 }  // namespace tegenmacht::experiments
