@@ -127,8 +127,8 @@ def paired(results: Any, baseline: Optional[str] = None, level: float = 0.95, po
     differs by the same non-zero amount), ``share_better``
     (share of replicates in which the arm does better, by the outcome's direction),
     ``sign_p`` (exact sign test), ``wilcoxon_p`` (signed-rank test: exact for <= 50
-    tie-free pairs, else the normal approximation with tie correction, as SciPy's
-    defaults), ``p_holm`` (Wilcoxon p adjusted by Holm 1979 over the outcomes of each
+    non-zero differences, with ties conditional on the midranks; else the normal
+    approximation with tie correction, as SciPy's defaults), ``p_holm`` (Wilcoxon p adjusted by Holm 1979 over the outcomes of each
     arm), ``better`` ('higher'/'lower') and ``baseline``.
 
     Over a design, replicate r's value per arm is its mean over the design points (the
