@@ -75,23 +75,39 @@ def test_report_in_a_real_browser(comparison, tmp_path):
                                  "[td.dataset.outcome, td.dataset.arm, td.dataset.stat, td.dataset.value, "
                                  "td.dataset.lo || '', td.dataset.hi || '', td.textContent]);")
         diffs = [c for c in cells if c[2] == "mean_diff"]
-        assert len(diffs) == len(ds.attrs["outcome_names"]) * 2
+        groups = [str(g) for g in ds["group"].values]
+        by_group = [f"{m}_{g}" for m in ("member_by_group", "active_by_group") for g in groups]
+        assert len(diffs) == (len(ds.attrs["outcome_names"]) + len(by_group)) * 2  # + who takes part, by group
+
+        def final(outcome):  # (arm, replicate) values: an outcome, or a group's share in the final week
+            if outcome in ds.attrs["outcome_names"]:
+                return ds[outcome].isel(point=0)
+            metric, group = next((m, g) for m in ("member_by_group", "active_by_group") for g in groups
+                                 if outcome == f"{m}_{g}")
+            return ds[metric + "_series"].sel(group=group).isel(point=0, week=-1)
+
+        import scipy.stats as st
         for outcome, arm, _, value, lo, hi, text in diffs:
-            row = table.loc[(outcome, arm)]
-            assert float(value) == row["mean_diff"] or (math.isnan(float(value)) and math.isnan(row["mean_diff"]))
-            if np.isfinite(row["lo"]):
-                assert float(lo) == row["lo"] and float(hi) == row["hi"]
+            d = (final(outcome).sel(arm=arm) - final(outcome).sel(arm="polder")).values
+            assert float(value) == pytest.approx(d.mean(), rel=1e-12, abs=1e-15)
+            if outcome in ds.attrs["outcome_names"]:
+                assert float(value) == table.loc[(outcome, arm)]["mean_diff"]
+            if d.std() > 0:
+                want = st.t.interval(0.95, len(d) - 1, loc=d.mean(), scale=st.sem(d))
+                assert (float(lo), float(hi)) == pytest.approx(want, rel=1e-9, abs=1e-15)
         for outcome, arm, _, value, *_ in (c for c in cells if c[2] == "mean"):
-            assert float(value) == pytest.approx(float(ds[outcome].sel(arm=arm).mean()), rel=1e-12, abs=1e-15)
+            assert float(value) == pytest.approx(float(final(outcome).sel(arm=arm).mean()), rel=1e-12, abs=1e-15)
         # the sentences never claim more than the interval
         sentences = b.execute_script("return [...document.querySelectorAll('li[data-outcome]')].map(li => "
                                      "[li.dataset.outcome, li.dataset.arm, li.textContent]);")
         assert len(sentences) == len(diffs)
+        lohi = {(c[0], c[1]): (float(c[4]), float(c[5])) for c in diffs}
         for outcome, arm, text in sentences:
-            row = table.loc[(outcome, arm)]
-            if row["sd"] > 0 and row["lo"] <= 0 <= row["hi"]:
+            d = (final(outcome).sel(arm=arm) - final(outcome).sel(arm="polder")).values
+            lo, hi = lohi[(outcome, arm)]
+            if d.std() > 0 and lo <= 0 <= hi:
                 assert "no clear difference" in text, text
-            elif row["sd"] > 0:
+            elif d.std() > 0:
                 assert "no clear difference" not in text and ("better" in text or "worse" in text), text
         # no console errors; no request but the page itself and its inline data
         assert [e for e in b.get_log("browser") if e["level"] == "SEVERE"] == []

@@ -44,7 +44,8 @@ PathLike = Union[str, "os.PathLike[str]"]
 # Outcomes that matter to the project's question (MODEL.md section 1), in the order the
 # headline shows them when a file has them; other outcomes follow in the file's order.
 _HEADLINE = ["concessions", "won_by_pressure", "won_in_consultation", "hardship", "survival_load", "trust",
-             "member", "active", "member_by_group_marginalised", "participation_gap", "coopted_leaders",
+             "member", "active", "member_by_group_marginalised", "active_by_group_marginalised",
+             "participation_gap", "coopted_leaders",
              "sanctions_total", "worker_funding_min", "arnstein_mean", "legitimacy", "efficacy"]
 
 _RUNGS = ["", "manipulation", "therapy", "informing", "consultation", "placation", "partnership",
@@ -139,8 +140,36 @@ def _better_default(metric: str) -> str:
     return "lower" if metric in lower else "higher"
 
 
+def _with_group_outcomes(ds):
+    """Membership and action by group (MODEL.md: who takes part) as outcomes of the final
+    week, from the recorded series, when the file does not have them as outcomes."""
+    names = list(ds.attrs["outcome_names"])
+    added = []
+    for metric in ("member_by_group", "active_by_group"):
+        key = metric + "_series"
+        if key not in ds or "group" not in ds[key].dims:
+            continue
+        for g in ds[key]["group"].values:
+            name = f"{metric}_{g}"
+            if name in names:
+                continue
+            v = ds[key].sel(group=g).isel(week=-1).transpose("point", "arm", "replicate")
+            attrs = dict(ds[key].attrs)
+            attrs.update(description=f"{attrs.get('description', metric)}: {g}, final week", metric=metric,
+                         group=str(g), reduce="final", better="higher")
+            ds[name] = v.drop_vars([c for c in v.coords if c not in ("point", "arm", "replicate")]).assign_attrs(attrs)
+            added.append(name)
+    if added:
+        ds.attrs["outcome_names"] = names + added
+    return ds
+
+
 def _load(results: Any):
-    """One experiment Dataset from whatever the user gave."""
+    """One experiment Dataset from whatever the user gave (group outcomes added)."""
+    return _with_group_outcomes(_load_any(results).copy())
+
+
+def _load_any(results: Any):
     from .results import load_results
 
     items = _expand(results)
