@@ -20,7 +20,11 @@
 #include "python_command.hpp"
 #include "tegenmacht/error.hpp"
 #include "tegenmacht/experiments/analysis.hpp"
+#include "tegenmacht/experiments/cluster.hpp"
 #include "tegenmacht/experiments/experiment.hpp"
+#ifdef TEGENMACHT_WITH_MPI
+#include "tegenmacht/experiments/mpi.hpp"
+#endif
 #include "tegenmacht/parallel.hpp"
 #include "tegenmacht/registry.hpp"
 #include "tegenmacht/results.hpp"
@@ -34,6 +38,11 @@ namespace tg = tegenmacht;
 namespace {
 
 std::atomic<bool> g_stop{false};
+
+/// The MPI ranks sharing this experiment (nullptr: not started by mpirun, or one rank).
+tegenmacht::experiments::Cluster* g_cluster = nullptr;
+/// Ranks other than 0 print nothing: rank 0 reports for all.
+bool is_worker() { return g_cluster && g_cluster->rank() != 0; }
 
 extern "C" void on_sigint(int) { g_stop.store(true); }
 
@@ -299,7 +308,9 @@ int run_and_report(const ex::Experiment& e, const std::string& output, bool resu
                    const ex::AnalysisOptions& analysis = {}, bool print_adequacy = false) {
   const int threads = threads_opt > 0 ? threads_opt : tg::Parallel::default_threads();
   auto par = std::make_shared<tg::Parallel>(threads);
+  if (is_worker()) quiet = true;
   ex::RunOptions opt;
+  opt.cluster = g_cluster;
   opt.output = output;
   opt.resume = resume;
   opt.command_line = cmdline;
@@ -318,6 +329,7 @@ int run_and_report(const ex::Experiment& e, const std::string& output, bool resu
     }
   }
   if (g_progress_shown.exchange(false)) std::fprintf(stderr, "\n");
+  if (is_worker()) return 0;  // rank 0 has the file and the report
   if (rep.path.empty()) {
     std::fprintf(stderr, "tegenmacht: interrupted before any job finished; no results file written\n");
     return StopSignals::exit_code();
@@ -332,7 +344,11 @@ int run_and_report(const ex::Experiment& e, const std::string& output, bool resu
       std::printf("tests, adequacy%s: tegenmacht analyse %s\n",
                   e.design == ex::DesignType::Sobol ? ", Sobol' indices" : e.design == ex::DesignType::Morris ? ", Morris effects" : "",
                   rep.path.c_str());
-    std::printf("%zu job(s) run in %s on %d thread(s)\n", rep.jobs_run, duration(rep.seconds).c_str(), threads);
+    if (g_cluster)
+      std::printf("%zu job(s) run in %s on %d MPI ranks × %d thread(s) (rank 0)\n", rep.jobs_run,
+                  duration(rep.seconds).c_str(), g_cluster->size(), threads);
+    else
+      std::printf("%zu job(s) run in %s on %d thread(s)\n", rep.jobs_run, duration(rep.seconds).c_str(), threads);
     if (keep_file) std::printf("results: %s\n", rep.path.c_str());
   }
   if (!keep_file) std::remove(rep.path.c_str());
@@ -364,8 +380,38 @@ struct ExperimentOptions {
   bool absolute = false;
 };
 
+/// Under MPI every rank loads the experiment itself; if one cannot (a file not
+/// on a file system every node sees), every rank stops, and the error is
+/// printed once: by rank 0 if it failed too, else by the ranks that failed.
+ex::Experiment load_everywhere(const std::string& file, const std::vector<std::string>& sets) {
+  if (!g_cluster) return ex::Experiment::load(file, sets);
+  std::exception_ptr error;
+  ex::Experiment e;
+  try {
+    e = ex::Experiment::load(file, sets);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  const bool all = g_cluster->all_ok(!error);
+  const bool root_ok = g_cluster->broadcast(g_cluster->rank() == 0 ? (error ? 0 : 1) : 0) == 1;
+  if (all) return e;
+  if (error && (!root_ok || !is_worker())) std::rethrow_exception(error);  // printed by main
+  if (error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& x) {
+      std::fprintf(stderr, "tegenmacht: error (MPI rank %d): %s\n", g_cluster->rank(), x.what());
+    }
+    throw ex::ClusterStopped(2);
+  }
+  if (is_worker()) throw ex::ClusterStopped(2);
+  throw tg::IoError(file, "some MPI ranks cannot load the experiment (see their errors above); is it on a file "
+                          "system every node sees?");
+}
+
 int do_experiment(const ExperimentOptions& o, const std::string& cmdline) {
-  const ex::Experiment e = ex::Experiment::load(o.file, o.sets);
+  const ex::Experiment e = load_everywhere(o.file, o.sets);
+  if (o.print && is_worker()) return 0;
   if (o.print) {
     std::cout << e.to_yaml();
     return 0;
@@ -544,6 +590,16 @@ int do_info(const std::string& keys_of, bool experiment_keys) {
 
 int main(int argc, char** argv) {
   tg::register_builtin_models();
+#ifdef TEGENMACHT_WITH_MPI
+  // under mpirun/srun every rank runs this program; rank 0 owns the results file
+  std::unique_ptr<ex::MpiSession> mpi;
+  std::unique_ptr<ex::MpiCluster> cluster;
+  if (ex::MpiSession::launched_by_mpirun()) {
+    mpi = std::make_unique<ex::MpiSession>(argc, argv);
+    cluster = std::make_unique<ex::MpiCluster>();
+    if (cluster->size() > 1) g_cluster = cluster.get();
+  }
+#endif
   CLI::App app{"tegenmacht: agent-based simulation of community organizing versus consensus strategies"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(tg::version()));
@@ -671,7 +727,7 @@ int main(int argc, char** argv) {
     std::string msg = e.what();
     for (auto& c : msg)
       if (c == '\n') c = ' ';
-    std::fprintf(stderr, "tegenmacht: error: %s (see tegenmacht --help)\n", msg.c_str());
+    if (!is_worker()) std::fprintf(stderr, "tegenmacht: error: %s (see tegenmacht --help)\n", msg.c_str());
     return 2;
   }
   try {
@@ -701,7 +757,10 @@ int main(int argc, char** argv) {
       ao.csv_given = ana->count("--csv") > 0;
       return tg::cli::analyse(ao);
     }
+  } catch (const ex::ClusterStopped& s) {  // rank 0 printed why
+    return s.code() == 1 ? StopSignals::exit_code() : 2;
   } catch (const tg::Error& e) {
+    if (is_worker()) return 2;  // rank 0 meets the same error and prints it once
     std::fprintf(stderr, "tegenmacht: error: %s\n", e.what());
     return 2;
   } catch (const std::exception& e) {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 
 #include <fcntl.h>
@@ -11,10 +12,12 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <thread>
 #include <mutex>
 
 #include "store.hpp"
 #include "tegenmacht/experiments/analysis.hpp"
+#include "tegenmacht/experiments/cluster.hpp"
 #include "tegenmacht/experiments/experiment.hpp"
 #include "tegenmacht/registry.hpp"
 #include "tegenmacht/results.hpp"
@@ -42,10 +45,14 @@ struct Shape {
   std::vector<std::string> names;
   std::vector<std::size_t> widths;
   std::map<std::string, std::vector<std::string>> labels;
+  double cost = 1;  ///< a job's relative cost: steps × agents (the longest agent column)
 };
 
 Shape shape_of(const Simulation& sim) {
   Shape s;
+  std::size_t agents = 1;
+  for (const auto& c : sim.model().columns()) agents = std::max(agents, c.size);
+  s.cost = static_cast<double>(std::max<std::int64_t>(1, sim.config().get_int("steps"))) * static_cast<double>(agents);
   s.model = sim.config().get_string("model");
   s.steps = sim.config().get_int("steps");
   for (const auto& se : sim.recorder().series()) {
@@ -133,6 +140,35 @@ std::string hex(std::uint64_t v) {
   return buf;
 }
 
+// Messages between ranks (cluster.hpp): a request (jobs wanted + finished
+// results), an assignment (job indices), a stop (exit code), an error (job, text).
+enum Tag : int { kRequest = 1, kAssign = 2, kStop = 3, kError = 4 };
+enum StopCode : std::int64_t { kDone = 0, kStopped = 1, kFailed = 2 };
+
+struct Bytes {
+  std::vector<unsigned char> b;
+  std::size_t at = 0;
+  template <class T>
+  void put(const T* v, std::size_t n) {
+    const auto* p = reinterpret_cast<const unsigned char*>(v);
+    b.insert(b.end(), p, p + n * sizeof(T));
+  }
+  template <class T>
+  void put(T v) { put(&v, 1); }
+  template <class T>
+  void get(T* v, std::size_t n) {
+    if (at + n * sizeof(T) > b.size()) throw Error("a malformed message between MPI ranks");
+    std::memcpy(v, b.data() + at, n * sizeof(T));
+    at += n * sizeof(T);
+  }
+  template <class T>
+  T get() {
+    T v{};
+    get(&v, 1);
+    return v;
+  }
+};
+
 bool exists(const std::string& p) {
   std::error_code ec;
   return std::filesystem::exists(p, ec);
@@ -145,8 +181,10 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
   if (!parallel) throw ArgumentError("parallel", "a thread pool is required");
   if (opt.output.empty()) throw ArgumentError("output", "an experiment needs a results file");
   exp.check();
+  Cluster* const cluster = opt.cluster && opt.cluster->size() > 1 ? opt.cluster : nullptr;
+  const bool root = !cluster || cluster->rank() == 0;  // rank 0 owns the file
   const std::string partial = opt.output + ".partial";
-  check_output_path(opt.output);
+  if (root && !cluster) check_output_path(opt.output);
 
   // 1. the design, and the first job's model, which declares the metrics
   const DesignPoints design = expand_design(exp);
@@ -351,6 +389,116 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
       claim(shape.names[r] + "_series", "recorded series", SourceLocation{exp.source, 0, 0}, "record");
   }
 
+  // a job on any rank: the finished simulation, or nullptr if stopped first
+  auto simulate = [&](std::size_t j, const std::function<bool()>& stop_now) -> std::unique_ptr<Simulation> {
+    const std::size_t p = j / (A * R), a = (j / R) % A;
+    auto sim = std::make_unique<Simulation>(resolve(p, a), static_cast<std::uint32_t>(j % R), parallel);
+    while (!sim->done()) {
+      if (stop_now()) return nullptr;
+      sim->step(1);
+    }
+    return sim;
+  };
+  auto outcomes_of = [&](const Simulation& sim) {
+    std::vector<double> values(bound.size());
+    for (std::size_t k = 0; k < bound.size(); ++k) values[k] = compute(bound[k], sim.recorder());
+    return values;
+  };
+  auto error_text = [&](std::exception_ptr e, std::size_t j) -> std::string {
+    try {
+      rethrow_with_context(e, exp, j / (A * R), (j / R) % A);
+    } catch (const std::exception& x) {
+      return x.what();
+    } catch (...) {
+    }
+    return "unknown error";
+  };
+
+  // 3b. ranks other than 0 run the jobs rank 0 sends them (cluster.hpp)
+  if (!root) {
+    const std::int64_t status = cluster->broadcast(0);  // rank 0's validation
+    if (status < 0) throw ClusterStopped(static_cast<int>(-status));
+    axis_holder.reset();
+    const auto threads = static_cast<std::uint64_t>(parallel->threads());
+    std::vector<std::size_t> lengths;
+    for (auto si : recorded) lengths.push_back(static_cast<std::size_t>(shape.steps + 1) * shape.widths[si]);
+    auto own_stop = [&] { return opt.stop && opt.stop->load(std::memory_order_relaxed); };
+    Bytes out;
+    out.put<std::uint64_t>(threads);
+    out.put<std::uint64_t>(0);
+    for (;;) {
+      cluster->send(0, kRequest, out.b);
+      int tag = 0;
+      Bytes in;
+      cluster->receive(0, tag, in.b);
+      if (tag == kStop) {
+        const auto code = in.get<std::int64_t>();
+        if (code == kDone) {
+          RunReport r;
+          r.jobs_total = total;
+          return r;
+        }
+        throw ClusterStopped(code == kStopped ? 1 : 2);
+      }
+      const auto n = static_cast<std::size_t>(in.get<std::uint64_t>());
+      std::vector<std::uint64_t> jobs(n);
+      in.get(jobs.data(), n);
+      std::vector<Bytes> results(n);
+      std::vector<std::exception_ptr> errors(n);
+      parallel->for_tasks(n, [&](std::size_t i) {
+        try {
+          const auto tj = Clock::now();
+          auto sim = simulate(static_cast<std::size_t>(jobs[i]), own_stop);
+          if (!sim) return;  // stopped: the job stays undone
+          const auto values = outcomes_of(*sim);
+          Bytes& r = results[i];
+          r.put<std::uint64_t>(jobs[i]);
+          r.put<double>(std::chrono::duration<double>(Clock::now() - tj).count());
+          r.put(values.data(), values.size());
+          for (std::size_t k = 0; k < recorded.size(); ++k) {
+            const auto& data = sim->recorder().series()[recorded[k]].data;
+            if (data.size() != lengths[k]) throw Error("a recorded series has an unexpected length");
+            r.put(data.data(), data.size());
+          }
+        } catch (...) {
+          errors[i] = std::current_exception();
+        }
+      });
+      for (std::size_t i = 0; i < n; ++i)
+        if (errors[i]) {  // the first failed job: rank 0 prints it and stops every rank
+          const std::string text = error_text(errors[i], static_cast<std::size_t>(jobs[i])) + " (on MPI rank " +
+                                   std::to_string(cluster->rank()) + ")";
+          Bytes e;
+          e.put<std::uint64_t>(jobs[i]);
+          e.put<std::uint64_t>(text.size());
+          e.put(text.data(), text.size());
+          cluster->send(0, kError, e.b);
+          Bytes reply;
+          cluster->receive(0, tag, reply.b);
+          throw ClusterStopped(2);
+        }
+      out = Bytes{};
+      out.put<std::uint64_t>(own_stop() ? 0 : threads);
+      std::uint64_t count = 0;
+      for (const auto& r : results) count += r.b.empty() ? 0 : 1;
+      out.put<std::uint64_t>(count);
+      for (const auto& r : results) out.b.insert(out.b.end(), r.b.begin(), r.b.end());
+    }
+  }
+  // rank 0: until it has validated the experiment, the other ranks wait; any
+  // error or stop before then releases them with a stop code
+  struct Release {
+    Cluster* c;
+    std::int64_t code = -kFailed;
+    ~Release() {
+      if (c) try {
+          c->broadcast(code);
+        } catch (...) {
+        }
+    }
+  } release{cluster};
+  if (cluster) check_output_path(opt.output);
+
   // 4. the results file: new, or the one to resume
   std::unique_ptr<detail::Store> store;
   std::string path;
@@ -414,6 +562,7 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
   };
 
   // 5. every (point, arm) scenario resolved and its model built, before any job
+  std::vector<double> costs;  // [point · arms + arm]: steps × agents, to hand out large jobs first
   std::uint64_t hash = detail::fnv1a(detail::kFnvOffset, L.experiment_yaml);
   hash = detail::fnv1a(hash, L.base_config_yaml);
   try {
@@ -421,6 +570,7 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
     const std::size_t pairs = P * A;
     for (std::size_t begin = 0; begin < pairs; begin += chunk) {
       if (opt.stop && opt.stop->load()) {  // stopped while validating: nothing ran, nothing is left
+        release.code = -kStopped;
         discard();
         RunReport rep;
         rep.jobs_total = total;
@@ -436,6 +586,7 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
       const std::size_t count = std::min(chunk, pairs - begin);
       std::vector<std::string> texts(count);
       std::vector<Shape> shapes(count);
+      costs.resize(P * A, 1.0);
       std::vector<std::exception_ptr> errors(count);
       parallel->for_tasks(count, [&](std::size_t i) {
         const std::size_t pa = begin + i;
@@ -469,6 +620,7 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
             differs("changes the groups of metric '" + b.spec.metric + "' (outcome '" + b.spec.name + "')");
         for (auto r : recorded)
           if (s.widths[r] != shape.widths[r]) differs("changes the width of recorded metric '" + shape.names[r] + "'");
+        costs[pa] = s.cost;
         hash = detail::fnv1a(hash, texts[i]);
         if (fresh) store->append_scenario(texts[i]);
       }
@@ -485,6 +637,11 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
                         "version differ); use another output file, or delete this one to start again");
   }
 
+  if (cluster) {  // validated: the other ranks start asking for jobs
+    cluster->broadcast(1);
+    release.c = nullptr;
+  }
+
   // 6. the jobs (the probe's model is freed first: memory is the live jobs' only)
   axis_holder.reset();
   std::vector<std::uint8_t> done = store->done();
@@ -494,6 +651,10 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
   std::vector<std::size_t> pending;
   for (std::size_t j = 0; j < total; ++j)
     if (!done[j]) pending.push_back(j);
+  // largest jobs first, so that a long one does not start last (results do not depend on the order)
+  std::stable_sort(pending.begin(), pending.end(), [&](std::size_t x, std::size_t y) {
+    return costs[x / R] > costs[y / R];
+  });
   std::atomic<bool> halt{false};
   std::mutex write_mutex;
   std::exception_ptr job_error;
@@ -501,39 +662,120 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
   std::size_t finished = rep.jobs_resumed, run_now = 0;
   const auto t_jobs = Clock::now();
   auto stopped = [&] { return halt.load(std::memory_order_relaxed) || (opt.stop && opt.stop->load(std::memory_order_relaxed)); };
-  parallel->for_tasks(pending.size(), [&](std::size_t i) {
+  // writes one finished job (from this process or another rank) and reports progress
+  auto write = [&](std::size_t j, const std::vector<double>& values, const std::vector<const double*>& series,
+                   double secs) {
+    std::lock_guard<std::mutex> lock(write_mutex);
+    if (halt.load()) return;
+    store->write_job(j, values, series, secs);
+    ++finished;
+    ++run_now;
+    if (opt.progress)
+      opt.progress(Progress{finished, total, run_now, std::chrono::duration<double>(Clock::now() - t_jobs).count()});
+  };
+  auto fail = [&](std::size_t j, std::exception_ptr e) {
+    std::lock_guard<std::mutex> lock(write_mutex);
+    if (j < error_job) {
+      error_job = j;
+      job_error = std::move(e);
+    }
+    halt.store(true);
+  };
+  auto run_local = [&](std::size_t j) {
     if (stopped()) return;
-    const std::size_t j = pending[i];
-    const std::size_t p = j / (A * R), a = (j / R) % A;
-    const auto r = static_cast<std::uint32_t>(j % R);
     try {
       const auto tj = Clock::now();
-      Simulation sim(resolve(p, a), r, parallel);
-      while (!sim.done()) {
-        if (stopped()) return;
-        sim.step(1);
-      }
-      std::vector<double> values(bound.size());
-      for (std::size_t k = 0; k < bound.size(); ++k) values[k] = compute(bound[k], sim.recorder());
+      auto sim = simulate(j, stopped);
+      if (!sim) return;
+      const auto values = outcomes_of(*sim);
       std::vector<const double*> series;
-      for (auto si : recorded) series.push_back(sim.recorder().series()[si].data.data());
-      const double secs = std::chrono::duration<double>(Clock::now() - tj).count();
-      std::lock_guard<std::mutex> lock(write_mutex);
-      if (halt.load()) return;
-      store->write_job(j, values, series, secs);
-      ++finished;
-      ++run_now;
-      if (opt.progress)
-        opt.progress(Progress{finished, total, run_now, std::chrono::duration<double>(Clock::now() - t_jobs).count()});
+      for (auto si : recorded) series.push_back(sim->recorder().series()[si].data.data());
+      write(j, values, series, std::chrono::duration<double>(Clock::now() - tj).count());
     } catch (...) {
-      std::lock_guard<std::mutex> lock(write_mutex);
-      if (j < error_job) {
-        error_job = j;
-        job_error = std::current_exception();
-      }
-      halt.store(true);
+      fail(j, std::current_exception());
     }
-  });
+  };
+  if (!cluster) {
+    parallel->for_tasks(pending.size(), [&](std::size_t i) { run_local(pending[i]); });
+  } else {
+    // rank 0 hands out jobs from one queue to its own threads and to the other
+    // ranks (as many as they have threads), and writes every result
+    std::mutex queue_mutex;
+    std::size_t next = 0;
+    auto take = [&](std::size_t& j) {
+      std::lock_guard<std::mutex> lock(queue_mutex);
+      if (stopped() || next >= pending.size()) return false;
+      j = pending[next++];
+      return true;
+    };
+    std::thread local([&] {
+      parallel->for_tasks(static_cast<std::size_t>(parallel->threads()), [&](std::size_t) {
+        std::size_t j = 0;
+        while (take(j)) run_local(j);
+      });
+    });
+    std::size_t series_doubles = 0;
+    for (auto si : recorded) series_doubles += static_cast<std::size_t>(shape.steps + 1) * shape.widths[si];
+    int active = cluster->size() - 1;
+    try {
+      while (active > 0) {
+        int from = 0, tag = 0;
+        Bytes in;
+        if (!cluster->poll(from, tag, in.b)) {
+          std::this_thread::sleep_for(std::chrono::microseconds(300));
+          continue;
+        }
+        Bytes out;
+        if (tag == kError) {
+          const auto j = static_cast<std::size_t>(in.get<std::uint64_t>());
+          std::string text(static_cast<std::size_t>(in.get<std::uint64_t>()), ' ');
+          in.get(text.data(), text.size());
+          fail(j, std::make_exception_ptr(Error(text)));
+          out.put<std::int64_t>(kFailed);
+          cluster->send(from, kStop, out.b);
+          --active;
+          continue;
+        }
+        const auto want = in.get<std::uint64_t>(), count = in.get<std::uint64_t>();
+        std::vector<double> values(bound.size()), buffer(series_doubles);
+        for (std::uint64_t k = 0; k < count; ++k) {
+          const auto j = static_cast<std::size_t>(in.get<std::uint64_t>());
+          const double secs = in.get<double>();
+          in.get(values.data(), values.size());
+          in.get(buffer.data(), buffer.size());
+          std::vector<const double*> series;
+          std::size_t offset = 0;
+          for (auto si : recorded) {
+            series.push_back(buffer.data() + offset);
+            offset += static_cast<std::size_t>(shape.steps + 1) * shape.widths[si];
+          }
+          if (j < total) write(j, values, series, secs);
+        }
+        std::vector<std::uint64_t> jobs;
+        std::size_t j = 0;
+        while (jobs.size() < want && take(j)) jobs.push_back(j);
+        if (jobs.empty()) {
+          bool failed = false;
+          {
+            std::lock_guard<std::mutex> lock(write_mutex);
+            failed = job_error != nullptr;
+          }
+          out.put<std::int64_t>(failed ? kFailed : stopped() ? kStopped : kDone);
+          cluster->send(from, kStop, out.b);
+          --active;
+        } else {
+          out.put<std::uint64_t>(jobs.size());
+          out.put(jobs.data(), jobs.size());
+          cluster->send(from, kAssign, out.b);
+        }
+      }
+    } catch (...) {
+      halt.store(true);
+      local.join();
+      throw;
+    }
+    local.join();
+  }
   rep.jobs_run = run_now;
   rep.jobs_done = finished;
   rep.complete = finished == total;

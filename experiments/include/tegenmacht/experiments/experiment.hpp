@@ -160,6 +160,8 @@ struct Progress {
   double seconds = 0;        ///< since the start of this call
 };
 
+class Cluster;
+
 /// What run_experiment computes into /analysis of a finished file (analysis.hpp).
 struct AnalysisOptions {
   double level = 0.95;              ///< of every interval
@@ -176,6 +178,10 @@ struct RunOptions {
   std::function<void(const Progress&)> progress;
   bool analyse = true;                ///< once every job is done, write /analysis (write_analysis)
   AnalysisOptions analysis;
+  /// Several processes (MPI ranks) share the jobs; every rank calls
+  /// run_experiment with its own Cluster (cluster.hpp). nullptr: this process
+  /// runs every job. On a rank other than 0 the report has an empty path.
+  Cluster* cluster = nullptr;
 };
 
 struct RunReport {
