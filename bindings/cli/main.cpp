@@ -383,12 +383,13 @@ struct ExperimentOptions {
 /// Under MPI every rank loads the experiment itself; if one cannot (a file not
 /// on a file system every node sees), every rank stops, and the error is
 /// printed once: by rank 0 if it failed too, else by the ranks that failed.
-ex::Experiment load_everywhere(const std::string& file, const std::vector<std::string>& sets) {
-  if (!g_cluster) return ex::Experiment::load(file, sets);
+template <class Load>
+ex::Experiment load_everywhere(const std::string& file, Load load) {
+  if (!g_cluster) return load();
   std::exception_ptr error;
   ex::Experiment e;
   try {
-    e = ex::Experiment::load(file, sets);
+    e = load();
   } catch (...) {
     error = std::current_exception();
   }
@@ -410,7 +411,7 @@ ex::Experiment load_everywhere(const std::string& file, const std::vector<std::s
 }
 
 int do_experiment(const ExperimentOptions& o, const std::string& cmdline) {
-  const ex::Experiment e = load_everywhere(o.file, o.sets);
+  const ex::Experiment e = load_everywhere(o.file, [&] { return ex::Experiment::load(o.file, o.sets); });
   if (o.print && is_worker()) return 0;
   if (o.print) {
     std::cout << e.to_yaml();
@@ -486,7 +487,7 @@ ex::OutcomeSpec metric_outcome(const std::string& m) {
 int do_compare(const CompareOptions& o, const std::string& cmdline) {
   if (o.key.empty()) throw tg::ArgumentError("--key", "give the scenario key to compare (default: strategy)");
   if (o.resume && o.output.empty()) throw tg::ArgumentError("--resume", "needs the -o file to continue");
-  ex::Experiment e = ex::Experiment::for_scenario(o.run.scenario, overrides(o.run));
+  ex::Experiment e = load_everywhere(o.run.scenario, [&] { return ex::Experiment::for_scenario(o.run.scenario, overrides(o.run)); });
   std::vector<std::string> values;
   if (!o.values.empty())
     for (const auto& x : split_values(o.values)) values.push_back(x);
@@ -529,7 +530,7 @@ struct SweepOptions {
 };
 
 int do_sweep(const SweepOptions& o, const std::string& cmdline) {
-  ex::Experiment e = ex::Experiment::for_scenario(o.run.scenario, overrides(o.run));
+  ex::Experiment e = load_everywhere(o.run.scenario, [&] { return ex::Experiment::for_scenario(o.run.scenario, overrides(o.run)); });
   for (const auto& v : o.vary) {
     const auto eq = v.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
@@ -611,7 +612,7 @@ int main(int argc, char** argv) {
   run->add_option("--seed", ro.seed, "random seed (overrides the scenario's `seed`)")->check(number_in(0, kBig, "an integer >= 0"));
   run->add_option("--steps", ro.steps, "steps to run (overrides `steps`)")->check(number_in(0, kBig, "an integer >= 0"));
   run->add_option("--replicates", ro.replicates, "replicates (overrides `replicates`)")->check(number_in(1, kBig, "an integer >= 1"));
-  run->add_option("--threads", ro.threads, "worker threads (default: TEGENMACHT_THREADS or all cores)")
+  run->add_option("--threads", ro.threads, "worker threads (default: TEGENMACHT_THREADS, else the cores this process may use)")
       ->check(number_in(1, 4096, "an integer from 1 to 4096"));
   run->add_option("--set", ro.sets, "override a scenario key: --set a.b=value (repeatable)");
   run->add_flag("--print-config", ro.print_config, "print the fully resolved scenario and exit");
@@ -655,7 +656,7 @@ int main(int argc, char** argv) {
   exp->add_option("file", eo.file, "experiment YAML file (see scenarios/experiments/)")->required();
   exp->add_option("-o,--output", eo.output, "results file (default: <experiment name>.h5 in the current folder)");
   exp->add_flag("--resume", eo.resume, "continue an interrupted experiment: run only the jobs the file does not hold yet");
-  exp->add_option("--threads", eo.threads, "worker threads (default: TEGENMACHT_THREADS or all cores)")
+  exp->add_option("--threads", eo.threads, "worker threads (default: TEGENMACHT_THREADS, else the cores this process may use)")
       ->check(number_in(1, 4096, "an integer from 1 to 4096"));
   exp->add_option("--set", eo.sets, "override a key of the base scenario: --set a.b=value (repeatable)");
   exp->add_flag("--print-experiment", eo.print, "print the resolved experiment and exit");

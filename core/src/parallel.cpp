@@ -7,6 +7,9 @@
 
 #include <cstdlib>
 #include <string>
+#include <sched.h>
+
+#include <algorithm>
 #include <thread>
 
 #include "tegenmacht/error.hpp"
@@ -35,6 +38,11 @@ int Parallel::default_threads() {
     throw ArgumentError("TEGENMACHT_THREADS", "must be an integer from 1 to " + std::to_string(kMaxThreads) +
                                                   " (got '" + env + "')");
   }
+  // the cores this process may run on (a batch scheduler or mpirun binds ranks to cores)
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+    return std::min(CPU_COUNT(&set), kMaxThreads);
   const unsigned hc = std::thread::hardware_concurrency();
   return hc == 0 ? 1 : static_cast<int>(hc);
 }
