@@ -33,6 +33,8 @@ class CMakeBuild(build_ext):
         target = pathlib.Path(self.get_ext_fullpath(ext.name))
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(built, target)
+        # the shipped scenarios travel with the package (tgm.Scenario.builtin, tgm.scenarios)
+        shutil.copytree(ROOT / "scenarios", target.parent / "scenarios", dirs_exist_ok=True)
 
 
 setup(

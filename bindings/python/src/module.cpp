@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 
 #include "tegenmacht/results.hpp"
+#include "tegenmacht/version.hpp"
 
 namespace py = pybind11;
 
@@ -14,6 +15,8 @@ void init_analysis(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "tegenmacht engine (C++); use the `tegenmacht` package, not this module directly";
+  m.attr("__version__") = tegenmacht::version();
+  m.attr("git_commit") = tegenmacht::git_commit();
   tegenmacht::prepare_hdf5();  // before h5py (imported later by the package) initialises HDF5
   init_errors(m);
   init_scenario(m);

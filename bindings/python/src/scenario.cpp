@@ -1,6 +1,8 @@
 // Scenario: a scenario file or text plus overrides, resolved on every change
 // so that errors surface where they are made.
 #include <pybind11/pybind11.h>
+
+#include <functional>
 #include <pybind11/stl.h>
 
 #include <fstream>
@@ -88,6 +90,36 @@ void init_scenario(py::module_& m) {
     tegenmacht::register_builtin_models();
     return tegenmacht::Registry::instance().names();
   });
+  m.def(
+      "schema_keys",
+      [](const std::string& model) {
+        // every declared key of a model's scenarios, flattened to dotted paths
+        // (list items as "list.*.key"): what a dashboard builds its controls from
+        tegenmacht::register_builtin_models();
+        const tegenmacht::Schema schema = tegenmacht::scenario_schema(model);
+        py::list out;
+        std::function<void(const tegenmacht::Schema&, const std::string&)> walk = [&](const tegenmacht::Schema& sc,
+                                                                                   const std::string& prefix) {
+          for (const auto& k : sc.keys()) {
+            const std::string path = prefix.empty() ? k.name : prefix + "." + k.name;
+            py::dict d;
+            d["key"] = path;
+            d["type"] = tegenmacht::to_string(k.type);
+            d["description"] = k.description;
+            d["unit"] = k.unit;
+            d["min"] = k.min;
+            d["max"] = k.max;
+            d["choices"] = k.choices;
+            d["default"] = k.default_value.IsDefined() && !k.default_value.IsNull() ? to_python(k.default_value)
+                                                                                     : py::object(py::none());
+            out.append(d);
+            if (k.children) walk(*k.children, k.type == tegenmacht::ValueType::List ? path + ".*" : path);
+          }
+        };
+        walk(schema, "");
+        return out;
+      },
+      py::arg("model"));
   m.def(
       "key_reference",
       [](const std::string& model) {

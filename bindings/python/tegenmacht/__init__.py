@@ -9,15 +9,16 @@ Main names: :class:`Scenario`, :class:`Simulation`, :func:`run`,
 :func:`summary`, :func:`report`, :func:`export`, :func:`load_results`, :mod:`tegenmacht.analysis`, :mod:`tegenmacht.plot`.
 """
 
+from ._core import __version__  # noqa: F401
 from .errors import (ArgumentError, ConfigError, ResultsFormatError, ResultsIOError,  # noqa: F401
                      TegenmachtError, UnknownKeyError)
-from .core import Scenario, Simulation, models, run  # noqa: F401
+from .core import Scenario, Simulation, models, run, scenarios  # noqa: F401
 from .results import load_results, to_dataframe  # noqa: F401
 from .experiment import Experiment, compare, experiment, summary, sweep  # noqa: F401
 from .reporting import export, report  # noqa: F401
 from . import analysis, plot  # noqa: F401
 
-__all__ = ["Scenario", "Simulation", "run", "models", "load_results", "to_dataframe", "analysis", "plot",
+__all__ = ["Scenario", "Simulation", "run", "models", "scenarios", "__version__", "load_results", "to_dataframe", "analysis", "plot",
            "Experiment", "experiment", "sweep", "compare", "summary", "report", "export",
            "TegenmachtError", "ConfigError", "UnknownKeyError", "ArgumentError", "ResultsIOError",
            "ResultsFormatError"]

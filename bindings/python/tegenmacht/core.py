@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 import sys
-from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 import numpy as np
 
 from . import _core
-from .errors import ArgumentError
+from .errors import ArgumentError, ResultsIOError
 
 __all__ = ["Scenario", "Simulation", "run", "models"]
 
@@ -51,6 +52,14 @@ class Scenario:
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a str or os.PathLike, not {type(path).__name__}")
         return cls(_core.ScenarioHandle.from_file(os.fspath(path)))
+
+    @classmethod
+    def builtin(cls, name: str) -> "Scenario":
+        """A scenario shipped with the package, by name: ``"default"``,
+        ``"reference/epstein_run1"``, ... (:func:`scenarios` lists them). Works from any
+        folder, after ``pip install`` as well as from the build tree. Raises
+        ArgumentError naming the known scenarios for an unknown name."""
+        return cls.load(builtin_path(name))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], name: str = "<dict>") -> "Scenario":
@@ -139,7 +148,14 @@ class Simulation:
         _check_int("threads", threads, 1)
         _check_int("replicate", replicate, 0)
         self.scenario = _scenario(scenario)
-        self._h = _core.SimulationHandle(self.scenario._h, seed=seed, threads=threads, replicate=replicate)
+        self._args = dict(seed=seed, threads=threads, replicate=replicate)
+        self._h = _core.SimulationHandle(self.scenario._h, **self._args)
+
+    def reset(self) -> "Simulation":
+        """Back to week 0 with the same scenario, seed and replicate: the same run again
+        (bit for bit). Returns self."""
+        self._h = _core.SimulationHandle(self.scenario._h, **self._args)
+        return self
 
     def step(self, n: int = 1) -> int:
         """Advances ``n`` weeks (never beyond the scenario's ``steps``); returns the weeks taken."""
@@ -227,6 +243,36 @@ def run(scenario: Union[Scenario, PathLike, Mapping[str, Any]], replicates: Opti
                              command_line=" ".join(["python:"] + sys.argv[:1]))
     from .results import _dataset_from_arrays
     return _dataset_from_arrays(raw)
+
+
+def scenario_dir() -> pathlib.Path:
+    """The folder of the shipped scenario files (inside the package; in a source
+    checkout without a build, the repository's ``scenarios``)."""
+    here = pathlib.Path(__file__).resolve().parent
+    for d in (here / "scenarios", here.parents[2] / "scenarios" if len(here.parents) > 2 else None):
+        if d is not None and (d / "default.yaml").is_file():
+            return d
+    raise ResultsIOError(f"{here / 'scenarios'}: the shipped scenarios are missing (rebuild or reinstall the "
+                         "package)", str(here / "scenarios"))
+
+
+def scenarios() -> List[str]:
+    """Names of the shipped scenarios and experiment files, for :meth:`Scenario.builtin`
+    and :meth:`Experiment.builtin`: ``default``, ``reference/...``, ``experiments/...``."""
+    d = scenario_dir()
+    return sorted(str(p.relative_to(d).with_suffix("")) for p in d.rglob("*.yaml"))
+
+
+def builtin_path(name: str) -> pathlib.Path:
+    """The file of a shipped scenario or experiment (see :func:`scenarios`)."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, not {type(name).__name__}")
+    d = scenario_dir()
+    path = d / (name[:-5] if name.endswith(".yaml") else name)
+    path = path.with_suffix(".yaml")
+    if not path.is_file() or d not in path.resolve().parents:
+        raise ArgumentError(f"name: no shipped scenario {name!r} (there are: {', '.join(scenarios())})", "name")
+    return path
 
 
 def models() -> list:

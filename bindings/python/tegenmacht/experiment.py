@@ -79,6 +79,13 @@ class Experiment:
         return cls(_core.ExperimentHandle.from_file(os.fspath(path), _check_sets(set)))
 
     @classmethod
+    def builtin(cls, name: str, set: Optional[Mapping[str, Any]] = None) -> "Experiment":
+        """An experiment file shipped with the package, e.g.
+        ``"experiments/strategies_by_context"`` (see :func:`tegenmacht.scenarios`)."""
+        from .core import builtin_path
+        return cls.load(builtin_path(name), set=set)
+
+    @classmethod
     def from_dict(cls, data: Mapping[str, Any], base_dir: Optional[PathLike] = None,
                   name: str = "<dict>") -> "Experiment":
         """Builds an experiment from a dict with the keys of an experiment file.
