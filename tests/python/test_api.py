@@ -265,3 +265,35 @@ def test_docstrings_on_public_names():
         assert obj.__doc__ and obj.__doc__.strip(), name
     for name in ("step", "run", "metrics", "agents", "network", "week"):
         assert getattr(tgm.Simulation, name).__doc__, name
+
+
+def test_shipped_scenarios_load_from_any_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # nowhere near the repository's scenarios
+    names = tgm.scenarios()
+    assert "default" in names and "reference/epstein_run1" in names and "experiments/strategies_by_context" in names
+    sc = tgm.Scenario.builtin("default")
+    assert sc.model == "organizing"
+    e = tgm.Experiment.builtin("experiments/strategies_by_context")  # its ../default.yaml resolves too
+    assert e.arms == ["polder", "alinsky", "coalition", "casework"]
+    with pytest.raises(tgm.ArgumentError, match="no shipped scenario 'nope'"):
+        tgm.Scenario.builtin("nope")
+    with pytest.raises(tgm.ArgumentError):
+        tgm.Scenario.builtin("../../etc/passwd")
+
+
+def test_reset_runs_the_same_simulation_again_and_version():
+    sim = tgm.Simulation(tgm.Scenario.builtin("threshold"), seed=4)
+    sim.run()
+    first = {k: v.copy() for k, v in sim.metrics.items()}
+    assert sim.reset() is sim and sim.week == 0
+    sim.run()
+    for k, v in first.items():
+        assert np.array_equal(v, sim.metrics[k]), k
+    assert isinstance(tgm.__version__, str) and tgm.__version__.count(".") == 2
+
+
+def test_schema_keys_describe_every_control():
+    keys = {k["key"]: k for k in tgm._core.schema_keys("organizing")}
+    r = keys["institutions.*.responsiveness"]
+    assert r["type"] == "number" and r["min"] == 0 and r["max"] == 1 and r["description"]
+    assert "polder" in keys["strategy"]["choices"]
