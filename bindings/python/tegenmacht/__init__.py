@@ -16,7 +16,7 @@ from .core import Scenario, Simulation, models, run, scenarios  # noqa: F401
 from .results import load_results, to_dataframe  # noqa: F401
 from .experiment import Experiment, compare, experiment, summary, sweep  # noqa: F401
 from .reporting import export, report  # noqa: F401
-from . import analysis, plot  # noqa: F401
+from . import analysis, plot, teaching  # noqa: F401
 
 __all__ = ["Scenario", "Simulation", "run", "models", "scenarios", "__version__", "load_results", "to_dataframe", "analysis", "plot",
            "Experiment", "experiment", "sweep", "compare", "summary", "report", "export",
