@@ -170,6 +170,12 @@ def _progress_bar(total: int, enabled: bool):
         from tqdm.auto import tqdm
     except ImportError:  # tqdm is optional
         return None, None
+    try:  # tqdm's notebook bar needs ipywidgets >= 7 (Debian 12 has 6): a text bar there
+        import ipywidgets
+        if int(str(ipywidgets.__version__).split(".")[0]) < 7:
+            from tqdm.std import tqdm
+    except (ImportError, ValueError):
+        pass
     bar = tqdm(total=total, unit="job", desc="experiment")
 
     def update(done: int, total_: int) -> None:

@@ -31,4 +31,14 @@ def interactive_frontend() -> bool:
     except TypeError:
         parent = kernel.get_parent()
     content = (parent or {}).get("content", {})
-    return bool(content.get("allow_stdin", False))
+    if not content.get("allow_stdin", False):
+        return False
+    # ipywidgets 6 (Debian 12) waits for a version reply that the notebook's widget
+    # extension never sends and then prints "Widget Javascript not detected" although
+    # the widgets work: a person is at a frontend, so the warning is false
+    import ipywidgets
+
+    widget = getattr(ipywidgets, "Widget", None)
+    if widget is not None and getattr(widget, "_version_validated", False) is None:
+        widget._version_validated = True
+    return True
