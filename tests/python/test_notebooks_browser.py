@@ -1,7 +1,7 @@
 """The notebooks as a lecturer uses them: a Jupyter server on 127.0.0.1 and headless
 Chromium through Selenium open each notebook, run all cells, and check that no error box
-and no false widget warning appears; every slider is moved to its end and the output must
-change. Screenshots are kept in build/release/test-artefacts/."""
+and no false widget warning appears; every slider is moved to one end (or, if it starts there, to the other) and the
+output must change. Screenshots are kept in build/release/test-artefacts/."""
 
 import os
 import pathlib
@@ -118,10 +118,13 @@ def test_notebook_in_a_real_jupyter(server, browser, path):
         before = _outputs(b)
         b.execute_script("arguments[0].scrollIntoView({block: 'center'});", h)
         h.click()
-        h.send_keys(Keys.END)
-        for _ in range(120):
-            time.sleep(0.5)
-            if _outputs(b) != before and not b.execute_script("return Jupyter.notebook.kernel_busy;"):
+        for key, tries in ((Keys.END, 40), (Keys.HOME, 120)):  # to its end; if it starts there, the other end
+            h.send_keys(key)
+            for _ in range(tries):
+                time.sleep(0.5)
+                if _outputs(b) != before and not b.execute_script("return Jupyter.notebook.kernel_busy;"):
+                    break
+            if _outputs(b) != before:
                 break
         assert _outputs(b) != before, f"slider {i} of {path.name} changed nothing"
     b.save_screenshot(str(artefacts / f"notebook_{path.stem}.png"))
