@@ -121,6 +121,14 @@ void init_scenario(py::module_& m) {
       },
       py::arg("model"));
   m.def(
+      "lower_is_better",
+      [](const std::string& model) {
+        tegenmacht::register_builtin_models();
+        const auto* info = tegenmacht::Registry::instance().find(model);
+        return info ? info->lower_is_better : std::vector<std::string>{};
+      },
+      py::arg("model"));
+  m.def(
       "key_reference",
       [](const std::string& model) {
         tegenmacht::register_builtin_models();

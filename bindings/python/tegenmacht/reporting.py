@@ -118,7 +118,8 @@ def _runs_as_experiment(runs: List[Tuple[str, Any]]):
         if stacked.ndim == 3:  # scalar metric: its final week is an outcome
             outcome_names.append(m)
             data_vars[m] = (("point", "arm", "replicate"), stacked[None, :, :, -1],
-                            dict(attrs, reduce="final", metric=m, better=_better_default(m)))
+                            dict(attrs, reduce="final", metric=m,
+                                 better=_better_default(str(first.attrs.get("model", "")), m)))
     coords: Dict[str, Any] = {"point": [0], "arm": names, "replicate": np.arange(reps.pop()),
                               "week": np.arange(weeks.pop())}
     for d in first.dims:
@@ -134,10 +135,11 @@ def _runs_as_experiment(runs: List[Tuple[str, Any]]):
     return ds
 
 
-def _better_default(metric: str) -> str:
-    lower = {"hardship", "survival_load", "grievance", "participation_gap", "coopted_leaders", "sanctions",
-             "sanctions_total"}
-    return "lower" if metric in lower else "higher"
+def _better_default(model: str, metric: str) -> str:
+    """The model's own direction for a metric (ModelInfo::lower_is_better), else higher."""
+    from . import _core
+
+    return "lower" if metric in _core.lower_is_better(model) else "higher"
 
 
 def _with_group_outcomes(ds):
