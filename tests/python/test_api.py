@@ -297,3 +297,21 @@ def test_schema_keys_describe_every_control():
     r = keys["institutions.*.responsiveness"]
     assert r["type"] == "number" and r["min"] == 0 and r["max"] == 1 and r["description"]
     assert "polder" in keys["strategy"]["choices"]
+
+
+def test_time_plots_mark_the_timeline_events():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ds = tgm.run(tgm.Scenario.builtin("default").set("steps", 70).set("replicates", 2), seed=1)
+    assert tgm.plot._timeline(ds) == [(20, "structural: housing"), (60, "shock: pollution plant")]
+    fig, ax = plt.subplots()
+    tgm.plot.timeseries(ds, "hardship", ax=ax)
+    marks = [ln for ln in ax.lines if ln.get_linestyle() == ":"]
+    assert sorted(ln.get_xdata()[0] for ln in marks) == [20, 60]
+    assert {t.get_text() for t in ax.texts} == {"structural: housing", "shock: pollution plant"}
+    fig2, ax2 = plt.subplots()
+    tgm.plot.timeseries(ds, "hardship", ax=ax2, events=False)
+    assert not [ln for ln in ax2.lines if ln.get_linestyle() == ":"]
+    plt.close("all")

@@ -36,6 +36,37 @@ def _arm_colour(i: int):
     return _PALETTE[i % len(_PALETTE)]
 
 
+def _timeline(ds) -> list:
+    """(week, label) of the scenario's timeline events, from the resolved scenario in
+    ``ds.attrs["config"]`` (empty when there is none)."""
+    text = getattr(ds, "attrs", {}).get("config", "")
+    if not text:
+        return []
+    try:
+        import yaml
+
+        cfg = yaml.safe_load(text) or {}
+    except Exception:  # a file without a readable scenario: no marks
+        return []
+    out = []
+    for ev in cfg.get("timeline", []) if isinstance(cfg, dict) else []:
+        if isinstance(ev, dict) and isinstance(ev.get("week"), int):
+            what = [str(ev.get("type", "event"))]
+            for key in ("issue", "neighbourhood", "institution", "strategy", "key"):
+                if ev.get(key) is not None:
+                    what.append(str(ev[key]))
+            out.append((ev["week"], ev.get("name") or ": ".join([what[0], " ".join(what[1:])]).rstrip(": ")))
+    return out
+
+
+def _mark_events(ax, ds) -> None:
+    """Dotted vertical lines at the timeline's events, labelled at the top of the axes."""
+    for week, label in _timeline(ds):
+        ax.axvline(week, color="0.55", linestyle=":", linewidth=1, zorder=0)
+        ax.annotate(label, (week, 1), xycoords=("data", "axes fraction"), xytext=(2, -2),
+                    textcoords="offset points", fontsize="x-small", color="0.35", va="top", rotation=90)
+
+
 def _with_unit(name: str, unit: str) -> str:
     """'trust [0, 1]', 'sanctions_total [sanctions]': a unit in brackets, once."""
     if not unit:
@@ -91,7 +122,7 @@ def _band(ax, x, values, label, band, color=None, quantiles=(0.05, 0.95)):
 
 
 def timeseries(ds, metric: str, ax=None, band: Optional[str] = "quantile", title: Optional[str] = None,
-               quantiles: Sequence[float] = (0.05, 0.95)):
+               quantiles: Sequence[float] = (0.05, 0.95), events: bool = True):
     """Mean over replicates of a metric against weeks, with a band over replicates.
 
     ``band``: ``'quantile'`` (default) shades between the ``quantiles`` of the replicates
@@ -99,7 +130,8 @@ def timeseries(ds, metric: str, ax=None, band: Optional[str] = "quantile", title
     ``'range'``: min–max; ``'sd'``: mean ± one standard deviation — this can leave the
     metric's range (e.g. go below 0 or above 1 for a share); None: no band.
     A metric broken down by group, neighbourhood or institution gets one line per label.
-    ``ds`` is a run's Dataset with dims (replicate, week[, label axis])."""
+    ``events``: the scenario's timeline events (rent rise, shock, cut, ...) as dotted
+    lines. ``ds`` is a run's Dataset with dims (replicate, week[, label axis])."""
     if metric not in ds.data_vars:
         raise KeyError(f"unknown metric '{metric}' (available: {', '.join(ds.data_vars)})")
     ax = _axes(ax)
@@ -120,15 +152,18 @@ def timeseries(ds, metric: str, ax=None, band: Optional[str] = "quantile", title
     ax.set_xlabel("week")
     ax.set_ylabel(_with_unit(metric, unit))
     ax.set_title(title if title is not None else da.attrs.get("description", metric), fontsize="medium")
+    if events:
+        _mark_events(ax, ds)
     return ax
 
 
 def compare(results: Mapping[str, Any], metric: str, ax=None, band: Optional[str] = "quantile",
-            reduce: str = "mean", quantiles: Sequence[float] = (0.05, 0.95)):
+            reduce: str = "mean", quantiles: Sequence[float] = (0.05, 0.95), events: bool = True):
     """One line (with a replicate band) per labelled result, e.g. ``{"polder": ds1, "alinsky": ds2}``.
     A metric with a group/neighbourhood/institution axis is averaged over it (``reduce='mean'``)
     or summed (``'sum'``). ``band`` and ``quantiles`` as in :func:`timeseries` (default: the
-    5–95 % quantile band; ``'sd'`` can leave the metric's range)."""
+    5–95 % quantile band; ``'sd'`` can leave the metric's range). ``events``: the first
+    result's timeline events as dotted lines."""
     if not isinstance(results, Mapping) or not results:
         raise TypeError("results must be a non-empty mapping of label → Dataset")
     ax = _axes(ax)
@@ -145,6 +180,8 @@ def compare(results: Mapping[str, Any], metric: str, ax=None, band: Optional[str
     unit = next(iter(results.values()))[metric].attrs.get("unit", "")
     ax.set_ylabel(_with_unit(metric, unit))
     ax.legend(fontsize="small")
+    if events:
+        _mark_events(ax, next(iter(results.values())))
     return ax
 
 

@@ -264,6 +264,7 @@ def _arm_series(ds, metric: str, point: int = 0) -> Dict[str, Any]:
         v = da.sel(arm=a)
         out[str(a)] = xr.Dataset({metric: v}).assign_coords(week=np.arange(v.sizes["week"]))
         out[str(a)][metric].attrs = dict(ds[metric + "_series"].attrs)
+        out[str(a)].attrs["config"] = ds.attrs.get("config", "")  # its timeline events are marked
     return out
 
 
