@@ -113,7 +113,10 @@ def test_figure_axes(town):
     assert fig.axes[1].lines[-1].get_xdata().tolist() == [0, 1, 2, 3, 4]
     assert "week 4" in fig.axes[-1].get_title()
     custom = tgm.Dashboard(town, params=["network.homophily"], metrics=["trust_by_group"]).figure()
-    assert len(custom.axes) == 2 and len(custom.axes[0].lines) == 3    # a line per group
+    data = [ln for ln in custom.axes[0].lines if ln.get_linestyle() != ":"]   # not the timeline marks
+    assert len(custom.axes) == 2 and len(data) == 3    # a line per group
+    marks = [ln for ln in custom.axes[0].lines if ln.get_linestyle() == ":"]
+    assert sorted(ln.get_xdata()[0] for ln in marks) == [20, 60]   # the default town's rent rise and shock
 
 
 def test_replicate_bands(town):

@@ -441,6 +441,12 @@ class Dashboard:
                 return "lattice"
         return None
 
+    def _timeline_source(self):
+        """What tgm.plot reads the timeline from: the resolved scenario as ``attrs["config"]``."""
+        import types
+
+        return types.SimpleNamespace(attrs={"config": self.scenario.to_yaml()})
+
     def _build(self, fig) -> Dict[str, Any]:
         """Creates the axes and artists of a figure; _update fills them."""
         m = len(self.metrics)
@@ -464,6 +470,8 @@ class Dashboard:
             ax.tick_params(labelsize=8)
             ax.set_xlim(0, max(self.steps, 1))
             ax.grid(alpha=0.25)
+            from .plot import _mark_events
+            _mark_events(ax, self._timeline_source())  # the scenario's timeline as dotted lines
             names = [None] if axis == "" else list(labels.get(axis, []))
             ghost = None
             if self._ghost is not None and axis == "" and name in self._ghost[1]:
