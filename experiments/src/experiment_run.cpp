@@ -414,14 +414,16 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
     return "unknown error";
   };
 
+  // values per recorded series of one job (rows × width), as ranks send them
+  std::vector<std::size_t> series_lengths;
+  for (auto si : recorded) series_lengths.push_back(static_cast<std::size_t>(shape.steps + 1) * shape.widths[si]);
+
   // 3b. ranks other than 0 run the jobs rank 0 sends them (cluster.hpp)
   if (!root) {
     const std::int64_t status = cluster->broadcast(0);  // rank 0's validation
     if (status < 0) throw ClusterStopped(static_cast<int>(-status));
     axis_holder.reset();
     const auto threads = static_cast<std::uint64_t>(parallel->threads());
-    std::vector<std::size_t> lengths;
-    for (auto si : recorded) lengths.push_back(static_cast<std::size_t>(shape.steps + 1) * shape.widths[si]);
     auto own_stop = [&] { return opt.stop && opt.stop->load(std::memory_order_relaxed); };
     Bytes out;
     out.put<std::uint64_t>(threads);
@@ -457,7 +459,7 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
           r.put(values.data(), values.size());
           for (std::size_t k = 0; k < recorded.size(); ++k) {
             const auto& data = sim->recorder().series()[recorded[k]].data;
-            if (data.size() != lengths[k]) throw Error("a recorded series has an unexpected length");
+            if (data.size() != series_lengths[k]) throw Error("a recorded series has an unexpected length");
             r.put(data.data(), data.size());
           }
         } catch (...) {
@@ -715,7 +717,7 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
       });
     });
     std::size_t series_doubles = 0;
-    for (auto si : recorded) series_doubles += static_cast<std::size_t>(shape.steps + 1) * shape.widths[si];
+    for (auto n : series_lengths) series_doubles += n;
     int active = cluster->size() - 1;
     try {
       while (active > 0) {
@@ -745,9 +747,9 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
           in.get(buffer.data(), buffer.size());
           std::vector<const double*> series;
           std::size_t offset = 0;
-          for (auto si : recorded) {
+          for (auto n : series_lengths) {
             series.push_back(buffer.data() + offset);
-            offset += static_cast<std::size_t>(shape.steps + 1) * shape.widths[si];
+            offset += n;
           }
           if (j < total) write(j, values, series, secs);
         }
