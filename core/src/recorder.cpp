@@ -52,4 +52,34 @@ const Series* Recorder::find(const std::string& name) const {
   return nullptr;
 }
 
+void Recorder::load(std::vector<Series> series, std::map<std::string, std::vector<std::string>> labels,
+                    std::vector<Snapshot> snapshots, std::size_t rows) {
+  series_ = std::move(series);
+  labels_ = std::move(labels);
+  snapshots_ = std::move(snapshots);
+  rows_ = rows;
+}
+
+std::string Recorder::restore_rows(const Recorder& saved) {
+  if (saved.series_.size() != series_.size())
+    return "it records " + std::to_string(saved.series_.size()) + " metrics, the model " +
+           std::to_string(series_.size());
+  for (std::size_t i = 0; i < series_.size(); ++i) {
+    const Series &a = series_[i], &b = saved.series_[i];
+    if (a.name != b.name) return "metric " + std::to_string(i) + " is '" + b.name + "', the model's '" + a.name + "'";
+    if (a.width != b.width)
+      return "metric '" + a.name + "' has " + std::to_string(b.width) + " columns, the model's " +
+             std::to_string(a.width);
+    if (a.enabled != b.enabled) return "metric '" + a.name + "' is " + (b.enabled ? "" : "not ") + "recorded in it";
+    if (b.enabled && b.data.size() != saved.rows_ * b.width) return "metric '" + a.name + "' is truncated";
+  }
+  for (std::size_t i = 0; i < series_.size(); ++i) {
+    series_[i].data = saved.series_[i].data;
+    series_[i].data.reserve(series_[i].data.capacity());
+  }
+  snapshots_ = saved.snapshots_;
+  rows_ = saved.rows_;
+  return "";
+}
+
 }  // namespace tegenmacht

@@ -4,8 +4,18 @@
 #include <chrono>
 
 #include "tegenmacht/registry.hpp"
+#include "tegenmacht/version.hpp"
 
 namespace tegenmacht {
+
+void Model::state(State&) {
+  throw ArgumentError("checkpoint", "this model does not declare its state (Model::state), so it cannot be "
+                                    "checkpointed, restored or forked");
+}
+
+void Model::set(const std::string& key, const YAML::Node&) {
+  throw ArgumentError(key, "'" + key + "' cannot be changed during a run");
+}
 
 void take_snapshot(const Model& model, std::uint32_t step, Recorder& recorder) {
   Snapshot snap;
@@ -36,7 +46,8 @@ Config resolved(const Config& c) {
 Simulation::Simulation(const Config& config, std::uint32_t replicate, std::shared_ptr<Parallel> parallel)
     : config_(resolved(config)),
       parallel_(std::move(parallel)),
-      rng_(static_cast<std::uint64_t>(config_.node("seed").as<unsigned long long>()), replicate) {
+      rng_(static_cast<std::uint64_t>(config_.node("seed").as<unsigned long long>()), replicate),
+      replicate_(replicate) {
   if (!parallel_) throw ArgumentError("parallel", "a thread pool is required");
   const std::string name = config_.get_string("model");
   const ModelInfo* info = Registry::instance().find(name);
@@ -73,6 +84,82 @@ std::uint32_t Simulation::step(std::uint32_t n) {
     ++taken;
   }
   return taken;
+}
+
+Checkpoint Simulation::checkpoint() {
+  Checkpoint c;
+  c.state = save_state(*model_);
+  c.model = config_.get_string("model");
+  c.version = version();
+  c.format = kCheckpointFormat;
+  c.scenario = config_.to_yaml();
+  c.seed = config_.node("seed").as<std::uint64_t>();
+  c.replicate = replicate_;
+  c.step = step_;
+  c.changes = changes_;
+  c.recorder = recorder_;
+  return c;
+}
+
+Simulation Simulation::restore(const Checkpoint& ckpt, std::shared_ptr<Parallel> parallel, std::uint32_t steps,
+                               const std::string& what) {
+  Config cfg = load_scenario_text(ckpt.scenario, what + " (its scenario)");
+  if (cfg.get_string("model") != ckpt.model)
+    throw ArgumentError(what, "was written by model '" + ckpt.model + "' but its scenario names '" +
+                                  cfg.get_string("model") + "'");
+  if (cfg.node("seed").as<std::uint64_t>() != ckpt.seed)
+    throw ArgumentError(what, "its seed and its scenario's seed differ (a damaged checkpoint?)");
+  if (steps > 0) {
+    if (steps < ckpt.step)
+      throw ArgumentError("steps", std::to_string(steps) + " steps are fewer than the " + std::to_string(ckpt.step) +
+                                       " the checkpoint has done already");
+    cfg.apply_override(Override{"steps", YAML::Node(steps), {"--steps", 0, 0}});
+    resolve_scenario(cfg);
+  }
+  Simulation sim(cfg, ckpt.replicate, std::move(parallel));
+  if (ckpt.step > sim.steps_)
+    throw ArgumentError(what, "is at step " + std::to_string(ckpt.step) + ", past the scenario's last step " +
+                                  std::to_string(sim.steps_) + " (give more steps)");
+  load_state(*sim.model_, ckpt.state, what);
+  if (const std::string why = sim.recorder_.restore_rows(ckpt.recorder); !why.empty())
+    throw ArgumentError(what, "its recorder does not fit the model: " + why);
+  if (sim.recorder_.rows() != static_cast<std::size_t>(ckpt.step) + 1)
+    throw ArgumentError(what, "its recorder has " + std::to_string(sim.recorder_.rows()) + " rows at step " +
+                                  std::to_string(ckpt.step) + " (a damaged checkpoint?)");
+  sim.recorder_.reserve(sim.steps_ + 1);
+  sim.step_ = ckpt.step;
+  sim.changes_ = ckpt.changes;
+  return sim;
+}
+
+Simulation Simulation::fork() {
+  const Checkpoint c = checkpoint();
+  Simulation copy = restore(c, parallel_, steps_, "fork");
+  copy.config_ = config_;
+  return copy;
+}
+
+void Simulation::set(const std::string& key, const std::string& value, const SourceLocation& where) {
+  const std::string model = config_.get_string("model");
+  const auto keys = model_->settable();
+  if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+    std::string list;
+    for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;
+    throw ConfigError(ConfigError::Kind::UnknownKey, where, key,
+                      keys.empty() ? "model '" + model + "' has no parameters that can change during a run"
+                                   : "'" + key + "' cannot be changed during a run (settable: " + list + ")");
+  }
+  // validated exactly as the scenario: the value replaces the key in a copy of
+  // the resolved scenario, which is checked against the whole schema
+  const Override o = Override::parse(key + "=" + value, where);
+  Config checked = Config::parse_text(config_.to_yaml(), config_.source(), std::vector<Override>{o});
+  resolve_scenario(checked);
+  try {
+    model_->set(key, checked.node(key));
+  } catch (const ArgumentError& e) {
+    throw ConfigError(ConfigError::Kind::Invalid, where, key, e.what());
+  }
+  changes_.push_back(std::to_string(step_) + ": " + o.str());
 }
 
 bool Simulation::run(const std::atomic<bool>* stop) {

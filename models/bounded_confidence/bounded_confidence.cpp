@@ -5,6 +5,7 @@
 
 #include "tegenmacht/network_config.hpp"
 #include "tegenmacht/registry.hpp"
+#include "tegenmacht/state.hpp"
 
 namespace tegenmacht::models {
 
@@ -316,6 +317,14 @@ void register_bounded_confidence_model() {
   Registry::instance().add({"bounded_confidence", "Deffuant / Hegselmann–Krause bounded-confidence opinion dynamics",
                             BoundedConfidenceModel::declare_schema,
                             [] { return std::make_unique<BoundedConfidenceModel>(); }});
+}
+
+void BoundedConfidenceModel::state(State& s) {
+  s.add("opinions", x_).add("epsilon", eps_).add("mu", mu_).add("meetings", meetings_).add("changes", changes_);
+  s.add("max_change", max_change_);
+  // rewritten before they are read, every step
+  s.scratch("scratch/pairs", pairs_).scratch("scratch/sorted", sorted_).scratch("scratch/ranked", ranked_);
+  s.scratch("scratch/prefix", prefix_);
 }
 
 }  // namespace tegenmacht::models

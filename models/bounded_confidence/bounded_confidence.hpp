@@ -38,6 +38,7 @@ class BoundedConfidenceModel final : public Model {
   void observe(Recorder& recorder) override;
   std::vector<ColumnView> columns() const override;
   const Network* network() const override { return &net_; }
+  void state(State& s) override;
 
   const std::vector<double>& opinions() const noexcept { return x_.cur(); }
   Clusters clusters() const { return find_clusters(x_.cur(), tolerance_, major_share_); }

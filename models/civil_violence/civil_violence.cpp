@@ -7,6 +7,7 @@
 #include <set>
 
 #include "tegenmacht/registry.hpp"
+#include "tegenmacht/state.hpp"
 
 namespace tegenmacht::models {
 
@@ -456,6 +457,13 @@ std::vector<ColumnView> CivilViolenceModel::columns() const {
 void register_civil_violence_model() {
   Registry::instance().add({"civil_violence", "Epstein (2002) civil violence, Model I",
                             CivilViolenceModel::declare_schema, [] { return std::make_unique<CivilViolenceModel>(); }});
+}
+
+void CivilViolenceModel::state(tegenmacht::State& s) {
+  s.add("citizens/hardship", hardship_).add("citizens/risk_aversion", risk_).add("agents/state", state_);
+  s.add("agents/jail_term", jail_).add("agents/position", pos_).add("grid/occupant", occ_).add("grid/code", code_);
+  s.add("order", order_).add("cops_on_duty", duty_).add("legitimacy", legitimacy_).add("arrests", arrests_);
+  s.scratch("scratch/sites", scratch_);
 }
 
 }  // namespace tegenmacht::models

@@ -62,6 +62,7 @@ class CivilViolenceModel final : public Model {
   void step(const StepContext& ctx) override;
   void observe(Recorder& recorder) override;
   std::vector<ColumnView> columns() const override;
+  void state(tegenmacht::State& s) override;
 
   std::uint32_t citizens() const noexcept { return nc_; }
   std::uint32_t cops_total() const noexcept { return nk_; }

@@ -6,6 +6,7 @@
 #include <limits>
 #include <numeric>
 
+#include "tegenmacht/state.hpp"
 #include "tegenmacht/stats.hpp"
 
 namespace tegenmacht::models {
@@ -44,6 +45,17 @@ std::string list_names(const std::vector<std::string>& names) {
 }  // namespace
 
 // ------------------------------------------------------------------ set-up
+
+namespace {
+// the keys a strategy preset fills (the same four for every preset but custom)
+const std::array<const char*, 4> kPresetKeys{"workers.casework_share", "workers.profile", "tactics.max_level",
+                                             "tactics.assembly_interval"};
+int preset_key(const std::string& key) {
+  for (std::size_t k = 0; k < kPresetKeys.size(); ++k)
+    if (key == kPresetKeys[k]) return static_cast<int>(k);
+  return -1;
+}
+}  // namespace
 
 std::vector<OrganizingModel::Settable> OrganizingModel::param_slots() {
   // every parameter of the weekly cycle: read from the scenario at init, and
@@ -127,6 +139,9 @@ void OrganizingModel::read_params(const Config& c) {
     }
     settable_[slot.key] = slot;
   }
+  preset_filled_.assign(kPresetKeys.size(), 0);
+  for (std::size_t k = 0; k < kPresetKeys.size(); ++k)
+    preset_filled_[k] = c.location(kPresetKeys[k]).file.rfind("strategy preset", 0) == 0 ? 1 : 0;
   if (std::abs(p_.profile[0] + p_.profile[1] + p_.profile[2] - 1.0) > 1e-6)
     c.fail("workers.profile", "shares of dialogue, organising and coalition must sum to 1");
 }
@@ -134,6 +149,96 @@ void OrganizingModel::read_params(const Config& c) {
 void OrganizingModel::apply_setting(const std::string& key, const std::vector<double>& value) {
   const Settable& s = settable_.at(key);
   for (std::size_t i = 0; i < s.n; ++i) s.ptr[i] = value[i];
+}
+
+
+void OrganizingModel::change(const std::string& key, const std::vector<double>& value) {
+  apply_setting(key, value);
+  if (const int k = preset_key(key); k >= 0) preset_filled_[static_cast<std::size_t>(k)] = 0;
+}
+
+void OrganizingModel::apply_strategy(const std::string& name) {
+  for (const auto& [path, text] : preset(name)) {
+    const int k = preset_key(path);
+    if (k >= 0 && !preset_filled_[static_cast<std::size_t>(k)]) continue;  // set by the scenario: stays
+    const YAML::Node v = YAML::Load(text);
+    std::vector<double> vals;
+    if (v.IsSequence())
+      for (const auto& x : v) vals.push_back(x.as<double>());
+    else
+      vals.push_back(v.as<double>());
+    apply_setting(path, vals);
+  }
+}
+
+std::vector<std::string> OrganizingModel::settable() const {
+  std::vector<std::string> keys{"strategy"};
+  for (const auto& [k, slot] : settable_) keys.push_back(k);
+  return keys;
+}
+
+void OrganizingModel::set(const std::string& key, const YAML::Node& value) {
+  if (key == "strategy") {
+    apply_strategy(value.as<std::string>());
+    return;
+  }
+  auto it = settable_.find(key);
+  if (it == settable_.end()) throw ArgumentError(key, "'" + key + "' cannot be changed during a run");
+  std::vector<double> v;
+  if (value.IsSequence())
+    for (const auto& x : value) v.push_back(x.as<double>());
+  else
+    v.push_back(value.as<double>());
+  if (v.size() != it->second.n)
+    throw ArgumentError(key, "'" + key + "' takes " + std::to_string(it->second.n) + " value(s), not " +
+                                 std::to_string(v.size()));
+  if (key == "workers.profile" && std::abs(v[0] + v[1] + v[2] - 1.0) > 1e-6)
+    throw ArgumentError(key, "shares of dialogue, organising and coalition must sum to 1");
+  change(key, v);
+}
+
+void OrganizingModel::state(State& s) {
+  s.add("params", p_).add("preset_filled", preset_filled_).add("week", week_);
+  // residents
+  s.add("residents/neighbourhood", nb_).add("residents/group", grp_).add("residents/hardship", h_);
+  s.add("residents/lambda_in", lam_in_).add("residents/survival_load", s_).add("residents/trust", L_);
+  s.add("residents/efficacy", E_).add("residents/threshold", theta_).add("residents/risk_aversion", r_);
+  s.add("residents/skill", skill_).add("residents/fatigue", f_).add("residents/attitude", att_);
+  s.add("residents/state", state_).add("residents/coopted", coopted_).add("residents/consulted_at", consulted_at_);
+  s.add("residents/contacted_at", contacted_at_).add("residents/attended_at", attended_at_);
+  s.add("residents/member_contacts", member_contacts_).add("residents/peer", peer_);
+  // cells and neighbourhoods
+  s.add("cells/start", cell_start_).add("cells/exposure", expo_).add("neighbourhoods/start", nb_start_);
+  s.add("neighbourhoods/concession", C_).add("neighbourhoods/concreteness", conc_).add("neighbourhoods/wc", wc_);
+  s.add("neighbourhoods/won_pressure", won_pressure_).add("neighbourhoods/won_consult", won_consult_);
+  s.add("neighbourhoods/level", level_).add("neighbourhoods/weeks_at_level", weeks_at_level_);
+  s.add("neighbourhoods/weeks_acting_unanswered", weeks_acting_unanswered_);
+  s.add("neighbourhoods/target_issue", target_issue_).add("neighbourhoods/target_institution", target_inst_);
+  s.add("neighbourhoods/pending_shock", pending_shock_).add("neighbourhoods/active", A_);
+  s.add("neighbourhoods/active_prev", A_prev_).add("neighbourhoods/members", Mem_);
+  s.add("neighbourhoods/leaders", leaders_).add("neighbourhoods/leader_skill_sum", leader_skill_sum_);
+  s.add("neighbourhoods/attending", att_count_).add("neighbourhoods/attending_skill_sum", att_skill_sum_);
+  s.add("neighbourhoods/power", Pi_).add("neighbourhoods/pressure", P_).add("neighbourhoods/conceded", conceded_);
+  s.add("neighbourhoods/risk", risk_).add("neighbourhoods/meeting", meeting_);
+  s.add("neighbourhoods/sanctioned", sanctioned_).add("neighbourhoods/ignored", ignored_);
+  s.add("neighbourhoods/members_list", members_list_).add("neighbourhoods/members_off", members_off_);
+  s.add("neighbourhoods/top_members", top_members_).add("neighbourhoods/iron_rule", nb_iron_);
+  // institutions, workers, civil society organisations
+  s.add("institutions/resistance", inst_R_).add("institutions/responsiveness", inst_omega_);
+  s.add("institutions/repression", inst_rho_).add("institutions/repression_acting", inst_rho_act_);
+  s.add("institutions/legitimacy", inst_legit_).add("institutions/legitimacy0", inst_legit0_);
+  s.add("institutions/stance", inst_stance_).add("institutions/smoothed_pressure", inst_Ptilde_);
+  s.add("institutions/issues", inst_issue_);
+  s.add("workers/neighbourhood", w_nb_).add("workers/funder", w_funder_).add("workers/funding", w_funding_);
+  s.add("workers/dependence", w_dep_).add("workers/cut", w_cut_);
+  s.add("csos/neighbourhood", cso_nb_).add("csos/members", cso_members_).add("csos/legitimacy", cso_legit_);
+  s.add("csos/interest", cso_interest_).add("csos/allied", cso_allied_);
+  // counters
+  s.add("totals/member_prev", member_total_prev_).add("totals/active_prev", active_total_prev_);
+  s.add("totals/casework_hours", casework_hours_).add("totals/collective_hours", collective_hours_);
+  s.add("totals/actions", actions_).add("totals/sanctions", sanctions_).add("totals/sanctions_total", sanctions_total_);
+  // rewritten before they are read, every week
+  s.scratch("scratch/partials", partials_).scratch("scratch/obs_partials", obs_partials_);
 }
 
 void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
@@ -525,17 +630,8 @@ void OrganizingModel::apply_events(std::uint32_t week) {
         if (ev.nb >= 0 && w_nb_[w] != static_cast<std::uint32_t>(ev.nb)) continue;
         w_funding_[w] = clamp01(w_funding_[w] - ev.size * w_dep_[w]);
       }
-    if (ev.type == Event::Strategy)
-      for (const auto& [path, text] : preset(ev.strategy)) {
-        const YAML::Node v = YAML::Load(text);
-        std::vector<double> vals;
-        if (v.IsSequence())
-          for (const auto& x : v) vals.push_back(x.as<double>());
-        else
-          vals.push_back(v.as<double>());
-        apply_setting(path, vals);
-      }
-    if (ev.type == Event::Set) apply_setting(ev.key, ev.value);
+    if (ev.type == Event::Strategy) apply_strategy(ev.strategy);
+    if (ev.type == Event::Set) change(ev.key, ev.value);
   }
 }
 

@@ -57,6 +57,9 @@ class OrganizingModel final : public Model {
   void observe(Recorder& recorder) override;
   std::vector<ColumnView> columns() const override;
   const Network* network() const override { return &net_; }
+  void state(State& s) override;
+  std::vector<std::string> settable() const override;
+  void set(const std::string& key, const YAML::Node& value) override;
 
   // read access for tests and bindings
   std::uint32_t residents() const noexcept { return n_; }
@@ -95,6 +98,13 @@ class OrganizingModel final : public Model {
   void read_params(const Config& cfg);
   std::vector<Settable> param_slots();
   void apply_setting(const std::string& key, const std::vector<double>& value);
+  /// A run-time change of a parameter (timeline `set`, Simulation::set): the
+  /// key counts as set by the scenario from then on (see apply_strategy).
+  void change(const std::string& key, const std::vector<double>& value);
+  /// Switches to a strategy preset during the run with the rule used at load
+  /// time: the preset fills the keys that the scenario (or a run-time change)
+  /// has not set itself.
+  void apply_strategy(const std::string& name);
   void apply_events(std::uint32_t week);
   void environment(const StepContext& ctx);
   void workers_act(const StepContext& ctx);
@@ -115,6 +125,9 @@ class OrganizingModel final : public Model {
 
   OrganizingParams p_{};
   std::map<std::string, Settable> settable_;
+  // per key of the presets (kPresetKeys): 1 if its value came from a preset,
+  // 0 if the scenario or a run-time change set it
+  std::vector<std::uint8_t> preset_filled_;
   std::uint32_t n_ = 0, B_ = 0, G_ = 0, K_ = 0, J_ = 0;
   std::uint32_t week_ = 0;
   std::vector<std::string> issue_names_, group_names_, nb_names_, inst_names_;

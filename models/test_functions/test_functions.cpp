@@ -6,6 +6,7 @@
 
 #include "tegenmacht/error.hpp"
 #include "tegenmacht/registry.hpp"
+#include "tegenmacht/state.hpp"
 
 namespace tegenmacht::models {
 
@@ -110,5 +111,7 @@ void register_sobol_g_model() {
   info.default_outcomes = {"y"};
   Registry::instance().add(std::move(info));
 }
+
+void TestFunctionModel::state(State& s) { s.add("y", y_); }
 
 }  // namespace tegenmacht::models

@@ -51,6 +51,7 @@ class TestFunctionModel : public Model {
   void declare(Recorder& recorder) override;
   void step(const StepContext&) override {}
   void observe(Recorder& recorder) override;
+  void state(State& s) override;
 
   double value() const noexcept { return y_; }
 

@@ -5,6 +5,7 @@
 
 #include "tegenmacht/network_config.hpp"
 #include "tegenmacht/registry.hpp"
+#include "tegenmacht/state.hpp"
 #include "tegenmacht/stats.hpp"
 
 namespace tegenmacht::models {
@@ -166,6 +167,10 @@ double granovetter_equilibrium(const std::function<double(double)>& cdf, double 
 void register_threshold_model() {
   Registry::instance().add({"threshold", "Granovetter / Watts / Centola–Macy threshold contagion",
                             ThresholdModel::declare_schema, [] { return std::make_unique<ThresholdModel>(); }});
+}
+
+void ThresholdModel::state(State& s) {
+  s.add("thresholds", theta_).add("active", active_).add("active_count", active_count_).add("new_active", new_active_);
 }
 
 }  // namespace tegenmacht::models

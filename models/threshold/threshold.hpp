@@ -22,6 +22,7 @@ class ThresholdModel final : public Model {
   void observe(Recorder& recorder) override;
   std::vector<ColumnView> columns() const override;
   const Network* network() const override { return &net_; }
+  void state(State& s) override;
 
   std::uint32_t active_count() const noexcept { return active_count_; }
   const std::vector<double>& thresholds() const noexcept { return theta_; }

@@ -19,6 +19,8 @@
 
 namespace tegenmacht {
 
+class State;
+
 /// What a model receives for one step.
 struct StepContext {
   std::uint32_t step;  ///< 1-based index of the step being computed
@@ -51,6 +53,17 @@ class Model {
   virtual std::vector<ColumnView> columns() const { return {}; }
   /// The contact network, if the model has one.
   virtual const Network* network() const { return nullptr; }
+  /// Declares every piece of persistent state (state.hpp): what checkpoints,
+  /// restores and forks copy. The default throws ArgumentError: a model
+  /// that declares nothing cannot be checkpointed.
+  virtual void state(State& s);
+  /// Scenario keys a run may change between steps (timeline `set` events,
+  /// Simulation::set, `--set` on a restore).
+  virtual std::vector<std::string> settable() const { return {}; }
+  /// Sets one of settable() to `value`, already checked against the key's
+  /// schema declaration (type, range, choices). Throws ArgumentError if the
+  /// value does not fit (e.g. a list of the wrong length).
+  virtual void set(const std::string& key, const YAML::Node& value);
 };
 
 /// Copies snapshots of every column into the recorder (used by Simulation).

@@ -61,6 +61,13 @@ class Recorder {
   const Series* find(const std::string& name) const;
   const std::map<std::string, std::vector<std::string>>& labels() const noexcept { return labels_; }
   std::vector<Snapshot>& snapshots() noexcept { return snapshots_; }
+
+  /// Replaces everything (for readers of a saved recorder).
+  void load(std::vector<Series> series, std::map<std::string, std::vector<std::string>> labels,
+            std::vector<Snapshot> snapshots, std::size_t rows);
+  /// Takes the rows and snapshots of `saved` (a checkpoint's), which must have
+  /// the same series with the same widths and selection; returns "" or what differs.
+  std::string restore_rows(const Recorder& saved);
   const std::vector<Snapshot>& snapshots() const noexcept { return snapshots_; }
 
  private:

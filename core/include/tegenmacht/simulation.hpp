@@ -19,6 +19,7 @@
 #include "tegenmacht/parallel.hpp"
 #include "tegenmacht/recorder.hpp"
 #include "tegenmacht/rng.hpp"
+#include "tegenmacht/state.hpp"
 
 namespace tegenmacht {
 
@@ -31,6 +32,30 @@ class Simulation {
   std::uint32_t step(std::uint32_t n = 1);
   /// Runs to the end, or until *stop becomes true. Returns true when complete.
   bool run(const std::atomic<bool>* stop = nullptr);
+
+  /// Everything needed to continue this run bit for bit: the model's declared
+  /// state (Model::state), the recorder so far, the resolved scenario, seed,
+  /// replicate and step. Throws ArgumentError if the model declares no state.
+  Checkpoint checkpoint();
+  /// A run continued from `ckpt`, bit for bit as if it had never stopped: the
+  /// model is built from the checkpoint's scenario, then its state, the
+  /// recorder and the step are restored. `steps` > 0 replaces the scenario's
+  /// number of steps (it must be at least the checkpoint's step). Throws
+  /// ArgumentError naming `what` (the file) if the checkpoint does not fit the
+  /// model (another model, version or list lengths).
+  static Simulation restore(const Checkpoint& ckpt, std::shared_ptr<Parallel> parallel, std::uint32_t steps = 0,
+                            const std::string& what = "checkpoint");
+  /// An independent copy that continues on the same random streams (so the
+  /// copy and the original, stepped alike, stay bit-identical).
+  Simulation fork();
+  /// Changes a parameter between steps: `key` must be one of the model's
+  /// settable() keys (or `strategy`), `value` YAML text checked against the
+  /// key's schema declaration (type, range, choices) exactly as the scenario
+  /// is. Throws ConfigError naming `where` and the key. The change is kept in
+  /// changes() and in checkpoints.
+  void set(const std::string& key, const std::string& value, const SourceLocation& where = {"set", 0, 0});
+  /// The changes made by set() so far, as "step: key=value".
+  const std::vector<std::string>& changes() const noexcept { return changes_; }
 
   std::uint32_t current_step() const noexcept { return step_; }
   std::uint32_t total_steps() const noexcept { return steps_; }
@@ -52,6 +77,8 @@ class Simulation {
   std::uint32_t step_ = 0;
   std::uint32_t steps_ = 0;
   std::uint32_t snapshot_every_ = 0;
+  std::uint32_t replicate_ = 0;
+  std::vector<std::string> changes_;
 };
 
 /// The outcome of running every replicate of a scenario.
