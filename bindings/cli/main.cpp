@@ -79,6 +79,8 @@ struct RunOptions {
   int threads = 0;
   bool print_config = false;
   bool quiet = false;
+  std::string from;                        ///< run --from CHECKPOINT
+  std::vector<std::string> checkpoint_at;  ///< run --checkpoint-at WEEK[,WEEK...]
 };
 
 /// The scenario overrides a command's options stand for: --set plus --seed, --steps, --replicates.
@@ -113,7 +115,108 @@ void print_summary(const tg::Config& cfg, const tg::EnsembleResult& res, const s
   std::printf("results: %s\n", out.c_str());
 }
 
+/// The weeks of --checkpoint-at: integers from 0 to `steps`, sorted, each once.
+std::vector<std::uint32_t> checkpoint_weeks(const std::vector<std::string>& given, std::int64_t steps) {
+  std::vector<std::uint32_t> weeks;
+  for (const auto& text : given) {
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || v != std::floor(v) || v < 0 || v > static_cast<double>(steps))
+      throw tg::ArgumentError("--checkpoint-at", "expected weeks from 0 to " + std::to_string(steps) +
+                                                     " (the scenario's steps), got '" + text + "'");
+    weeks.push_back(static_cast<std::uint32_t>(v));
+  }
+  std::sort(weeks.begin(), weeks.end());
+  weeks.erase(std::unique(weeks.begin(), weeks.end()), weeks.end());
+  return weeks;
+}
+
+/// Checkpoint files next to the results: <results stem>_week<W>.h5, with
+/// _rep<R> before _week when there are several replicates.
+tg::CheckpointPlan checkpoint_plan(const std::vector<std::uint32_t>& weeks, const std::string& results,
+                                   std::uint32_t replicates) {
+  std::filesystem::path stem(results);
+  stem.replace_extension();
+  tg::CheckpointPlan plan;
+  plan.at = weeks;
+  const std::string base = stem.string();
+  plan.path = [base, replicates](std::uint32_t r, std::uint32_t t) {
+    return base + (replicates > 1 ? "_rep" + std::to_string(r) : std::string()) + "_week" + std::to_string(t) + ".h5";
+  };
+  for (std::uint32_t r = 0; r < replicates; ++r)
+    for (auto t : weeks) tg::check_writable(plan.path(r, t));
+  return plan;
+}
+
+/// run --from CHECKPOINT: continues a checkpointed run (bit for bit as if it
+/// had never stopped), with --steps and run-time --set changes checked like a
+/// timeline `set`.
+int do_continue(const RunOptions& o, const std::string& cmdline) {
+  if (!o.scenario.empty())
+    throw tg::ArgumentError("--from", "give a scenario file or --from CHECKPOINT, not both (the checkpoint holds its "
+                                      "scenario)");
+  if (o.seed >= 0) throw tg::ArgumentError("--seed", "cannot be used with --from: a checkpoint continues its own seed");
+  if (o.replicates >= 0)
+    throw tg::ArgumentError("--replicates", "cannot be used with --from: a checkpoint holds one replicate");
+  if (o.print_config) {
+    std::cout << tg::read_checkpoint(o.from).scenario;
+    return 0;
+  }
+  const tg::Checkpoint ck = tg::read_checkpoint(o.from);
+  std::string out = o.output;
+  if (out.empty()) out = std::filesystem::path(o.from).stem().string() + "_continued.h5";
+  if (std::filesystem::absolute(out) == std::filesystem::absolute(o.from))
+    throw tg::ArgumentError("--output", "'" + out + "' is the checkpoint itself; give another results file");
+  tg::check_writable(out);
+  const int threads = o.threads > 0 ? o.threads : tg::Parallel::default_threads();
+  auto par = std::make_shared<tg::Parallel>(threads);
+  const auto t0 = std::chrono::steady_clock::now();
+  tg::Simulation sim = tg::Simulation::restore(ck, par, o.steps > 0 ? static_cast<std::uint32_t>(o.steps) : 0, o.from);
+  for (const auto& assignment : o.sets) {
+    const auto eq = assignment.find('=');
+    if (eq == std::string::npos) throw tg::ArgumentError("--set", "expected key=value, got '" + assignment + "'");
+    sim.set(assignment.substr(0, eq), assignment.substr(eq + 1), {"--set", 0, 0});
+  }
+  const auto weeks = checkpoint_weeks(o.checkpoint_at, sim.total_steps());
+  std::vector<std::uint32_t> later;
+  for (auto w : weeks)
+    if (w > sim.current_step()) later.push_back(w);
+  const tg::CheckpointPlan plan = checkpoint_plan(later, out, 1);
+  std::signal(SIGINT, on_sigint);
+  std::signal(SIGTERM, on_sigint);
+  bool complete = true;
+  while (!sim.done()) {
+    if (g_stop.load()) {
+      complete = false;
+      break;
+    }
+    sim.step(1);
+    if (std::find(later.begin(), later.end(), sim.current_step()) != later.end())
+      tg::write_checkpoint(plan.path(0, sim.current_step()), sim.checkpoint());
+  }
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  tg::EnsembleResult res;
+  res.recorders.push_back(sim.recorder());
+  res.steps_done.push_back(sim.current_step());
+  res.complete = complete;
+  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  tg::write_results(out, sim.config(), res, tg::Provenance{cmdline, threads});
+  if (!o.quiet) {
+    std::printf("continued %s from step %u (replicate %u)\n", o.from.c_str(), ck.step, ck.replicate);
+    print_summary(sim.config(), res, out);
+  }
+  if (!complete) {
+    std::fprintf(stderr, "tegenmacht: interrupted; %s holds the steps done so far (complete = false)\n", out.c_str());
+    return 130;
+  }
+  return 0;
+}
+
 int do_run(const RunOptions& o, const std::string& cmdline) {
+  if (!o.from.empty()) return do_continue(o, cmdline);
+  if (o.scenario.empty())
+    throw tg::ArgumentError("scenario", "give a scenario file (or --from CHECKPOINT to continue a checkpointed run)");
   const std::vector<std::string> sets = overrides(o);
   tg::Config cfg = tg::load_scenario(o.scenario, sets);
   if (o.print_config) {
@@ -123,10 +226,13 @@ int do_run(const RunOptions& o, const std::string& cmdline) {
   std::string out = o.output;
   if (out.empty()) out = std::filesystem::path(o.scenario).stem().string() + ".h5";
   tg::check_writable(out);
+  const auto weeks = checkpoint_weeks(o.checkpoint_at, cfg.get_int("steps"));
+  const tg::CheckpointPlan plan =
+      checkpoint_plan(weeks, out, static_cast<std::uint32_t>(cfg.get_int("replicates")));
   const int threads = o.threads > 0 ? o.threads : tg::Parallel::default_threads();
   auto par = std::make_shared<tg::Parallel>(threads);
   std::signal(SIGINT, on_sigint);
-  tg::EnsembleResult res = tg::run_ensemble(cfg, par, &g_stop);
+  tg::EnsembleResult res = tg::run_ensemble(cfg, par, &g_stop, weeks.empty() ? nullptr : &plan);
   std::signal(SIGINT, SIG_DFL);
   tg::write_results(out, cfg, res, tg::Provenance{cmdline, threads});
   if (!o.quiet) print_summary(cfg, res, out);
@@ -607,7 +713,7 @@ int main(int argc, char** argv) {
 
   RunOptions ro;
   auto* run = app.add_subcommand("run", "run a scenario and write an HDF5 results file");
-  run->add_option("scenario", ro.scenario, "scenario YAML file")->required();
+  run->add_option("scenario", ro.scenario, "scenario YAML file (not with --from)");
   run->add_option("-o,--output", ro.output, "results file (default: <scenario name>.h5 in the current folder)");
   run->add_option("--seed", ro.seed, "random seed (overrides the scenario's `seed`)")->check(number_in(0, kBig, "an integer >= 0"));
   run->add_option("--steps", ro.steps, "steps to run (overrides `steps`)")->check(number_in(0, kBig, "an integer >= 0"));
@@ -617,6 +723,14 @@ int main(int argc, char** argv) {
   run->add_option("--set", ro.sets, "override a scenario key: --set a.b=value (repeatable)");
   run->add_flag("--print-config", ro.print_config, "print the fully resolved scenario and exit");
   run->add_flag("-q,--quiet", ro.quiet, "do not print the summary");
+  run->add_option("--checkpoint-at", ro.checkpoint_at,
+                  "write a checkpoint after these weeks (comma-separated) to <output stem>_week<W>.h5 "
+                  "(_rep<R>_week<W>.h5 with several replicates); continue one with --from")
+      ->delimiter(',');
+  run->add_option("--from", ro.from,
+                  "continue a checkpoint file instead of running a scenario: bit for bit as if the run had never "
+                  "stopped; --steps N runs to week N, --set key=value changes a parameter from here on (checked "
+                  "like a timeline `set`)");
 
   CompareOptions co;
   auto* cmp = app.add_subcommand("compare", "run a scenario under several strategies (same seeds) and print a paired table");

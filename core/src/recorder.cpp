@@ -75,7 +75,6 @@ std::string Recorder::restore_rows(const Recorder& saved) {
   }
   for (std::size_t i = 0; i < series_.size(); ++i) {
     series_[i].data = saved.series_[i].data;
-    series_[i].data.reserve(series_[i].data.capacity());
   }
   snapshots_ = saved.snapshots_;
   rows_ = saved.rows_;

@@ -170,7 +170,8 @@ bool Simulation::run(const std::atomic<bool>* stop) {
   return true;
 }
 
-EnsembleResult run_ensemble(const Config& config, std::shared_ptr<Parallel> parallel, const std::atomic<bool>* stop) {
+EnsembleResult run_ensemble(const Config& config, std::shared_ptr<Parallel> parallel, const std::atomic<bool>* stop,
+                            const CheckpointPlan* plan) {
   const auto t0 = std::chrono::steady_clock::now();
   const auto replicates = static_cast<std::uint32_t>(config.get_int("replicates"));
   EnsembleResult res;
@@ -186,7 +187,22 @@ EnsembleResult run_ensemble(const Config& config, std::shared_ptr<Parallel> para
     parallel->for_blocks(count, 1, [&](std::size_t b, std::size_t, std::size_t) {
       const auto r = static_cast<std::uint32_t>(first + b);
       Simulation sim(config, r, parallel);
-      complete[r] = sim.run(stop) ? 1 : 0;
+      if (plan && !plan->at.empty()) {
+        auto wanted = [&](std::uint32_t t) { return std::find(plan->at.begin(), plan->at.end(), t) != plan->at.end(); };
+        bool stopped = false;
+        while (true) {
+          if (wanted(sim.current_step())) write_checkpoint(plan->path(r, sim.current_step()), sim.checkpoint());
+          if (sim.done()) break;
+          if (stop && stop->load(std::memory_order_relaxed)) {
+            stopped = true;
+            break;
+          }
+          sim.step(1);
+        }
+        complete[r] = stopped ? 0 : 1;
+      } else {
+        complete[r] = sim.run(stop) ? 1 : 0;
+      }
       res.steps_done[r] = sim.current_step();
       res.recorders[r] = sim.recorder();
     });

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <mutex>
 
 #include "hdf5_util.hpp"
 #include "tegenmacht/error.hpp"
@@ -213,7 +214,13 @@ std::vector<double> read_f64(hid_t loc, const std::string& name, const std::stri
 
 }  // namespace
 
+namespace {
+// HDF5 (Debian's build) is not thread-safe: replicates write their checkpoints one at a time
+std::mutex g_hdf5;
+}  // namespace
+
 void write_checkpoint(const std::string& path, const Checkpoint& ckpt) {
+  std::lock_guard<std::mutex> lock(g_hdf5);
   prepare_hdf5();
   check_output_path(path);
   const std::string partial = path + ".partial";
@@ -232,6 +239,7 @@ void write_checkpoint(const std::string& path, const Checkpoint& ckpt) {
 }
 
 Checkpoint read_checkpoint(const std::string& path) {
+  std::lock_guard<std::mutex> lock(g_hdf5);
   prepare_hdf5();
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw IoError(path, "no such checkpoint file");

@@ -128,6 +128,23 @@ py::dict ensemble_to_python(const tg::EnsembleResult& res, const tg::Config& cfg
 }  // namespace
 
 void init_simulation(py::module_& m) {
+  py::class_<tg::Checkpoint, std::shared_ptr<tg::Checkpoint>>(m, "CheckpointHandle")
+      .def_readonly("model", &tg::Checkpoint::model)
+      .def_readonly("step", &tg::Checkpoint::step)
+      .def_readonly("replicate", &tg::Checkpoint::replicate)
+      .def_readonly("seed", &tg::Checkpoint::seed)
+      .def_readonly("version", &tg::Checkpoint::version)
+      .def_readonly("scenario", &tg::Checkpoint::scenario)
+      .def_readonly("changes", &tg::Checkpoint::changes)
+      .def("write", [](const tg::Checkpoint& c, const std::string& path) {
+        py::gil_scoped_release unlock;
+        tg::write_checkpoint(path, c);
+      })
+      .def_static("read", [](const std::string& path) {
+        py::gil_scoped_release unlock;
+        return std::make_shared<tg::Checkpoint>(tg::read_checkpoint(path));
+      });
+
   py::class_<SimulationHandle>(m, "SimulationHandle")
       .def(py::init([](const ScenarioHandle& sc, py::object seed, py::object threads, int replicate) {
              if (replicate < 0) throw tg::ArgumentError("replicate", "must be >= 0");
@@ -154,6 +171,33 @@ void init_simulation(py::module_& m) {
            [](SimulationHandle& h) {
              interruptible([&](const std::atomic<bool>* stop) { h.sim->run(stop); });
            })
+      .def("checkpoint",
+           [](SimulationHandle& h) { return std::make_shared<tg::Checkpoint>(h.sim->checkpoint()); })
+      .def_static(
+          "restore",
+          [](const tg::Checkpoint& c, py::object threads, long long steps, const std::string& what) {
+            auto h = std::make_unique<SimulationHandle>();
+            h->parallel = std::make_shared<tg::Parallel>(resolve_threads(threads));
+            if (steps < 0) throw tg::ArgumentError("steps", "must be >= 0 (got " + std::to_string(steps) + ")");
+            h->sim = std::make_unique<tg::Simulation>(
+                tg::Simulation::restore(c, h->parallel, static_cast<std::uint32_t>(steps), what));
+            return h;
+          },
+          py::arg("checkpoint"), py::arg("threads") = py::none(), py::arg("steps") = 0,
+          py::arg("what") = "checkpoint")
+      .def("fork",
+           [](SimulationHandle& h) {
+             auto copy = std::make_unique<SimulationHandle>();
+             copy->parallel = std::make_shared<tg::Parallel>(h.parallel->threads());
+             tg::Checkpoint c = h.sim->checkpoint();
+             copy->sim = std::make_unique<tg::Simulation>(tg::Simulation::restore(c, copy->parallel, h.sim->total_steps(), "fork"));
+             return copy;
+           })
+      .def("set", [](SimulationHandle& h, const std::string& key,
+                     const std::string& value) { h.sim->set(key, value, {"set", 0, 0}); })
+      .def("settable", [](const SimulationHandle& h) { return h.sim->model().settable(); })
+      .def_property_readonly("changes", [](const SimulationHandle& h) { return h.sim->changes(); })
+      .def_property_readonly("replicate", [](const SimulationHandle& h) { return h.sim->replicate(); })
       .def_property_readonly("week", [](const SimulationHandle& h) { return h.sim->current_step(); })
       .def_property_readonly("steps", [](const SimulationHandle& h) { return h.sim->total_steps(); })
       .def_property_readonly("threads", [](const SimulationHandle& h) { return h.parallel->threads(); })

@@ -12,14 +12,14 @@ Main names: :class:`Scenario`, :class:`Simulation`, :func:`run`,
 from ._core import __version__  # noqa: F401
 from .errors import (ArgumentError, ConfigError, ResultsFormatError, ResultsIOError,  # noqa: F401
                      TegenmachtError, UnknownKeyError)
-from .core import Scenario, Simulation, models, run, scenarios  # noqa: F401
+from .core import Checkpoint, Scenario, Simulation, models, run, scenarios  # noqa: F401
 from .results import load_results, to_dataframe  # noqa: F401
 from .experiment import Experiment, compare, experiment, summary, sweep  # noqa: F401
 from .reporting import export, report  # noqa: F401
 from . import analysis, plot, teaching  # noqa: F401
 from .dashboard import Dashboard  # noqa: F401
 
-__all__ = ["Scenario", "Simulation", "run", "models", "scenarios", "__version__", "load_results", "to_dataframe", "analysis", "plot",
+__all__ = ["Scenario", "Simulation", "Checkpoint", "run", "models", "scenarios", "__version__", "load_results", "to_dataframe", "analysis", "plot",
            "Experiment", "experiment", "sweep", "compare", "summary", "report", "export",
            "TegenmachtError", "ConfigError", "UnknownKeyError", "ArgumentError", "ResultsIOError",
            "ResultsFormatError", "Dashboard"]

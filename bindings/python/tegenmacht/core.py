@@ -219,8 +219,119 @@ class Simulation:
         """Worker threads of this simulation."""
         return self._h.threads
 
+    @property
+    def replicate(self) -> int:
+        """The replicate index (its random streams are keyed by (seed, replicate))."""
+        return self._h.replicate
+
+    # ------------------------------------------------------------------ state as data
+
+    def checkpoint(self, path: Optional[PathLike] = None) -> Union["Checkpoint", pathlib.Path]:
+        """Everything needed to continue this run bit for bit: the model's whole state, the
+        metrics so far, the resolved scenario, seed, replicate and week.
+
+        Without ``path`` a :class:`Checkpoint` in memory; with ``path`` an HDF5 checkpoint
+        file written atomically (``path`` is returned). Continue it with
+        :meth:`Simulation.restore` or ``tegenmacht run --from PATH``. Raises ArgumentError
+        for a model that declares no state, ResultsIOError if the file cannot be written."""
+        ck = Checkpoint(self._h.checkpoint())
+        if path is None:
+            return ck
+        return ck.write(path)
+
+    @classmethod
+    def restore(cls, checkpoint: Union["Checkpoint", PathLike], threads: Optional[int] = None,
+                steps: Optional[int] = None) -> "Simulation":
+        """A simulation continued from a :class:`Checkpoint` or a checkpoint file: stepping it
+        gives, bit for bit, what the checkpointed run would have given (for any ``threads``).
+        ``steps`` replaces the scenario's number of weeks (at least the checkpoint's week).
+        ``reset()`` of the result goes back to week 0 of the checkpoint's scenario.
+
+        Raises ResultsIOError for a missing, damaged or newer-format file, ArgumentError
+        for a checkpoint that does not fit the model (another model or version)."""
+        _check_int("threads", threads, 1)
+        _check_int("steps", steps, 0)
+        if isinstance(checkpoint, (str, os.PathLike)):
+            what = os.fspath(checkpoint)
+            checkpoint = Checkpoint.load(checkpoint)
+        elif isinstance(checkpoint, Checkpoint):
+            what = "checkpoint"
+        else:
+            raise TypeError(f"checkpoint must be a Checkpoint or a path, not {type(checkpoint).__name__}")
+        sim = cls.__new__(cls)
+        sim.scenario = Scenario.from_yaml(checkpoint.scenario, name=f"{what} (its scenario)")
+        if steps:
+            sim.scenario.set("steps", steps)
+        sim._args = dict(seed=checkpoint.seed, threads=threads, replicate=checkpoint.replicate)
+        sim._h = _core.SimulationHandle.restore(checkpoint._h, threads=threads, steps=steps or 0, what=what)
+        return sim
+
+    def fork(self) -> "Simulation":
+        """An independent copy at the same week that continues on the same random streams:
+        stepped alike, the two stay bit-identical; change one (``set``) to ask "what if, from
+        here?"."""
+        copy = type(self).__new__(type(self))
+        copy.scenario = self.scenario.copy()
+        copy._args = dict(self._args)
+        copy._h = self._h.fork()
+        return copy
+
+    def set(self, key: str, value: Any) -> "Simulation":
+        """Changes a parameter from this week on (e.g. ``"strategy"``, ``"tactics.patience"``),
+        checked against the key's type and range exactly as in a scenario file. The keys that
+        can change are :attr:`settable`. Raises ConfigError naming the key. Returns self."""
+        if not isinstance(key, str):
+            raise TypeError(f"key must be a str, not {type(key).__name__}")
+        self._h.set(key, value if isinstance(value, str) else _yaml_value(value))
+        return self
+
+    @property
+    def settable(self) -> List[str]:
+        """Scenario keys that :meth:`set` (and a timeline ``set`` event) may change during a run."""
+        return list(self._h.settable())
+
+    @property
+    def changes(self) -> List[str]:
+        """The changes made by :meth:`set` so far, as ``"week: key=value"``."""
+        return list(self._h.changes)
+
     def __repr__(self) -> str:
         return f"Simulation({self.scenario.model!r}, week={self.week}/{self.steps})"
+
+
+class Checkpoint:
+    """A saved run: the model's whole state at a week, the metrics so far, the resolved
+    scenario, seed and replicate. Made by :meth:`Simulation.checkpoint`, continued by
+    :meth:`Simulation.restore`; ``write(path)`` / ``Checkpoint.load(path)`` for HDF5 files
+    (the same files as ``tegenmacht run --checkpoint-at`` writes)."""
+
+    def __init__(self, handle: "_core.CheckpointHandle"):
+        self._h = handle
+
+    @classmethod
+    def load(cls, path: PathLike) -> "Checkpoint":
+        """Reads a checkpoint file; ResultsIOError if it is missing, damaged or of a newer format."""
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a path, not {type(path).__name__}")
+        return cls(_core.CheckpointHandle.read(os.fspath(path)))
+
+    def write(self, path: PathLike) -> pathlib.Path:
+        """Writes the checkpoint to an HDF5 file (atomically); returns the path."""
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a path, not {type(path).__name__}")
+        self._h.write(os.fspath(path))
+        return pathlib.Path(path)
+
+    model = property(lambda self: self._h.model, doc="The model's registry name.")
+    week = property(lambda self: self._h.step, doc="Weeks (steps) done when it was taken.")
+    replicate = property(lambda self: self._h.replicate, doc="The replicate index.")
+    seed = property(lambda self: self._h.seed, doc="The scenario's seed (an unsigned 64-bit integer).")
+    version = property(lambda self: self._h.version, doc="The tegenmacht version that took it.")
+    scenario = property(lambda self: self._h.scenario, doc="The resolved scenario (YAML text).")
+    changes = property(lambda self: list(self._h.changes), doc="Run-time changes before it was taken.")
+
+    def __repr__(self) -> str:
+        return f"Checkpoint({self.model!r}, week={self.week}, replicate={self.replicate}, seed={self.seed})"
 
 
 def run(scenario: Union[Scenario, PathLike, Mapping[str, Any]], replicates: Optional[int] = None,

@@ -58,6 +58,7 @@ class Simulation {
   const std::vector<std::string>& changes() const noexcept { return changes_; }
 
   std::uint32_t current_step() const noexcept { return step_; }
+  std::uint32_t replicate() const noexcept { return replicate_; }
   std::uint32_t total_steps() const noexcept { return steps_; }
   bool done() const noexcept { return step_ >= steps_; }
   const Config& config() const noexcept { return config_; }
@@ -89,10 +90,19 @@ struct EnsembleResult {
   double seconds = 0;
 };
 
+/// Checkpoints an ensemble writes while it runs.
+struct CheckpointPlan {
+  std::vector<std::uint32_t> at;  ///< steps (weeks) after which to write one (0: the initial state)
+  /// The file of replicate r at step t.
+  std::function<std::string(std::uint32_t replicate, std::uint32_t step)> path;
+};
+
 /// Runs `replicates` replicates (from the config) of the scenario, several at
 /// a time on the shared thread pool. Replicate r is keyed by (seed, r), so
-/// results do not depend on how many run at once.
+/// results do not depend on how many run at once. With a plan, every
+/// replicate writes a checkpoint file at each of plan.at (write_checkpoint;
+/// IoError stops the run).
 EnsembleResult run_ensemble(const Config& config, std::shared_ptr<Parallel> parallel,
-                            const std::atomic<bool>* stop = nullptr);
+                            const std::atomic<bool>* stop = nullptr, const CheckpointPlan* plan = nullptr);
 
 }  // namespace tegenmacht
