@@ -167,6 +167,13 @@ Schema make_schema(const YAML::Node& root) {
   ob.optional = true;
   ob.default_value = YAML::Node();
   s.add_any("record", "metric time series to keep: none (default), outcomes, all, or a list of metric names");
+  auto& br = s.section("branch", "run one burn-in per (point, replicate) and continue every arm from it");
+  auto& at = br.add_int("at", 1, 1, 1e8,
+                        "the week the arms part: weeks 1..at-1 run once, then each arm's changes apply before week "
+                        "`at` as a timeline event {week: at} would (the arms may change only what a timeline `set` "
+                        "or `strategy` event can)");
+  at.required = true;
+  at.default_value = YAML::Node();
   return s;
 }
 
@@ -269,6 +276,15 @@ Experiment Experiment::from_text(const std::string& text, const std::string& sou
     const Override o = Override::parse(s);
     if (o.key == "seed") e.seed = static_cast<std::uint64_t>(base.node("seed").as<unsigned long long>());
     if (o.key == "replicates") e.replicates = static_cast<std::uint32_t>(base.get_int("replicates"));
+  }
+
+  if (root["branch"]) {
+    e.branch_at = static_cast<std::uint32_t>(cfg.get_int("branch.at"));
+    e.branch_where = cfg.location("branch.at");
+    if (e.branch_at > static_cast<std::uint64_t>(base.get_int("steps")))
+      fail_at(e.branch_where, "branch.at",
+              "week " + std::to_string(e.branch_at) + " is past the last week (" +
+                  std::to_string(base.get_int("steps")) + ")");
   }
 
   // factors
@@ -626,7 +642,8 @@ void Experiment::check() const {
       arm_keys.push_back({o.key, "the arms"});
     }
   }
-  varied.insert(varied.end(), arm_keys.begin(), arm_keys.end());
+  // with a branch, `set:` may give an arm key its value during the burn-in
+  if (branch_at == 0) varied.insert(varied.end(), arm_keys.begin(), arm_keys.end());
   for (const auto& o : base)
     if (const Varied* v = varied_by(o.key))
       fail_at(o.where, o.key, "'" + o.key + "' is varied by " + v->by + through(*v, o.key) +
@@ -714,6 +731,9 @@ std::string Experiment::to_yaml() const {
   } else {
     out << (record == Record::None ? "none" : record == Record::Outcomes ? "outcomes" : "all");
   }
+  if (branch_at > 0)
+    out << YAML::Key << "branch" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "at" << YAML::Value
+        << branch_at << YAML::EndMap;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }
@@ -761,7 +781,11 @@ YAML::Node DesignPoints::value(std::size_t p, std::size_t j) const {
   }
 }
 
-std::vector<Override> job_overrides(const Experiment& e, const DesignPoints& d, std::size_t point, std::size_t arm) {
+namespace {
+// base, the point's factor values, the arm's changes (none: a burn-in), seed and replicates.
+// (Built by copying only: assigning one YAML::Node to another writes through to the node
+// it refers to, so erasing from a vector of overrides would change the experiment's values.)
+std::vector<Override> overrides_of(const Experiment& e, const DesignPoints& d, std::size_t point, const Arm* arm) {
   std::vector<Override> o = e.base;
   for (std::size_t j = 0; j < e.factors.size(); ++j) {
     // errors name the value as written in the experiment file where there is one
@@ -773,13 +797,23 @@ std::vector<Override> job_overrides(const Experiment& e, const DesignPoints& d, 
     o.push_back(Override{e.factors[j].key, v, where});
     for (const auto& k : e.factors[j].also) o.push_back(Override{k, v, where});
   }
-  for (const auto& a : e.arms[arm].overrides) o.push_back(a);
+  if (arm)
+    for (const auto& a : arm->overrides) o.push_back(a);
   YAML::Node seed, reps;
   seed = std::to_string(e.seed);
   reps = std::to_string(e.replicates);
   o.push_back(Override{"seed", seed, SourceLocation{e.source, 0, 0}});
   o.push_back(Override{"replicates", reps, SourceLocation{e.source, 0, 0}});
   return o;
+}
+}  // namespace
+
+std::vector<Override> burn_in_overrides(const Experiment& e, const DesignPoints& d, std::size_t point) {
+  return overrides_of(e, d, point, nullptr);
+}
+
+std::vector<Override> job_overrides(const Experiment& e, const DesignPoints& d, std::size_t point, std::size_t arm) {
+  return overrides_of(e, d, point, &e.arms[arm]);
 }
 
 }  // namespace tegenmacht::experiments

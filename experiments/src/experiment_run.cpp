@@ -22,6 +22,7 @@
 #include "tegenmacht/registry.hpp"
 #include "tegenmacht/results.hpp"
 #include "tegenmacht/simulation.hpp"
+#include "tegenmacht/state.hpp"
 
 namespace tegenmacht::experiments {
 
@@ -211,6 +212,25 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
   shape = shape_of(axis_probe);
   const Registry& reg = Registry::instance();
   const ModelInfo* model_info = reg.find(shape.model);
+  // a branched experiment's arms change, at the branch week, only what a run may change
+  if (exp.branch_at > 0) {
+    if (exp.branch_at > shape.steps)
+      throw ConfigError(ConfigError::Kind::OutOfRange, exp.branch_where, "branch.at",
+                        "week " + std::to_string(exp.branch_at) + " is past the last week (" +
+                            std::to_string(shape.steps) + ")");
+    const auto keys = axis_probe.model().settable();
+    std::string list;
+    for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;
+    for (const auto& arm : exp.arms)
+      for (const auto& o : arm.overrides)
+        if (std::find(keys.begin(), keys.end(), o.key) == keys.end())
+          throw ConfigError(ConfigError::Kind::Invalid, o.where, o.key,
+                            "arm '" + arm.name + "' changes '" + o.key + "', which cannot change at the branch (week " +
+                                std::to_string(exp.branch_at) + "): the arms of a branched experiment change only "
+                                "what a timeline event can" +
+                                (keys.empty() ? " (model '" + shape.model + "' has no such keys)"
+                                              : " (" + list + ")"));
+  }
   auto better_of = [&](const OutcomeSpec& o) {
     if (o.better) return o.better;
     if (model_info && std::find(model_info->lower_is_better.begin(), model_info->lower_is_better.end(), o.metric) !=
@@ -389,15 +409,50 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
       claim(shape.names[r] + "_series", "recorded series", SourceLocation{exp.source, 0, 0}, "record");
   }
 
-  // a job on any rank: the finished simulation, or nullptr if stopped first
-  auto simulate = [&](std::size_t j, const std::function<bool()>& stop_now) -> std::unique_ptr<Simulation> {
-    const std::size_t p = j / (A * R), a = (j / R) % A;
-    auto sim = std::make_unique<Simulation>(resolve(p, a), static_cast<std::uint32_t>(j % R), parallel);
+  // branched: the burn-in of (point, replicate), stepped to the week before the branch
+  auto burn_in = [&](std::size_t p, std::uint32_t r, const std::function<bool()>& stop_now) -> std::unique_ptr<Simulation> {
+    auto sim = std::make_unique<Simulation>(
+        load_scenario_text(exp.scenario_text, exp.scenario_source, burn_in_overrides(exp, design, p)), r, parallel);
+    while (sim->current_step() + 1 < exp.branch_at) {
+      if (stop_now()) return nullptr;
+      sim->step(1);
+    }
+    return sim;
+  };
+  // ... and an arm's changes, applied as run-time changes (checked like a timeline `set`)
+  auto branch = [&](Simulation& sim, std::size_t a) {
+    for (const auto& o : exp.arms[a].overrides) {
+      std::string text;
+      if (o.value.IsScalar()) {
+        text = o.value.Scalar();
+      } else {
+        YAML::Emitter em;
+        em.SetSeqFormat(YAML::Flow);
+        em.SetMapFormat(YAML::Flow);
+        em << o.value;
+        text = em.c_str();
+      }
+      sim.set(o.key, text, o.where);
+    }
+  };
+  auto finish = [&](std::unique_ptr<Simulation> sim, const std::function<bool()>& stop_now) -> std::unique_ptr<Simulation> {
     while (!sim->done()) {
       if (stop_now()) return nullptr;
       sim->step(1);
     }
     return sim;
+  };
+  // a job on any rank: the finished simulation, or nullptr if stopped first
+  auto simulate = [&](std::size_t j, const std::function<bool()>& stop_now) -> std::unique_ptr<Simulation> {
+    const std::size_t p = j / (A * R), a = (j / R) % A;
+    const auto r = static_cast<std::uint32_t>(j % R);
+    if (exp.branch_at > 0) {  // on its own (another rank): its own burn-in, the same numbers
+      auto sim = burn_in(p, r, stop_now);
+      if (!sim) return nullptr;
+      branch(*sim, a);
+      return finish(std::move(sim), stop_now);
+    }
+    return finish(std::make_unique<Simulation>(resolve(p, a), r, parallel), stop_now);
   };
   auto outcomes_of = [&](const Simulation& sim) {
     std::vector<double> values(bound.size());
@@ -697,7 +752,50 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
       fail(j, std::current_exception());
     }
   };
-  if (!cluster) {
+  if (!cluster && exp.branch_at > 0) {
+    // one burn-in per (point, replicate), shared by the arms still to run
+    std::vector<std::vector<std::size_t>> groups;
+    std::vector<long> group_of(P * R, -1);
+    for (std::size_t j : pending) {
+      const std::size_t pr = (j / (A * R)) * R + j % R;
+      if (group_of[pr] < 0) {
+        group_of[pr] = static_cast<long>(groups.size());
+        groups.emplace_back();
+      }
+      groups[static_cast<std::size_t>(group_of[pr])].push_back(j);
+    }
+    parallel->for_tasks(groups.size(), [&](std::size_t g) {
+      const auto& jobs = groups[g];
+      if (stopped()) return;
+      try {
+        const auto tb = Clock::now();
+        auto base = burn_in(jobs.front() / (A * R), static_cast<std::uint32_t>(jobs.front() % R), stopped);
+        if (!base) return;
+        const Checkpoint ck = base->checkpoint();
+        base.reset();
+        const double burn_secs = std::chrono::duration<double>(Clock::now() - tb).count() / jobs.size();
+        for (std::size_t j : jobs) {
+          if (stopped()) return;
+          const auto tj = Clock::now();
+          auto sim = std::make_unique<Simulation>(Simulation::restore(ck, parallel, 0, "branch"));
+          try {
+            branch(*sim, (j / R) % A);
+          } catch (...) {
+            fail(j, std::current_exception());
+            return;
+          }
+          sim = finish(std::move(sim), stopped);
+          if (!sim) return;
+          const auto values = outcomes_of(*sim);
+          std::vector<const double*> series;
+          for (auto si : recorded) series.push_back(sim->recorder().series()[si].data.data());
+          write(j, values, series, burn_secs + std::chrono::duration<double>(Clock::now() - tj).count());
+        }
+      } catch (...) {
+        fail(jobs.front(), std::current_exception());
+      }
+    });
+  } else if (!cluster) {
     parallel->for_tasks(pending.size(), [&](std::size_t i) { run_local(pending[i]); });
   } else {
     // rank 0 hands out jobs from one queue to its own threads and to the other

@@ -231,3 +231,20 @@ TEST_F(ClusterRun, AnUnwritableOutputReleasesTheOtherRanks) {
     EXPECT_EQ(s.code(), 2);
   }
 }
+
+TEST_F(ClusterRun, ABranchedExperimentOnThreeRanksEqualsOneProcess) {
+  // one process shares each burn-in among the arms; other ranks run their own: the same numbers
+  const std::string text = "scenario: " + std::string(TEGENMACHT_SOURCE_DIR) +
+                           "/scenarios/independence_dilemma.yaml\nsteps: 16\nreplicates: 2\n"
+                           "set: {neighbourhoods.0.size: 800, neighbourhoods.1.size: 800}\n"
+                           "arms: {key: strategy, values: [polder, alinsky]}\nbranch: {at: 8}\n";
+  const auto one = run(text, 1, "one.h5");
+  const auto three = run(text, 3, "three.h5");
+  for (const auto& e : three.second) EXPECT_FALSE(e);
+  ASSERT_TRUE(one.first.complete && three.first.complete);
+  const auto a = ex::read_outcomes(one.first.path), b = ex::read_outcomes(three.first.path);
+  ASSERT_EQ(a.values.size(), b.values.size());
+  for (std::size_t o = 0; o < a.values.size(); ++o)
+    for (std::size_t j = 0; j < a.values[o].size(); ++j)
+      EXPECT_EQ(std::memcmp(&a.values[o][j], &b.values[o][j], sizeof(double)), 0) << a.names[o] << " job " << j;
+}

@@ -16,6 +16,7 @@
 #include "tegenmacht/experiments/design.hpp"
 #include "tegenmacht/experiments/experiment.hpp"
 #include "tegenmacht/registry.hpp"
+#include "tegenmacht/simulation.hpp"
 
 namespace fs = std::filesystem;
 namespace tg = tegenmacht;
@@ -506,4 +507,60 @@ TEST(Paired, DifferenceAndStudentInterval) {
   EXPECT_EQ(one.n, 1u);
   EXPECT_TRUE(std::isnan(one.lo));
   EXPECT_THROW(ex::paired_comparison({1}, {1, 2}), tg::ArgumentError);
+}
+
+// ------------------------------------------------------------ branching
+
+TEST_F(Exp, BranchEqualsATimelineSwitchArmByArm) {
+  // the dilemma town's own timeline (a rent rise in week 20) stays; the switch is added to it
+  const std::string scenario = kSrc + "/scenarios/independence_dilemma.yaml";
+  const std::string text = "scenario: " + scenario +
+                           "\nsteps: 24\nreplicates: 2\nset: {strategy: polder}\n"
+                           "arms: {key: strategy, values: [polder, alinsky, coalition]}\n"
+                           "branch: {at: 12}\nrecord: all\n";
+  auto e = ex::Experiment::load(write("e.yaml", text));
+  EXPECT_EQ(e.branch_at, 12u);
+  EXPECT_NE(e.to_yaml().find("branch: {at: 12}"), std::string::npos) << e.to_yaml();
+  for (int threads : {1, 2}) {
+    const auto rep = run(e, "b" + std::to_string(threads) + ".h5", threads);
+    ASSERT_TRUE(rep.complete);
+    const std::vector<std::string> arms{"polder", "alinsky", "coalition"};
+    const std::size_t A = arms.size(), R = 2, T = 25;
+    for (std::size_t a = 0; a < A; ++a)
+      for (std::uint32_t r = 0; r < R; ++r) {
+        // the same town run once, switching strategy by a timeline event in week 12
+        const tg::Config cfg = tg::load_scenario(
+            scenario, {"steps=24", "strategy=polder",
+                       "timeline=[{week: 20, type: structural, issue: housing, size: 0.15}, "
+                       "{week: 12, type: strategy, strategy: " + arms[a] + "}]"});
+        tg::Simulation sim(cfg, r, std::make_shared<tg::Parallel>(1));
+        sim.run();
+        for (const auto& s : sim.recorder().series()) {
+          const auto all = read_all(rep.path, "/metrics/" + s.name);
+          const std::size_t n = T * s.width, first = (a * R + r) * n;
+          ASSERT_EQ(all.size(), A * R * n) << s.name;
+          const std::vector<double> job(all.begin() + static_cast<std::ptrdiff_t>(first),
+                                        all.begin() + static_cast<std::ptrdiff_t>(first + n));
+          EXPECT_TRUE(bitwise_equal(job, s.data)) << s.name << ", arm " << arms[a] << ", replicate " << r
+                                                  << ", threads " << threads;
+        }
+      }
+  }
+}
+
+TEST_F(Exp, BranchRefusesWhatCannotChangeDuringARun) {
+  const std::string head = "scenario: " + kSrc + "/scenarios/independence_dilemma.yaml\nsteps: 24\n";
+  const std::string past = error_of(head + "arms: {key: strategy, values: [polder, alinsky]}\nbranch: {at: 30}\n");
+  EXPECT_NE(past.find("branch.at"), std::string::npos) << past;
+  EXPECT_NE(past.find("past the last week (24)"), std::string::npos) << past;
+  EXPECT_NE(error_of(head + "arms: {key: strategy, values: [polder]}\nbranch: {}\n").find("branch.at"),
+            std::string::npos);
+  const std::string size =
+      run_error_of(head + "arms: {key: neighbourhoods.0.size, values: [100, 200]}\nbranch: {at: 5}\n");
+  EXPECT_NE(size.find("cannot change at the branch"), std::string::npos) << size;
+  EXPECT_NE(size.find("e.yaml:"), std::string::npos) << size;  // where the arm is written
+  EXPECT_FALSE(fs::exists(dir / "out.h5"));
+  // an arm's value is checked as a run-time change would be
+  const std::string bad = run_error_of(head + "arms: {key: tactics.patience, values: [4, 0]}\nbranch: {at: 5}\n");
+  EXPECT_NE(bad.find("out of range"), std::string::npos) << bad;
 }

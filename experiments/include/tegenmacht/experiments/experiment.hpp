@@ -98,6 +98,13 @@ struct Experiment {
   std::uint32_t replicates = 1;
   std::uint64_t seed = 1;
   std::vector<OutcomeSpec> outcomes;         ///< empty: the model's default outcomes
+  /// `branch: {at: W}`: every (point, replicate) runs weeks 1..W−1 once (the
+  /// base scenario with the point's factors, without the arms' changes); each
+  /// arm continues from that state with its changes applied before week W,
+  /// exactly as a timeline event `{week: W, ...}` would apply them, on the same
+  /// random streams. 0: no branch (every job runs from week 0).
+  std::uint32_t branch_at = 0;
+  SourceLocation branch_where;
   Record record = Record::None;
   std::vector<std::string> record_metrics;   ///< Record::Chosen
   SourceLocation record_where;               ///< where `record:` is written
@@ -146,6 +153,9 @@ DesignPoints expand_design(const Experiment& exp);
 /// factor values, then the arm's overrides, then seed and replicates.
 std::vector<Override> job_overrides(const Experiment& exp, const DesignPoints& d, std::size_t point, std::size_t arm);
 
+/// The overrides of a branched experiment's burn-in at a point: job_overrides
+/// without the arm's.
+std::vector<Override> burn_in_overrides(const Experiment& exp, const DesignPoints& d, std::size_t point);
 /// A job's coordinates. Job index = (point · arms + arm) · replicates + replicate.
 struct Job {
   std::size_t point, arm;
