@@ -168,12 +168,10 @@ Schema make_schema(const YAML::Node& root) {
   ob.default_value = YAML::Node();
   s.add_any("record", "metric time series to keep: none (default), outcomes, all, or a list of metric names");
   auto& br = s.section("branch", "run one burn-in per (point, replicate) and continue every arm from it");
-  auto& at = br.add_int("at", 1, 1, 1e8,
-                        "the week the arms part: weeks 1..at-1 run once, then each arm's changes apply before week "
-                        "`at` as a timeline event {week: at} would (the arms may change only what a timeline `set` "
-                        "or `strategy` event can)");
-  at.required = true;
-  at.default_value = YAML::Node();
+  br.add_int("at", 0, 0, 1e8,
+             "the week the arms part (from 1): weeks 1..at-1 run once, then each arm's changes apply before week "
+             "`at` as a timeline event {week: at} would (the arms may change only what a timeline `set` or "
+             "`strategy` event can); without `branch`, no branch");
   return s;
 }
 
@@ -278,9 +276,14 @@ Experiment Experiment::from_text(const std::string& text, const std::string& sou
     if (o.key == "replicates") e.replicates = static_cast<std::uint32_t>(base.get_int("replicates"));
   }
 
-  if (root["branch"]) {
+  if (root["branch"] && cfg.location("branch").file != "<default>") {  // given (not the schema's empty default)
     e.branch_at = static_cast<std::uint32_t>(cfg.get_int("branch.at"));
     e.branch_where = cfg.location("branch.at");
+    if (cfg.location("branch.at").file == "<default>")
+      fail_at(cfg.location("branch"), "branch.at", "a branch needs the week the arms part: branch: {at: WEEK}",
+              ConfigError::Kind::Missing);
+    if (e.branch_at < 1) fail_at(e.branch_where, "branch.at", "the arms part in week 1 or later (got 0)",
+                                 ConfigError::Kind::OutOfRange);
     if (e.branch_at > static_cast<std::uint64_t>(base.get_int("steps")))
       fail_at(e.branch_where, "branch.at",
               "week " + std::to_string(e.branch_at) + " is past the last week (" +

@@ -57,87 +57,19 @@ int preset_key(const std::string& key) {
 }
 }  // namespace
 
-std::vector<OrganizingModel::Settable> OrganizingModel::param_slots() {
-  // every parameter of the weekly cycle: read from the scenario at init, and
-  // settable during a run by a timeline `set` or `strategy` event
-  return {
-      {"environment.lambda_h", &p_.lambda_h, 1},
-      {"environment.lambda_out", &p_.lambda_out, 1},
-      {"environment.safety_net", &p_.safety_net, 1},
-      {"workers.hours", &p_.hours, 1},
-      {"workers.casework_share", &p_.casework_share, 1},
-      {"workers.iron_rule", &p_.iron_rule, 1},
-      {"workers.power_literacy", &p_.power_literacy, 1},
-      {"workers.hours_per_case", &p_.hours_per_case, 1},
-      {"workers.relief", &p_.relief, 1},
-      {"workers.skill_gain", &p_.skill_gain, 1},
-      {"workers.case_sample", &p_.case_sample, 1},
-      {"organizing.meeting_interval", &p_.meeting_interval, 1},
-      {"organizing.invites_per_hour", &p_.invites_per_hour, 1},
-      {"organizing.hours_per_121", &p_.hours_per_121, 1},
-      {"organizing.snowball", &p_.snowball, 1},
-      {"organizing.agitation", &p_.agitation, 1},
-      {"organizing.issue_cut", &p_.issue_cut, 1},
-      {"organizing.training", &p_.training, 1},
-      {"organizing.ally_rate", &p_.ally_rate, 1},
-      {"residents.invite", &p_.invite, 1},
-      {"residents.join_threshold", &p_.join_threshold, 1},
-      {"residents.act_threshold", &p_.act_threshold, 1},
-      {"residents.a0", &p_.a0, 1},
-      {"residents.leader_skill", &p_.leader_skill, 1},
-      {"residents.dropout", &p_.dropout, 1},
-      {"residents.fatigue_max", &p_.fatigue_max, 1},
-      {"residents.meeting_recruit", &p_.meeting_recruit, 1},
-      {"residents.member_weight", &p_.member_weight, 1},
-      {"tactics.max_level", &p_.max_level, 1},
-      {"tactics.patience", &p_.patience, 1},
-      {"tactics.turnout_needed", &p_.turnout_needed, 1},
-      {"tactics.deescalate", &p_.deescalate, 1},
-      {"tactics.assembly_interval", &p_.assembly_interval, 1},
-      {"tactics.assembly_weight", &p_.assembly_weight, 1},
-      {"tactics.voice", &p_.voice, 1},
-      {"response.beta", &p_.beta, 1},
-      {"response.spread", &p_.spread, 1},
-      {"response.gain", &p_.gain, 1},
-      {"response.small_gain", &p_.small_gain, 1},
-      {"response.cooptation", &p_.cooptation, 1},
-      {"response.subsidy_cut", &p_.subsidy_cut, 1},
-      {"response.funder_solidarity", &p_.funder_solidarity, 1},
-      {"response.funding_recovery", &p_.funding_recovery, 1},
-      {"response.risk_jump", &p_.risk_jump, 1},
-      {"response.risk_decay", &p_.risk_decay, 1},
-      {"response.legit_action", &p_.legit_action, 1},
-      {"response.legit_sanction", &p_.legit_sanction, 1},
-      {"response.legit_concession", &p_.legit_concession, 1},
-      {"response.legit_recovery", &p_.legit_recovery, 1},
-      {"feedback.learning_rate", &p_.learning_rate, 1},
-      {"feedback.trust_gain", &p_.trust_gain, 1},
-      {"feedback.trust_loss", &p_.trust_loss, 1},
-      {"feedback.sanction_trust", &p_.sanction_trust, 1},
-      {"feedback.coopt_trust", &p_.coopt_trust, 1},
-      {"feedback.media_rate", &p_.media_rate, 1},
-      {"feedback.confidence", &p_.confidence, 1},
-      {"feedback.rejection", &p_.rejection, 1},
-      {"feedback.mu", &p_.mu, 1},
-      {"feedback.peer_mu", &p_.peer_mu, 1},
-      {"feedback.fatigue_rate", &p_.fatigue_rate, 1},
-      {"feedback.fatigue_decay", &p_.fatigue_decay, 1},
-      {"feedback.learning", &p_.learning, 1},
-      {"workers.profile", p_.profile.data(), p_.profile.size()},
-      {"tactics.power_needed", p_.power_needed.data(), p_.power_needed.size()},
-      {"tactics.intensity", p_.intensity.data(), p_.intensity.size()},
-  };
-}
-
 void OrganizingModel::read_params(const Config& c) {
-  for (const auto& slot : param_slots()) {
-    if (slot.n == 1) {
-      *slot.ptr = c.get_double(slot.key);
+  settable_.clear();
+  for (const ParamSpec& spec : parameters()) {
+    if (spec.offset < 0) continue;  // read by init
+    const std::string key = std::string(spec.section) + "." + spec.name;
+    auto* ptr = reinterpret_cast<double*>(reinterpret_cast<char*>(&p_) + spec.offset);
+    if (spec.kind != ParamSpec::kList) {
+      *ptr = c.get_double(key);
     } else {
-      const auto v = c.get_doubles(slot.key);
-      std::copy(v.begin(), v.end(), slot.ptr);  // the schema fixes the length
+      const auto v = c.get_doubles(key);
+      std::copy(v.begin(), v.end(), ptr);  // the schema fixes the length
     }
-    settable_[slot.key] = slot;
+    settable_[key] = Settable{spec.name, ptr, spec.size};
   }
   preset_filled_.assign(kPresetKeys.size(), 0);
   for (std::size_t k = 0; k < kPresetKeys.size(); ++k)

@@ -44,6 +44,23 @@ struct OrganizingParams {
 
 class OrganizingModel final : public Model {
  public:
+  /// One parameter of the weekly cycle (MODEL.md section 7): its scenario key,
+  /// schema declaration and where it lives in OrganizingParams. This one table
+  /// serves the schema, reading the scenario, and run-time changes.
+  struct ParamSpec {
+    enum Kind { kDouble, kInt, kList };
+    const char* section;
+    const char* name;
+    Kind kind;
+    double def, min, max;
+    std::vector<double> defs;  ///< kList: the default list
+    std::size_t size;          ///< values (kList: the fixed length)
+    std::ptrdiff_t offset;     ///< into OrganizingParams (doubles); -1: read once by init, not settable
+    const char* description;
+  };
+  static const std::vector<ParamSpec>& parameters();
+  static const std::vector<std::pair<const char*, const char*>>& parameter_sections();
+
   static void declare_schema(Schema& s);
   /// Fills the keys of the chosen strategy preset that the scenario leaves unset.
   static void prepare(Config& raw);
@@ -96,7 +113,6 @@ class OrganizingModel final : public Model {
   };
 
   void read_params(const Config& cfg);
-  std::vector<Settable> param_slots();
   void apply_setting(const std::string& key, const std::vector<double>& value);
   /// A run-time change of a parameter (timeline `set`, Simulation::set): the
   /// key counts as set by the scenario from then on (see apply_strategy).

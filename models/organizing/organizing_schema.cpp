@@ -1,6 +1,7 @@
 // Scenario keys of the organizing model, their defaults (MODEL.md sections 7
 // and 8), and the strategy presets.
 #include <algorithm>
+#include <cstddef>
 
 #include "organizing/organizing.hpp"
 #include "tegenmacht/registry.hpp"
@@ -30,6 +31,168 @@ const char* kDefaultInstitutions = R"([
   {name: housing_corporation, issues: [housing], resistance: 0.15, responsiveness: 0.3, repression: 0.2, legitimacy: 0.6, stance: 0.6, funds: []}])";
 
 }  // namespace
+
+const std::vector<std::pair<const char*, const char*>>& OrganizingModel::parameter_sections() {
+  static const std::vector<std::pair<const char*, const char*>> s{
+      {"environment", "hardship and survival load"},
+      {"workers", "social workers"},
+      {"organizing", "what workers do with collective hours"},
+      {"residents", "resident decisions"},
+      {"tactics", "the resident organisations' strategy"},
+      {"response", "institutional response"},
+      {"feedback", "learning, trust, attitudes, fatigue"},
+  };
+  return s;
+}
+
+const std::vector<OrganizingModel::ParamSpec>& OrganizingModel::parameters() {
+  // offset: where the value lives in OrganizingParams (-1: read once by init, not a run-time parameter)
+  static const std::vector<ParamSpec> p{
+      {"environment", "lambda_h", ParamSpec::kDouble, 0.05, 0, 1, {}, 1, offsetof(OrganizingParams, lambda_h),
+       "λ_h: weekly adjustment of hardship to its structural level"},
+      {"environment", "lambda_out", ParamSpec::kDouble, 0.02, 0, 1, {}, 1, offsetof(OrganizingParams, lambda_out),
+       "λ_out: weekly recovery from survival load"},
+      {"environment", "safety_net", ParamSpec::kDouble, 0.2, 0, 1, {}, 1, offsetof(OrganizingParams, safety_net),
+       "share of exposure absorbed by the welfare state"},
+      {"environment", "concreteness", ParamSpec::kDouble, 0.4, 0, 1, {}, 1, -1,
+       "initial concreteness c_k(b) of issue framing"},
+      {"workers", "hours", ParamSpec::kDouble, 32, 0, 168, {}, 1, offsetof(OrganizingParams, hours),
+       "hours a week"},
+      {"workers", "casework_share", ParamSpec::kDouble, 0.6, 0, 1, {}, 1, offsetof(OrganizingParams, casework_share),
+       "φ: share of hours spent on individual casework"},
+      {"workers", "profile", ParamSpec::kList, 0, 0, 1, {1.0 / 3, 1.0 / 3, 1.0 / 3}, 3, offsetof(OrganizingParams, profile),
+       "split of collective hours: dialogue, organising, coalition (sums to 1)"},
+      {"workers", "iron_rule", ParamSpec::kDouble, 0.5, 0, 1, {}, 1, offsetof(OrganizingParams, iron_rule),
+       "'never do for others what they can do for themselves'"},
+      {"workers", "power_literacy", ParamSpec::kDouble, 0.5, 0, 1, {}, 1, offsetof(OrganizingParams, power_literacy),
+       "how well workers train leaders in power analysis"},
+      {"workers", "funding_dependence", ParamSpec::kDouble, 1.0, 0, 1, {}, 1, -1,
+       "d_w: 0 an independent organiser, 1 a fully subsidised worker"},
+      {"workers", "hours_per_case", ParamSpec::kDouble, 2, 0.01, 1e3, {}, 1, offsetof(OrganizingParams, hours_per_case),
+       "hours per casework client a week"},
+      {"workers", "relief", ParamSpec::kDouble, 0.3, 0, 1, {}, 1, offsetof(OrganizingParams, relief),
+       "survival load removed per case"},
+      {"workers", "skill_gain", ParamSpec::kDouble, 0.02, 0, 1, {}, 1, offsetof(OrganizingParams, skill_gain),
+       "skill a client gains per case × iron_rule"},
+      {"workers", "case_sample", ParamSpec::kInt, 64, 1, 1e6, {}, 1, offsetof(OrganizingParams, case_sample),
+       "residents screened per case (the neediest is helped)"},
+      {"organizing", "meeting_interval", ParamSpec::kInt, 4, 1, 1000, {}, 1, offsetof(OrganizingParams, meeting_interval),
+       "weeks between consultation meetings"},
+      {"organizing", "invites_per_hour", ParamSpec::kDouble, 5, 0, 1e4, {}, 1, offsetof(OrganizingParams, invites_per_hour),
+       "residents invited per dialogue hour"},
+      {"organizing", "hours_per_121", ParamSpec::kDouble, 1.5, 0.01, 1e3, {}, 1, offsetof(OrganizingParams, hours_per_121),
+       "hours per one-to-one conversation"},
+      {"organizing", "snowball", ParamSpec::kDouble, 0.7, 0, 1, {}, 1, offsetof(OrganizingParams, snowball),
+       "chance a one-to-one targets a contact of a member"},
+      {"organizing", "agitation", ParamSpec::kDouble, 0.1, 0, 1, {}, 1, offsetof(OrganizingParams, agitation),
+       "efficacy gain of a one-to-one"},
+      {"organizing", "issue_cut", ParamSpec::kDouble, 0.0001, 0, 1, {}, 1, offsetof(OrganizingParams, issue_cut),
+       "rise of issue concreteness per one-to-one"},
+      {"organizing", "training", ParamSpec::kDouble, 0.005, 0, 1, {}, 1, offsetof(OrganizingParams, training),
+       "skill gain of the two most skilled members per one-to-one × power_literacy"},
+      {"organizing", "ally_rate", ParamSpec::kDouble, 0.005, 0, 1, {}, 1, offsetof(OrganizingParams, ally_rate),
+       "weekly chance per coalition hour × interest that a CSO joins the alliance"},
+      {"residents", "invite", ParamSpec::kDouble, 0.01, 0, 1, {}, 1, offsetof(OrganizingParams, invite),
+       "chance that a member contact invites a passive resident in a week"},
+      {"residents", "join_threshold", ParamSpec::kDouble, 0.25, 0, 1, {}, 1, offsetof(OrganizingParams, join_threshold),
+       "motivation needed to join"},
+      {"residents", "act_threshold", ParamSpec::kDouble, 0.2, -1, 1, {}, 1, offsetof(OrganizingParams, act_threshold),
+       "motivation minus perceived risk needed to act (-1: never binding)"},
+      {"residents", "a0", ParamSpec::kDouble, 0.05, 1e-9, 1, {}, 1, offsetof(OrganizingParams, a0),
+       "safety in numbers: share of actives that cuts perceived risk by 1/e"},
+      {"residents", "leader_skill", ParamSpec::kDouble, 0.6, 0, 1, {}, 1, offsetof(OrganizingParams, leader_skill),
+       "skill above which a resident is a leader"},
+      {"residents", "dropout", ParamSpec::kDouble, 0.07, 0, 1, {}, 1, offsetof(OrganizingParams, dropout),
+       "weekly dropout × (1 − E)(1 − K)"},
+      {"residents", "fatigue_max", ParamSpec::kDouble, 0.8, 0, 1, {}, 1, offsetof(OrganizingParams, fatigue_max),
+       "fatigue above which nobody acts"},
+      {"residents", "meeting_recruit", ParamSpec::kDouble, 0.1, 0, 1, {}, 1, offsetof(OrganizingParams, meeting_recruit),
+       "chance an attendee counts as contacted"},
+      {"residents", "member_weight", ParamSpec::kDouble, 0.3, 0, 1, {}, 1, offsetof(OrganizingParams, member_weight),
+       "weight of a non-acting member in power"},
+      {"residents", "threshold_mean", ParamSpec::kDouble, 0.25, 0, 1, {}, 1, -1,
+       "mean Granovetter threshold θ (Normal, clipped to [0, 1])"},
+      {"residents", "threshold_sd", ParamSpec::kDouble, 0.12, 0, 10, {}, 1, -1,
+       "sd of θ"},
+      {"residents", "initial_member_share", ParamSpec::kDouble, 0, 0, 1, {}, 1, -1,
+       "share of residents who are members at week 0"},
+      {"tactics", "max_level", ParamSpec::kInt, 4, 0, 4, {}, 1, offsetof(OrganizingParams, max_level),
+       "highest escalation level: 0 consultation, 1 petition, 2 demonstration, 3 media, 4 direct action"},
+      {"tactics", "initial_level", ParamSpec::kInt, 0, 0, 4, {}, 1, -1,
+       "escalation level at week 0"},
+      {"tactics", "patience", ParamSpec::kInt, 8, 1, 1e6, {}, 1, offsetof(OrganizingParams, patience),
+       "weeks at a level without concession before escalating"},
+      {"tactics", "power_needed", ParamSpec::kList, 0, 0, 1e6, {0, 0.01, 0.02, 0.03, 0.05}, 5, offsetof(OrganizingParams, power_needed),
+       "power needed for each level"},
+      {"tactics", "turnout_needed", ParamSpec::kDouble, 0.002, 0, 1, {}, 1, offsetof(OrganizingParams, turnout_needed),
+       "share of residents acting last week needed for level 4"},
+      {"tactics", "intensity", ParamSpec::kList, 0, 0, 1e6, {0.3, 0.5, 1.0, 1.5, 2.5}, 5, offsetof(OrganizingParams, intensity),
+       "pressure multiplier of each level"},
+      {"tactics", "deescalate", ParamSpec::kDouble, 0.7, 0, 1, {}, 1, offsetof(OrganizingParams, deescalate),
+       "de-escalate when power < deescalate × power_needed[level]"},
+      {"tactics", "assembly_interval", ParamSpec::kInt, 0, 0, 1e6, {}, 1, offsetof(OrganizingParams, assembly_interval),
+       "weeks between accountability assemblies (0: none)"},
+      {"tactics", "assembly_weight", ParamSpec::kDouble, 0.1, 0, 1e6, {}, 1, offsetof(OrganizingParams, assembly_weight),
+       "pressure of an assembly per unit of allied legitimacy"},
+      {"tactics", "voice", ParamSpec::kDouble, 1.0, 0, 1e6, {}, 1, offsetof(OrganizingParams, voice),
+       "weight of consultation attendance in pressure"},
+      {"response", "beta", ParamSpec::kDouble, 0.3, 0, 1, {}, 1, offsetof(OrganizingParams, beta),
+       "β: weight of this week's pressure in perceived pressure"},
+      {"response", "spread", ParamSpec::kDouble, 0.1, 1e-6, 1e6, {}, 1, offsetof(OrganizingParams, spread),
+       "spread of the logistic concession curve"},
+      {"response", "gain", ParamSpec::kDouble, 0.1, 0, 1, {}, 1, offsetof(OrganizingParams, gain),
+       "concession size"},
+      {"response", "small_gain", ParamSpec::kDouble, 0.005, 0, 1, {}, 1, offsetof(OrganizingParams, small_gain),
+       "concession size of a consultation meeting"},
+      {"response", "cooptation", ParamSpec::kDouble, 0.02, 0, 1, {}, 1, offsetof(OrganizingParams, cooptation),
+       "weekly chance that a leader is co-opted while pressure is below resistance"},
+      {"response", "subsidy_cut", ParamSpec::kDouble, 0.2, 0, 1, {}, 1, offsetof(OrganizingParams, subsidy_cut),
+       "funding lost by a sanctioned, fully dependent worker"},
+      {"response", "funder_solidarity", ParamSpec::kDouble, 0, 0, 1, {}, 1, offsetof(OrganizingParams, funder_solidarity),
+       "share of the cut applied by other funders"},
+      {"response", "funding_recovery", ParamSpec::kDouble, 0.01, 0, 1, {}, 1, offsetof(OrganizingParams, funding_recovery),
+       "weekly recovery of funding without sanction"},
+      {"response", "risk_jump", ParamSpec::kDouble, 0.3, 0, 1, {}, 1, offsetof(OrganizingParams, risk_jump),
+       "jump of perceived repression after a sanction"},
+      {"response", "risk_decay", ParamSpec::kDouble, 0.05, 0, 1, {}, 1, offsetof(OrganizingParams, risk_decay),
+       "weekly relaxation of perceived repression"},
+      {"response", "legit_action", ParamSpec::kDouble, 0.002, 0, 1, {}, 1, offsetof(OrganizingParams, legit_action),
+       "legitimacy lost per week of unanswered action × level/4"},
+      {"response", "legit_sanction", ParamSpec::kDouble, 0.02, 0, 1, {}, 1, offsetof(OrganizingParams, legit_sanction),
+       "legitimacy lost per sanction"},
+      {"response", "legit_concession", ParamSpec::kDouble, 0.05, 0, 1, {}, 1, offsetof(OrganizingParams, legit_concession),
+       "legitimacy gained per concession × min(1, size/gain)"},
+      {"response", "legit_recovery", ParamSpec::kDouble, 0.01, 0, 1, {}, 1, offsetof(OrganizingParams, legit_recovery),
+       "weekly recovery of legitimacy towards its initial value"},
+      {"feedback", "learning_rate", ParamSpec::kDouble, 0.15, 0, 1, {}, 1, offsetof(OrganizingParams, learning_rate),
+       "efficacy change after a concession, sanction or ignored action"},
+      {"feedback", "trust_gain", ParamSpec::kDouble, 0.2, 0, 1, {}, 1, offsetof(OrganizingParams, trust_gain),
+       "trust gained by attendees in a week with a concession"},
+      {"feedback", "trust_loss", ParamSpec::kDouble, 0.08, 0, 1, {}, 1, offsetof(OrganizingParams, trust_loss),
+       "trust lost by attendees in a week without one"},
+      {"feedback", "sanction_trust", ParamSpec::kDouble, 0.1, 0, 1, {}, 1, offsetof(OrganizingParams, sanction_trust),
+       "trust lost by residents of a sanctioned neighbourhood"},
+      {"feedback", "coopt_trust", ParamSpec::kDouble, 0.3, 0, 1, {}, 1, offsetof(OrganizingParams, coopt_trust),
+       "trust gained by a co-opted leader"},
+      {"feedback", "media_rate", ParamSpec::kDouble, 0.002, 0, 1, {}, 1, offsetof(OrganizingParams, media_rate),
+       "weekly drift of trust towards institutional legitimacy"},
+      {"feedback", "confidence", ParamSpec::kDouble, 0.4, 0, 2, {}, 1, offsetof(OrganizingParams, confidence),
+       "bounded confidence: attitudes closer than this assimilate"},
+      {"feedback", "rejection", ParamSpec::kDouble, 0.8, 0, 2, {}, 1, offsetof(OrganizingParams, rejection),
+       "attitudes farther than this repel actives (Jager–Amblard)"},
+      {"feedback", "mu", ParamSpec::kDouble, 0.2, 0, 1, {}, 1, offsetof(OrganizingParams, mu),
+       "attitude step towards/away from the institution"},
+      {"feedback", "peer_mu", ParamSpec::kDouble, 0.005, 0, 1, {}, 1, offsetof(OrganizingParams, peer_mu),
+       "attitude step towards a random contact"},
+      {"feedback", "fatigue_rate", ParamSpec::kDouble, 0.05, 0, 1, {}, 1, offsetof(OrganizingParams, fatigue_rate),
+       "weekly fatigue of an active resident"},
+      {"feedback", "fatigue_decay", ParamSpec::kDouble, 0.1, 0, 1, {}, 1, offsetof(OrganizingParams, fatigue_decay),
+       "weekly recovery from fatigue"},
+      {"feedback", "learning", ParamSpec::kDouble, 0.002, 0, 1, {}, 1, offsetof(OrganizingParams, learning),
+       "weekly skill gain of members × the workers' iron rule"},
+  };
+  return p;
+}
 
 const std::vector<std::string>& OrganizingModel::strategies() {
   static const std::vector<std::string> s{"polder", "alinsky", "coalition", "casework", "custom"};
@@ -142,94 +305,20 @@ void OrganizingModel::declare_schema(Schema& s) {
   net.add_double("local", 0.8, 0, 1, "share of ties inside the own neighbourhood");
   net.add_double("homophily", 0.7, 0, 1, "share of ties inside the own group");
 
-  auto& env = s.section("environment", "hardship and survival load");
-  env.add_double("lambda_h", 0.05, 0, 1, "λ_h: weekly adjustment of hardship to its structural level");
-  env.add_double("lambda_out", 0.02, 0, 1, "λ_out: weekly recovery from survival load");
-  env.add_double("safety_net", 0.2, 0, 1, "share of exposure absorbed by the welfare state");
-  env.add_double("concreteness", 0.4, 0, 1, "initial concreteness c_k(b) of issue framing");
-
-  auto& w = s.section("workers", "social workers");
-  w.add_double("hours", 32, 0, 168, "hours a week");
-  w.add_double("casework_share", 0.6, 0, 1, "φ: share of hours spent on individual casework");
-  auto& prof = w.add_doubles("profile", {1.0 / 3, 1.0 / 3, 1.0 / 3}, 0, 1,
-                             "split of collective hours: dialogue, organising, coalition (sums to 1)");
-  prof.min_size = prof.max_size = 3;
-  w.add_double("iron_rule", 0.5, 0, 1, "'never do for others what they can do for themselves'");
-  w.add_double("power_literacy", 0.5, 0, 1, "how well workers train leaders in power analysis");
-  w.add_double("funding_dependence", 1.0, 0, 1, "d_w: 0 an independent organiser, 1 a fully subsidised worker");
-  w.add_double("hours_per_case", 2, 0.01, 1e3, "hours per casework client a week");
-  w.add_double("relief", 0.3, 0, 1, "survival load removed per case");
-  w.add_double("skill_gain", 0.02, 0, 1, "skill a client gains per case × iron_rule");
-  w.add_int("case_sample", 64, 1, 1e6, "residents screened per case (the neediest is helped)");
-
-  auto& o = s.section("organizing", "what workers do with collective hours");
-  o.add_int("meeting_interval", 4, 1, 1000, "weeks between consultation meetings");
-  o.add_double("invites_per_hour", 5, 0, 1e4, "residents invited per dialogue hour");
-  o.add_double("hours_per_121", 1.5, 0.01, 1e3, "hours per one-to-one conversation");
-  o.add_double("snowball", 0.7, 0, 1, "chance a one-to-one targets a contact of a member");
-  o.add_double("agitation", 0.1, 0, 1, "efficacy gain of a one-to-one");
-  o.add_double("issue_cut", 0.0001, 0, 1, "rise of issue concreteness per one-to-one");
-  o.add_double("training", 0.005, 0, 1, "skill gain of the two most skilled members per one-to-one × power_literacy");
-  o.add_double("ally_rate", 0.005, 0, 1, "weekly chance per coalition hour × interest that a CSO joins the alliance");
-
-  auto& r = s.section("residents", "resident decisions");
-  r.add_double("invite", 0.01, 0, 1, "chance that a member contact invites a passive resident in a week");
-  r.add_double("join_threshold", 0.25, 0, 1, "motivation needed to join");
-  r.add_double("act_threshold", 0.2, -1, 1, "motivation minus perceived risk needed to act (-1: never binding)");
-  r.add_double("a0", 0.05, 1e-9, 1, "safety in numbers: share of actives that cuts perceived risk by 1/e");
-  r.add_double("leader_skill", 0.6, 0, 1, "skill above which a resident is a leader");
-  r.add_double("dropout", 0.07, 0, 1, "weekly dropout × (1 − E)(1 − K)");
-  r.add_double("fatigue_max", 0.8, 0, 1, "fatigue above which nobody acts");
-  r.add_double("meeting_recruit", 0.1, 0, 1, "chance an attendee counts as contacted");
-  r.add_double("member_weight", 0.3, 0, 1, "weight of a non-acting member in power");
-  r.add_double("threshold_mean", 0.25, 0, 1, "mean Granovetter threshold θ (Normal, clipped to [0, 1])");
-  r.add_double("threshold_sd", 0.12, 0, 10, "sd of θ");
-  r.add_double("initial_member_share", 0, 0, 1, "share of residents who are members at week 0");
-
-  auto& t = s.section("tactics", "the resident organisations' strategy");
-  t.add_int("max_level", 4, 0, 4, "highest escalation level: 0 consultation, 1 petition, 2 demonstration, 3 media, 4 direct action");
-  t.add_int("initial_level", 0, 0, 4, "escalation level at week 0");
-  t.add_int("patience", 8, 1, 1e6, "weeks at a level without concession before escalating");
-  auto& pn = t.add_doubles("power_needed", {0, 0.01, 0.02, 0.03, 0.05}, 0, 1e6, "power needed for each level");
-  pn.min_size = pn.max_size = 5;
-  t.add_double("turnout_needed", 0.002, 0, 1, "share of residents acting last week needed for level 4");
-  auto& in = t.add_doubles("intensity", {0.3, 0.5, 1.0, 1.5, 2.5}, 0, 1e6, "pressure multiplier of each level");
-  in.min_size = in.max_size = 5;
-  t.add_double("deescalate", 0.7, 0, 1, "de-escalate when power < deescalate × power_needed[level]");
-  t.add_int("assembly_interval", 0, 0, 1e6, "weeks between accountability assemblies (0: none)");
-  t.add_double("assembly_weight", 0.1, 0, 1e6, "pressure of an assembly per unit of allied legitimacy");
-  t.add_double("voice", 1.0, 0, 1e6, "weight of consultation attendance in pressure");
-
-  auto& resp = s.section("response", "institutional response");
-  resp.add_double("beta", 0.3, 0, 1, "β: weight of this week's pressure in perceived pressure");
-  resp.add_double("spread", 0.1, 1e-6, 1e6, "spread of the logistic concession curve");
-  resp.add_double("gain", 0.1, 0, 1, "concession size");
-  resp.add_double("small_gain", 0.005, 0, 1, "concession size of a consultation meeting");
-  resp.add_double("cooptation", 0.02, 0, 1, "weekly chance that a leader is co-opted while pressure is below resistance");
-  resp.add_double("subsidy_cut", 0.2, 0, 1, "funding lost by a sanctioned, fully dependent worker");
-  resp.add_double("funder_solidarity", 0, 0, 1, "share of the cut applied by other funders");
-  resp.add_double("funding_recovery", 0.01, 0, 1, "weekly recovery of funding without sanction");
-  resp.add_double("risk_jump", 0.3, 0, 1, "jump of perceived repression after a sanction");
-  resp.add_double("risk_decay", 0.05, 0, 1, "weekly relaxation of perceived repression");
-  resp.add_double("legit_action", 0.002, 0, 1, "legitimacy lost per week of unanswered action × level/4");
-  resp.add_double("legit_sanction", 0.02, 0, 1, "legitimacy lost per sanction");
-  resp.add_double("legit_concession", 0.05, 0, 1, "legitimacy gained per concession × min(1, size/gain)");
-  resp.add_double("legit_recovery", 0.01, 0, 1, "weekly recovery of legitimacy towards its initial value");
-
-  auto& fb = s.section("feedback", "learning, trust, attitudes, fatigue");
-  fb.add_double("learning_rate", 0.15, 0, 1, "efficacy change after a concession, sanction or ignored action");
-  fb.add_double("trust_gain", 0.2, 0, 1, "trust gained by attendees in a week with a concession");
-  fb.add_double("trust_loss", 0.08, 0, 1, "trust lost by attendees in a week without one");
-  fb.add_double("sanction_trust", 0.1, 0, 1, "trust lost by residents of a sanctioned neighbourhood");
-  fb.add_double("coopt_trust", 0.3, 0, 1, "trust gained by a co-opted leader");
-  fb.add_double("media_rate", 0.002, 0, 1, "weekly drift of trust towards institutional legitimacy");
-  fb.add_double("confidence", 0.4, 0, 2, "bounded confidence: attitudes closer than this assimilate");
-  fb.add_double("rejection", 0.8, 0, 2, "attitudes farther than this repel actives (Jager–Amblard)");
-  fb.add_double("mu", 0.2, 0, 1, "attitude step towards/away from the institution");
-  fb.add_double("peer_mu", 0.005, 0, 1, "attitude step towards a random contact");
-  fb.add_double("fatigue_rate", 0.05, 0, 1, "weekly fatigue of an active resident");
-  fb.add_double("fatigue_decay", 0.1, 0, 1, "weekly recovery from fatigue");
-  fb.add_double("learning", 0.002, 0, 1, "weekly skill gain of members × the workers' iron rule");
+  // the parameters of the weekly cycle: one declaration (parameters()) serves the
+  // schema, reading the scenario and run-time changes
+  for (const auto& [name, description] : parameter_sections()) s.section(name, description);
+  for (const ParamSpec& p : parameters()) {
+    Schema& sec = s.section(p.section, "");
+    if (p.kind == ParamSpec::kDouble) {
+      sec.add_double(p.name, p.def, p.min, p.max, p.description);
+    } else if (p.kind == ParamSpec::kInt) {
+      sec.add_int(p.name, static_cast<std::int64_t>(p.def), p.min, p.max, p.description);
+    } else {
+      auto& k = sec.add_doubles(p.name, p.defs, p.min, p.max, p.description);
+      k.min_size = k.max_size = p.size;
+    }
+  }
 }
 
 void register_organizing_model() {

@@ -4,6 +4,8 @@
 // message; run-time changes are checked like the scenario; one preset rule.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -248,4 +250,39 @@ TEST_F(Checkpoints, OnePresetRuleAtLoadTimeAndDuringTheRun) {
   Simulation restored = Simulation::restore(sim.checkpoint(), pool(1));
   restored.set("strategy", "alinsky");
   EXPECT_EQ(dynamic_cast<const OrganizingModel&>(restored.model()).params().max_level, 2.0);
+}
+
+TEST_F(Checkpoints, EveryRunTimeParameterIsCheckedAgainstItsOneDeclaration) {
+  using models::OrganizingModel;
+  Simulation sim(load_scenario(kSrc + "/scenarios/default.yaml", {"steps=4"}), 0, pool(1));
+  const auto settable = sim.model().settable();
+  std::size_t checked = 0;
+  for (const auto& p : OrganizingModel::parameters()) {
+    const std::string key = std::string(p.section) + "." + p.name;
+    const bool listed = std::find(settable.begin(), settable.end(), key) != settable.end();
+    EXPECT_EQ(listed, p.offset >= 0) << key;  // what the table binds is what a run may change
+    if (p.offset < 0) continue;
+    auto value = [&](double v) {
+      if (p.kind != OrganizingModel::ParamSpec::kList) return format_double(v);
+      std::string list = "[";
+      for (std::size_t i = 0; i < p.size; ++i) list += (i ? ", " : "") + format_double(v);
+      return list + "]";
+    };
+    auto refused = [&](double v) {
+      try {
+        sim.set(key, value(v));
+      } catch (const ConfigError& e) {
+        return std::string(e.what()).find(key) != std::string::npos;
+      }
+      return false;
+    };
+    // just outside the declared range, on both sides (a range that is open on one side is skipped there)
+    if (p.min > -1e12) EXPECT_TRUE(refused(p.min - std::max(1.0, std::abs(p.min)))) << key;
+    if (p.max < 1e12) EXPECT_TRUE(refused(p.max + std::max(1.0, std::abs(p.max)))) << key;
+    if (p.kind == OrganizingModel::ParamSpec::kInt) EXPECT_TRUE(refused(p.min + 0.5)) << key;
+    ++checked;
+  }
+  EXPECT_GE(checked, 60u);
+  EXPECT_TRUE(sim.changes().empty());  // nothing refused was applied
+  sim.run();                             // and the run is unharmed
 }
