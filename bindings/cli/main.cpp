@@ -226,6 +226,7 @@ int do_run(const RunOptions& o, const std::string& cmdline) {
   std::string out = o.output;
   if (out.empty()) out = std::filesystem::path(o.scenario).stem().string() + ".h5";
   tg::check_writable(out);
+  for (const auto& w : tg::scenario_warnings(cfg)) std::fprintf(stderr, "tegenmacht: warning: %s\n", w.c_str());
   const auto weeks = checkpoint_weeks(o.checkpoint_at, cfg.get_int("steps"));
   const tg::CheckpointPlan plan =
       checkpoint_plan(weeks, out, static_cast<std::uint32_t>(cfg.get_int("replicates")));
@@ -422,6 +423,7 @@ int run_and_report(const ex::Experiment& e, const std::string& output, bool resu
   opt.command_line = cmdline;
   opt.stop = &g_stop;
   opt.progress = progress_line(quiet);
+  if (!is_worker()) opt.warning = [](const std::string& w) { std::fprintf(stderr, "tegenmacht: warning: %s\n", w.c_str()); };
   opt.analysis = analysis;
   opt.analyse = keep_file;  // a file nobody keeps needs no /analysis
   ex::RunReport rep;

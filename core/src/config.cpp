@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -364,6 +365,28 @@ struct Validator {
     return out;
   }
 
+  // "12.000", "1.250.000": digits grouped by three with dots
+  static bool looks_grouped(const std::string& t) {
+    const auto dot = t.find('.');
+    if (dot == std::string::npos || dot == 0 || dot > 3) return false;
+    for (std::size_t i = 0; i < dot; ++i)
+      if (!std::isdigit(static_cast<unsigned char>(t[i]))) return false;
+    std::size_t i = dot;
+    while (i < t.size()) {
+      if (t[i] != '.' || i + 4 > t.size()) return false;
+      for (std::size_t k = 1; k <= 3; ++k)
+        if (!std::isdigit(static_cast<unsigned char>(t[i + k]))) return false;
+      i += 4;
+    }
+    return true;
+  }
+  static std::string ungrouped(const std::string& t) {
+    std::string out;
+    for (char ch : t)
+      if (ch != '.') out += ch;
+    return out;
+  }
+
   double number(const YAML::Node& v, const KeyDecl& d, const std::string& path, const SourceLocation& loc,
                 bool integer) {
     if (!v.IsScalar())
@@ -379,6 +402,10 @@ struct Validator {
     if (std::isnan(x)) fail(ConfigError::Kind::WrongType, loc, path, "expected a number, got NaN");
     if (integer && (x != std::floor(x) || std::isinf(x)))
       fail(ConfigError::Kind::WrongType, loc, path, "expected an integer, got '" + v.Scalar() + "'");
+    if (integer && looks_grouped(v.Scalar()))  // 12.000 reads as 12: a Dutch or German thousands separator
+      fail(ConfigError::Kind::WrongType, loc, path,
+           "'" + v.Scalar() + "' looks like a number with a thousands separator; write whole numbers without one (" +
+               ungrouped(v.Scalar()) + ", or " + format_double(x) + " if that is what you mean)");
     if (x < d.min || x > d.max)
       fail(ConfigError::Kind::OutOfRange, loc, path,
            "value " + v.Scalar() + " is out of range " + range_text(d));

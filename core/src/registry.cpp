@@ -102,4 +102,18 @@ Config load_scenario_text(const std::string& text, const std::string& source, co
   return c;
 }
 
+std::string Warning::str() const {
+  std::string s = where.str() + ": ";
+  if (!key.empty()) s += "key '" + key + "': ";
+  return s + message;
+}
+
+std::vector<std::string> scenario_warnings(const Config& config) {
+  std::vector<std::string> out;
+  const ModelInfo* info = Registry::instance().find(config.get_string("model"));
+  if (!info || !info->warnings) return out;
+  for (const auto& w : info->warnings(config)) out.push_back(w.str());
+  return out;
+}
+
 }  // namespace tegenmacht

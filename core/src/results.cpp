@@ -12,6 +12,7 @@
 #include <limits>
 
 #include "hdf5_util.hpp"
+#include "tegenmacht/registry.hpp"
 #include "tegenmacht/version.hpp"
 
 namespace tegenmacht {
@@ -62,6 +63,7 @@ void write_file(const std::string& path, const Config& config, const RunSet& run
   w.attr_ints(file, "steps_completed", done);  // [run ×] replicate, flattened
 
   w.dataset_string(file, "config", config.to_yaml());
+  w.attr_strings(file, "warnings", scenario_warnings(config));
 
   if (runs.sweep) {
     const SweepInfo& sw = *runs.sweep;

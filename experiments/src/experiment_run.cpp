@@ -621,6 +621,7 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
   // 5. every (point, arm) scenario resolved and its model built, before any job
   std::vector<double> costs;  // [point · arms + arm]: steps × agents, to hand out large jobs first
   std::uint64_t hash = detail::fnv1a(detail::kFnvOffset, L.experiment_yaml);
+  std::vector<std::string> warnings;  // of every (point, arm), each once
   hash = detail::fnv1a(hash, L.base_config_yaml);
   try {
     const std::size_t chunk = std::max<std::size_t>(2, 2 * static_cast<std::size_t>(parallel->threads()));
@@ -645,11 +646,13 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
       std::vector<Shape> shapes(count);
       costs.resize(P * A, 1.0);
       std::vector<std::exception_ptr> errors(count);
+      std::vector<std::vector<std::string>> warns(count);
       parallel->for_tasks(count, [&](std::size_t i) {
         const std::size_t pa = begin + i;
         try {
           Config c = pa == 0 ? first : resolve(pa / A, pa % A);
           texts[i] = c.to_yaml();
+          warns[i] = scenario_warnings(c);
           Simulation probe(c, 0, parallel);
           shapes[i] = shape_of(probe);
         } catch (...) {
@@ -678,6 +681,8 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
         for (auto r : recorded)
           if (s.widths[r] != shape.widths[r]) differs("changes the width of recorded metric '" + shape.names[r] + "'");
         costs[pa] = s.cost;
+        for (auto& w : warns[i])
+          if (std::find(warnings.begin(), warnings.end(), w) == warnings.end()) warnings.push_back(std::move(w));
         hash = detail::fnv1a(hash, texts[i]);
         if (fresh) store->append_scenario(texts[i]);
       }
@@ -687,7 +692,10 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
     throw;
   }
   const std::string fingerprint = hex(hash);
+  if (opt.warning)
+    for (const auto& w : warnings) opt.warning(w);
   if (fresh) {
+    store->set_warnings(warnings);
     store->set_fingerprint(fingerprint);
   } else if (store->fingerprint() != fingerprint || store->jobs() != total) {
     throw IoError(path, "cannot resume: this file was written by a different experiment (its file, scenario, --set or "
@@ -703,6 +711,7 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
   axis_holder.reset();
   std::vector<std::uint8_t> done = store->done();
   RunReport rep;
+  rep.warnings = warnings;
   rep.jobs_total = total;
   rep.jobs_resumed = static_cast<std::size_t>(std::count(done.begin(), done.end(), 1));
   std::vector<std::size_t> pending;

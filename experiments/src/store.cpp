@@ -324,6 +324,13 @@ void Store::set_fingerprint(const std::string& fingerprint) {
   check(H5Fflush(file, H5F_SCOPE_GLOBAL), path_, "file");
 }
 
+void Store::set_warnings(const std::vector<std::string>& warnings) {
+  const hid_t file = static_cast<hid_t>(file_);
+  H5Adelete(file, "warnings");
+  Writer{path_}.attr_strings(file, "warnings", warnings);
+  check(H5Fflush(file, H5F_SCOPE_GLOBAL), path_, "file");
+}
+
 std::string Store::fingerprint() const { return read_string_attr(static_cast<hid_t>(file_), "fingerprint"); }
 
 std::vector<std::uint8_t> Store::done() const {

@@ -69,6 +69,8 @@ class Store {
   void append_scenario(const std::string& yaml);
   /// Records the experiment's fingerprint once every scenario has been appended.
   void set_fingerprint(const std::string& fingerprint);
+  /// The scenario warnings of every (point, arm), each once (attribute `warnings`).
+  void set_warnings(const std::vector<std::string>& warnings);
   std::string fingerprint() const;
   std::vector<std::uint8_t> done() const;
   std::size_t jobs() const { return jobs_; }

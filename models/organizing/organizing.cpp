@@ -162,7 +162,8 @@ void OrganizingModel::state(State& s) {
   s.add("institutions/stance", inst_stance_).add("institutions/smoothed_pressure", inst_Ptilde_);
   s.add("institutions/issues", inst_issue_);
   s.add("workers/neighbourhood", w_nb_).add("workers/funder", w_funder_).add("workers/funding", w_funding_);
-  s.add("workers/dependence", w_dep_).add("workers/cut", w_cut_);
+  s.add("workers/dependence", w_dep_).add("workers/cut", w_cut_).add("workers/budget", w_budget_);
+  s.add("workers/budget_recovery", w_budget_recovery_);
   s.add("csos/neighbourhood", cso_nb_).add("csos/members", cso_members_).add("csos/legitimacy", cso_legit_);
   s.add("csos/interest", cso_interest_).add("csos/allied", cso_allied_);
   // counters
@@ -283,6 +284,20 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
       if (b < 0) cfg.fail(p + ".funds", "unknown neighbourhood '" + fn + "' (neighbourhoods: " + list_names(nb_names_) + ")");
       funder[b] = static_cast<int>(j);
     }
+    // one funder per neighbourhood: a second would silently replace the first
+    for (std::uint32_t j2 = 0; j2 < j; ++j2) {
+      const auto earlier = cfg.get_strings("institutions." + std::to_string(j2) + ".funds");
+      for (const auto& fn : cfg.get_strings(p + ".funds"))
+        for (const auto& fe : earlier)
+          if (fn == fe || fn == "all" || fe == "all") {
+            const std::string nb = fn == "all" ? fe : fn;
+            cfg.fail(p + ".funds", "'" + inst_names_[j] + "' and '" + inst_names_[j2] + "' both fund " +
+                                       (nb == "all" ? std::string("every neighbourhood") : "'" + nb + "'") +
+                                       "; the workers of a neighbourhood have one funder (name each neighbourhood in "
+                                       "one institution's `funds`; response.funder_solidarity makes the other "
+                                       "institutions follow a funder's sanctions)");
+          }
+    }
   }
   inst_rho_act_ = inst_rho_;
   inst_legit_ = inst_legit0_;
@@ -304,6 +319,8 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
       w_dep_.push_back(funder[b] < 0 ? 0.0 : nb_dep[b]);
     }
   w_cut_.assign(w_nb_.size(), 0);
+  w_budget_.assign(w_nb_.size(), 1.0);
+  w_budget_recovery_.assign(w_nb_.size(), 0.0);
   nb_iron_.assign(B_, 0.0);
   for (std::uint32_t b = 0; b < B_; ++b) nb_iron_[b] = nb_workers[b] > 0 ? 1.0 : 0.0;  // × p_.iron_rule when used
 
@@ -350,6 +367,17 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
     if (cfg.has(p + ".institution") && !cfg.get_string(p + ".institution").empty()) {
       ev.inst = index_of(inst_names_, cfg.get_string(p + ".institution"));
       if (ev.inst < 0) cfg.fail(p + ".institution", "unknown institution '" + cfg.get_string(p + ".institution") + "' (institutions: " + list_names(inst_names_) + ")");
+    }
+    if (ev.type == Event::SubsidyCut) {
+      // a share of the budget: 30 (a percentage) would remove every worker
+      if (ev.size < 0 || ev.size > 1)
+        cfg.fail(p + ".size", "a subsidy cut is a share of the budget in [0, 1], got " + format_double(ev.size) +
+                                  (ev.size > 1 && ev.size <= 100 ? " (for " + format_double(ev.size) + " % write " +
+                                                                       format_double(ev.size / 100) + ")"
+                                                                 : std::string()));
+      ev.recovery = cfg.has(p + ".recovery") ? cfg.get_double(p + ".recovery") : 0.0;
+    } else if (cfg.has(p + ".recovery")) {
+      cfg.fail(p + ".recovery", "only a subsidy_cut event has a `recovery`");
     }
     if (ev.type == Event::Strategy) {
       if (!cfg.has(p + ".strategy")) cfg.fail(p, "a strategy event needs `strategy`");
@@ -560,6 +588,9 @@ void OrganizingModel::apply_events(std::uint32_t week) {
       for (std::size_t w = 0; w < w_nb_.size(); ++w) {
         if (w_funder_[w] < 0 || (ev.inst >= 0 && w_funder_[w] != ev.inst)) continue;
         if (ev.nb >= 0 && w_nb_[w] != static_cast<std::uint32_t>(ev.nb)) continue;
+        // a budget decision: funding and the level it recovers to both fall, for good unless `recovery`
+        w_budget_[w] = clamp01(w_budget_[w] - ev.size * w_dep_[w]);
+        w_budget_recovery_[w] = ev.recovery;
         w_funding_[w] = clamp01(w_funding_[w] - ev.size * w_dep_[w]);
       }
     if (ev.type == Event::Strategy) apply_strategy(ev.strategy);
@@ -920,8 +951,12 @@ void OrganizingModel::institutions(const StepContext& ctx) {
     }
     inst_legit_[j] = clamp01(inst_legit_[j] + p_.legit_recovery * (inst_legit0_[j] - inst_legit_[j]));
   }
-  for (std::size_t w = 0; w < w_nb_.size(); ++w)
-    if (!w_cut_[w]) w_funding_[w] = std::min(1.0, w_funding_[w] + p_.funding_recovery);
+  for (std::size_t w = 0; w < w_nb_.size(); ++w) {
+    // a cut budget comes back only at the rate its decision gave; funding lost to a
+    // sanction recovers towards the budget (not beyond it)
+    w_budget_[w] = std::min(1.0, w_budget_[w] + w_budget_recovery_[w]);
+    if (!w_cut_[w]) w_funding_[w] = std::min(w_budget_[w], w_funding_[w] + p_.funding_recovery);
+  }
 }
 
 void OrganizingModel::feedback(const StepContext& ctx) {

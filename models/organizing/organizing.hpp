@@ -103,6 +103,7 @@ class OrganizingModel final : public Model {
     enum Type { Structural, Shock, SubsidyCut, Strategy, Set } type;
     int issue = -1, nb = -1, inst = -1;  // -1: all
     double size = 0;
+    double recovery = 0;  // subsidy_cut: weekly recovery of the cut budget (0: the cut lasts)
     std::string strategy, key;
     std::vector<double> value;
   };
@@ -188,6 +189,10 @@ class OrganizingModel final : public Model {
   std::vector<std::uint32_t> w_nb_;
   std::vector<int> w_funder_;
   std::vector<double> w_funding_, w_dep_;
+  // the budget a worker's funding recovers to after a sanction: 1 until a
+  // timeline subsidy_cut (a political decision) lowers it, which lasts unless
+  // the event gives a weekly `recovery`
+  std::vector<double> w_budget_, w_budget_recovery_;
   std::vector<std::uint8_t> w_cut_;
   std::vector<double> nb_iron_;  // iron rule of b's workers (0 without workers)
 

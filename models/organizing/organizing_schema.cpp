@@ -151,7 +151,7 @@ const std::vector<OrganizingModel::ParamSpec>& OrganizingModel::parameters() {
       {"response", "funder_solidarity", ParamSpec::kDouble, 0, 0, 1, {}, 1, offsetof(OrganizingParams, funder_solidarity),
        "share of the cut applied by other funders"},
       {"response", "funding_recovery", ParamSpec::kDouble, 0.01, 0, 1, {}, 1, offsetof(OrganizingParams, funding_recovery),
-       "weekly recovery of funding without sanction"},
+       "weekly recovery of funding lost to sanctions, up to the budget (a timeline subsidy_cut lowers the budget for good unless its `recovery` says otherwise)"},
       {"response", "risk_jump", ParamSpec::kDouble, 0.3, 0, 1, {}, 1, offsetof(OrganizingParams, risk_jump),
        "jump of perceived repression after a sanction"},
       {"response", "risk_decay", ParamSpec::kDouble, 0.05, 0, 1, {}, 1, offsetof(OrganizingParams, risk_decay),
@@ -286,13 +286,16 @@ void OrganizingModel::declare_schema(Schema& s) {
   ev.add_int("week", 0, 1, 1e8, "week the event happens (before the week's environment update)").required = true;
   ev.add_choice("type", "shock", {"structural", "shock", "subsidy_cut", "strategy", "set"},
                 "structural: exposure ×= 1 + size; shock: hardship += size × exposure × (1 − safety_net); "
-                "subsidy_cut: funding −= size × funding_dependence of the workers an institution funds; strategy: "
-                "switch to a preset; set: set a parameter")
+                "subsidy_cut: a budget decision, funding −= size × funding_dependence of the workers an institution "
+                "funds, lasting unless `recovery` is given; strategy: switch to a preset; set: set a parameter")
       .optional = true;
   ev.add_string("issue", "", "issue (structural, shock; '' = every issue)").optional = true;
   ev.add_string("neighbourhood", "", "neighbourhood ('' = every neighbourhood)").optional = true;
   ev.add_string("institution", "", "subsidy_cut: funding institution ('' = every funder)").optional = true;
-  ev.add_double("size", 0, -1, 100, "size of the event").optional = true;
+  ev.add_double("size", 0, -1, 100, "size of the event (subsidy_cut: a share of the budget in [0, 1])").optional = true;
+  ev.add_double("recovery", 0, 0, 1,
+                "subsidy_cut: weekly recovery of the cut budget, as a share of the full budget (default 0: the cut "
+                "lasts)").optional = true;
   ev.add_double("hardship", 0, -1, 1, "shorthand for type: shock, size: value").optional = true;
   ev.add_double("exposure", 0, -1, 100, "shorthand for type: structural, size: value").optional = true;
   ev.add_choice("strategy", "polder", strategies(), "strategy: the preset to switch to").optional = true;
@@ -321,6 +324,85 @@ void OrganizingModel::declare_schema(Schema& s) {
   }
 }
 
+namespace {
+
+/// Events and settings of a valid scenario that cannot act as written (see Warning).
+std::vector<Warning> organizing_warnings(const Config& c) {
+  std::vector<Warning> out;
+  auto warn = [&](const std::string& key, const std::string& msg) { out.push_back({c.location(key), key, msg}); };
+  const std::int64_t steps = c.get_int("steps");
+  const std::size_t B = c.size("neighbourhoods"), J = c.size("institutions");
+  std::vector<std::string> nb_names(B);
+  std::vector<std::int64_t> sizes(B), workers(B);
+  std::vector<double> dependence(B);
+  for (std::size_t b = 0; b < B; ++b) {
+    const std::string p = "neighbourhoods." + std::to_string(b);
+    nb_names[b] = c.get_string(p + ".name");
+    sizes[b] = c.get_int(p + ".size");
+    workers[b] = c.get_int(p + ".workers");
+    const double d = c.get_double(p + ".funding_dependence");
+    dependence[b] = d < 0 ? c.get_double("workers.funding_dependence") : d;
+  }
+  // who pays the workers of each neighbourhood (init refuses two funders)
+  std::vector<std::string> inst_names(J);
+  std::vector<int> funder(B, -1);
+  for (std::size_t j = 0; j < J; ++j) {
+    const std::string p = "institutions." + std::to_string(j);
+    inst_names[j] = c.get_string(p + ".name");
+    for (const auto& f : c.get_strings(p + ".funds"))
+      for (std::size_t b = 0; b < B; ++b)
+        if (f == "all" || f == nb_names[b]) funder[b] = static_cast<int>(j);
+  }
+  // a neighbourhood far smaller than the others (a Dutch thousands dot, 12.000, reads as 12)
+  if (B > 1) {
+    std::vector<std::int64_t> sorted = sizes;
+    std::sort(sorted.begin(), sorted.end());
+    const std::int64_t median = sorted[B / 2];
+    for (std::size_t b = 0; b < B; ++b)
+      if (sizes[b] * 50 < median)
+        warn("neighbourhoods." + std::to_string(b) + ".size",
+             std::to_string(sizes[b]) + " residents, far fewer than the other neighbourhoods (median " +
+                 std::to_string(median) + ")" +
+                 (sizes[b] < 1000 ? "; if you meant " + std::to_string(sizes[b] * 1000) +
+                                        ", write it without a thousands separator"
+                                  : std::string()));
+  }
+  for (std::size_t i = 0; i < c.size("timeline"); ++i) {
+    const std::string p = "timeline." + std::to_string(i);
+    const std::int64_t week = c.get_int(p + ".week");
+    if (week > steps)
+      warn(p + ".week", "week " + std::to_string(week) + " is after the last week (" + std::to_string(steps) +
+                            "): this event never happens");
+    if (!c.has(p + ".type") || c.get_string(p + ".type") != "subsidy_cut") continue;
+    const std::string inst = c.has(p + ".institution") ? c.get_string(p + ".institution") : "";
+    const std::string nb = c.has(p + ".neighbourhood") ? c.get_string(p + ".neighbourhood") : "";
+    int j_cut = -1;
+    for (std::size_t j = 0; j < J; ++j)
+      if (inst_names[j] == inst) j_cut = static_cast<int>(j);
+    bool funds_any = false, reaches = false;
+    for (std::size_t b = 0; b < B; ++b) {
+      if (funder[b] < 0 || (!inst.empty() && funder[b] != j_cut) || (!nb.empty() && nb_names[b] != nb)) continue;
+      funds_any = true;
+      if (workers[b] > 0 && dependence[b] > 0) reaches = true;
+    }
+    if (reaches) continue;
+    const std::string key = !inst.empty() ? p + ".institution" : p;
+    std::string why;
+    if (!inst.empty() && j_cut >= 0 && c.get_strings("institutions." + std::to_string(j_cut) + ".funds").empty())
+      why = "'" + inst + "' pays no social workers (its `funds` is empty)";
+    else if (inst.empty() && !funds_any)
+      why = "no institution pays social workers (every `funds` is empty)";
+    else if (!funds_any)
+      why = "'" + inst + "' pays no social workers" + (nb.empty() ? "" : " in '" + nb + "'");
+    else
+      why = "the workers it pays have no funding dependence or there are none (workers: 0)";
+    warn(key, "this subsidy cut changes nothing: " + why);
+  }
+  return out;
+}
+
+}  // namespace
+
 void register_organizing_model() {
   ModelInfo info{"organizing", "residents, institutions and social workers under polder, Alinsky and coalition rules",
                  OrganizingModel::declare_schema, [] { return std::make_unique<OrganizingModel>(); },
@@ -333,6 +415,7 @@ void register_organizing_model() {
   // less is better for what residents bear, the gap between groups and the backlash
   info.lower_is_better = {"hardship", "survival_load", "participation_gap", "coopted_leaders", "sanctions_total", "grievance",
                           "sanctions"};
+  info.warnings = organizing_warnings;
   Registry::instance().add(std::move(info));
 }
 

@@ -353,10 +353,11 @@ TEST_F(Organizing, ShockShorthandHitsOnlyItsNeighbourhoodAndIssue) {
   }
 }
 
-TEST_F(Organizing, SubsidyCutHitsTheWorkersAnInstitutionFunds) {
-  // the municipality funds the estate only; a cut of 0.5 at week 3 leaves those
-  // workers at 1 − 0.5 × d (+ 0.01 recovery a week afterwards), the others at 1
-  const Config cfg = load_scenario(kDefault, {"replicates=1", "steps=3", "strategy=polder", "timeline=[]",
+TEST_F(Organizing, SubsidyCutHitsTheWorkersAnInstitutionFundsAndLasts) {
+  // the municipality funds the estate only; a cut of 0.5 at week 3 is a budget
+  // decision: those workers stay at 1 − 0.5 × d to the end (polder draws no
+  // sanctions, so nothing else moves their funding), the others at 1
+  const Config cfg = load_scenario(kDefault, {"replicates=1", "steps=60", "strategy=polder",
                                               "institutions.0.funds=[estate]", "workers.funding_dependence=0.8",
                                               "timeline=[{week: 3, type: subsidy_cut, institution: municipality, size: 0.5}]"});
   auto sim = make(cfg);
@@ -364,5 +365,55 @@ TEST_F(Organizing, SubsidyCutHitsTheWorkersAnInstitutionFunds) {
   const auto& m = model(*sim);
   ASSERT_EQ(m.workers(), 8u);
   for (std::size_t w = 0; w < m.workers(); ++w)
-    EXPECT_NEAR(m.worker_funding(w), w < 2 ? std::min(1.0, 1 - 0.5 * 0.8 + 0.01) : 1.0, 1e-12) << w;
+    EXPECT_NEAR(m.worker_funding(w), w < 2 ? 1 - 0.5 * 0.8 : 1.0, 1e-12) << w;
+  // visible in the final week's table
+  EXPECT_NEAR(series(*sim, "worker_funding_min").back(), 1 - 0.5 * 0.8, 1e-12);
+  // a cut that says it recovers comes back at its rate: 0.01 a week in weeks 3..30 (the week of the cut included)
+  const Config back = load_scenario(
+      kDefault, {"replicates=1", "steps=30", "strategy=polder", "institutions.0.funds=[estate]",
+                 "workers.funding_dependence=0.8",
+                 "timeline=[{week: 3, type: subsidy_cut, institution: municipality, size: 0.5, recovery: 0.01}]"});
+  auto rec = make(back);
+  rec->run();
+  EXPECT_NEAR(model(*rec).worker_funding(0), 1 - 0.4 + 0.01 * (30 - 3 + 1), 1e-9);
+}
+
+TEST_F(Organizing, SlipsOfAnAnalystAreErrorsOrWarnings) {
+  auto error = [](const std::vector<std::string>& sets) -> std::string {
+    try {
+      Simulation sim(load_scenario(kDefault, sets), 0, std::make_shared<Parallel>(1));
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  auto warnings = [](const std::vector<std::string>& sets) {
+    std::string all;
+    for (const auto& w : scenario_warnings(load_scenario(kDefault, sets))) all += w + "\n";
+    return all;
+  };
+  // a cut written as a percentage
+  EXPECT_NE(error({"timeline=[{week: 3, type: subsidy_cut, size: 30}]"}).find("(for 30 % write 0.3)"),
+            std::string::npos);
+  // a Dutch thousands dot
+  EXPECT_NE(error({"neighbourhoods.0.size=12.000"}).find("looks like a number with a thousands separator"),
+            std::string::npos);
+  // two funders of one neighbourhood
+  EXPECT_NE(error({"institutions.1.funds=[estate]"}).find("both fund 'estate'"), std::string::npos);
+  EXPECT_EQ(warnings({}), "");  // the default town is clean
+  // a cut on an institution that pays nobody, and one with no funds at all
+  EXPECT_NE(warnings({"timeline=[{week: 3, type: subsidy_cut, institution: company, size: 0.3}]"})
+                .find("key 'timeline.0.institution': this subsidy cut changes nothing: 'company' pays no social "
+                      "workers (its `funds` is empty)"),
+            std::string::npos);
+  EXPECT_NE(warnings({"institutions.0.funds=[]", "timeline=[{week: 3, type: subsidy_cut, size: 0.3}]"})
+                .find("no institution pays social workers"),
+            std::string::npos);
+  // an event after the last week
+  EXPECT_NE(warnings({"steps=50"}).find("key 'timeline.1.week': week 60 is after the last week (50): this event "
+                                        "never happens"),
+            std::string::npos);
+  // a neighbourhood far smaller than the others
+  EXPECT_NE(warnings({"neighbourhoods.3.size=12"}).find("12 residents, far fewer than the other neighbourhoods"),
+            std::string::npos);
 }

@@ -12,6 +12,18 @@
 
 namespace tegenmacht {
 
+/// Something in a valid scenario that probably does not do what its author
+/// meant: an event after the last week, a cut on an institution that pays no
+/// one, a neighbourhood far smaller than the rest. Shown on stderr, stored in
+/// the results file (attribute `warnings`) and in the report.
+struct Warning {
+  SourceLocation where;
+  std::string key;
+  std::string message;
+  /// "file:line:column: key 'k': message", as an error reads.
+  std::string str() const;
+};
+
 struct ModelInfo {
   std::string name;
   std::string description;
@@ -28,6 +40,8 @@ struct ModelInfo {
   /// outcomes of these metrics count as better when lower unless an
   /// experiment file says `better:` itself. Every other metric: higher.
   std::vector<std::string> lower_is_better = {};
+  /// Optional: warnings about a validated scenario of this model (see Warning).
+  std::function<std::vector<Warning>(const Config&)> warnings = nullptr;
 };
 
 class Registry {
@@ -57,5 +71,7 @@ Config load_scenario_text(const std::string& text, const std::string& source,
 Config load_scenario_text(const std::string& text, const std::string& source, const std::vector<Override>& overrides);
 /// Validates an already-parsed config against the model it names.
 void resolve_scenario(Config& config);
+/// The warnings about a validated scenario (ModelInfo::warnings), as text.
+std::vector<std::string> scenario_warnings(const Config& config);
 
 }  // namespace tegenmacht

@@ -187,6 +187,10 @@ struct RunOptions {
   const std::atomic<bool>* stop = nullptr;  ///< set to stop: running jobs are abandoned, the file stays resumable
   std::function<void(const Progress&)> progress;
   bool analyse = true;                ///< once every job is done, write /analysis (write_analysis)
+  /// Called once per distinct scenario warning (registry.hpp, Warning) of any
+  /// (point, arm), after validation and before the first job; the warnings
+  /// are also stored in the file (attribute `warnings`) and in the report.
+  std::function<void(const std::string&)> warning;
   AnalysisOptions analysis;
   /// Several processes (MPI ranks) share the jobs; every rank calls
   /// run_experiment with its own Cluster (cluster.hpp). nullptr: this process
@@ -200,6 +204,7 @@ struct RunReport {
   std::size_t jobs_total = 0, jobs_done = 0, jobs_run = 0, jobs_resumed = 0;
   bool complete = false;
   double seconds = 0;
+  std::vector<std::string> warnings;  ///< scenario warnings of every (point, arm), each once
 };
 
 /// Validates every (point, arm) scenario (each model is built once, so errors
