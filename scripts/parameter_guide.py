@@ -18,7 +18,7 @@ Run from the repository root, with the Python package of a build on the path::
     PYTHONPATH=build/release/python python3 scripts/parameter_guide.py            # full, writes docs/parameter_guide.md
     PYTHONPATH=build/release/python python3 scripts/parameter_guide.py --quick --out /tmp/guide.md
 
-The full guide takes a few minutes on two cores; ``--quick`` (4 replicates, three values
+The full guide takes a few minutes on two cores; ``--quick`` (3 replicates, three values
 per parameter) well under two minutes.
 """
 
@@ -50,7 +50,7 @@ VALUES = {
     "responsiveness": ([0.0, 0.1, 0.3, 0.6, 0.9], [0.1, 0.3, 0.6]),
     "repression": ([0.0, 0.1, 0.2, 0.4, 0.6], [0.0, 0.2, 0.6]),
     "stance": ([-0.3, 0.0, 0.3, 0.6, 0.9], [0.0, 0.6, 0.9]),
-    "patience": ([2, 4, 8, 16, 26], [4, 8, 16]),
+    "patience": ([2, 4, 8, 16, 26, 52], [4, 8, 16]),
     "power_needed": ([0.5, 1.0, 2.0, 4.0], [0.5, 1.0, 2.0]),   # multiples of the default list
     "cooptation": ([0.0, 0.01, 0.02, 0.05, 0.1], [0.0, 0.02, 0.1]),
     "subsidy_cut": ([0.0, 0.1, 0.2, 0.4], [0.0, 0.2, 0.4]),
@@ -93,7 +93,7 @@ def fmt(x: float, digits: int = 3) -> str:
     if a >= 100:
         return f"{x:.0f}"
     if a >= 10:
-        return f"{x:.1f}"
+        return f"{x:.1f}".removesuffix(".0")
     return f"{x:.{digits}g}"
 
 
@@ -248,35 +248,36 @@ def trend(values: Sequence[float], est: Sequence[Estimate], unit: str = "") -> s
         return "cannot be estimated at one end of the range"
     if a.disjoint(b):
         word = "rises" if b.mean > a.mean else "falls"
-        return f"{word} from {fmt(a.mean)}{u} at {values[0]} to {fmt(b.mean)}{u} at {values[-1]}"
-    return (f"does not change distinguishably between {values[0]} and {values[-1]} "
+        return f"{word} from {fmt(a.mean)}{u} at {values[0]:g} to {fmt(b.mean)}{u} at {values[-1]:g}"
+    return (f"does not change distinguishably between {values[0]:g} and {values[-1]:g} "
             f"({fmt(a.mean)} and {fmt(b.mean)}{u}; the intervals overlap)")
 
 
 def invert(values: Sequence[float], est: Sequence[Estimate], target: float) -> Optional[float]:
     """The parameter value at which the mean observable reaches ``target``, by linear
-    interpolation between neighbouring table rows, if the means are strictly monotone in the
-    parameter and ``target`` lies within their range; else None."""
+    interpolation between neighbouring table rows; None unless exactly one pair of
+    neighbouring rows brackets ``target`` with different means (outside the table's range, on a
+    plateau, or where a non-monotone curve crosses it more than once)."""
     m = np.array([e.mean for e in est], dtype=float)
     v = np.array(values, dtype=float)
-    if not np.all(np.isfinite(m)) or len(m) < 2:
+    if len(m) < 2 or not np.all(np.isfinite(m)):
         return None
-    d = np.diff(m)
-    if not (np.all(d > 0) or np.all(d < 0)):
-        return None
-    if d[0] < 0:
-        m, v = m[::-1], v[::-1]
-    if not (m[0] <= target <= m[-1]):
-        return None
-    return float(np.interp(target, m, v))
+    found = []
+    for i in range(len(m) - 1):
+        lo, hi = sorted((m[i], m[i + 1]))
+        if lo < hi and lo <= target <= hi:
+            found.append(float(v[i] + (target - m[i]) / (m[i + 1] - m[i]) * (v[i + 1] - v[i])))
+    found = sorted(set(round(x, 12) for x in found))
+    return found[0] if len(found) == 1 else None
 
 
 def section_resistance(run: Runner, values, T) -> Tuple[Table, str, dict]:
     cols = ["alinsky: weeks from first petition to first concession won by pressure (restricted mean, cap 104)",
             "alinsky: share of campaigns won by pressure within 52 weeks of the first petition",
+            "alinsky: share of neighbourhoods that win by pressure within 5 years",
             "alinsky: level held the week before the first win (0–4)",
             "alinsky: share of neighbourhoods with any concession in year 1",
-            "polder: weeks until the first concession",
+            "polder: weeks until the first concession (restricted mean, cap 104)",
             "polder: share of neighbourhoods with any concession in year 1",
             "alinsky: concessions after 5 years [0, 1]",
             "polder: concessions after 5 years [0, 1]"]
@@ -289,7 +290,8 @@ def section_resistance(run: Runner, values, T) -> Tuple[Table, str, dict]:
         rm, within = time_to_answer(c, T)
         first_p = first_week(Cp > 0)
         t.rows.append((f"{v:g}", [
-            Estimate.of(rm), Estimate.of(within), Estimate.of(nanmean_rows(c["level_before"])),
+            Estimate.of(rm), Estimate.of(within), Estimate.of(np.isfinite(c["first_win"]).mean(axis=1)),
+            Estimate.of(nanmean_rows(c["level_before"])),
             Estimate.of((Ca[:, YEAR, :] > 0).mean(axis=1)),
             Estimate.of(nanmean_rows(np.minimum(np.nan_to_num(first_p, nan=HORIZON), HORIZON))),
             Estimate.of((Cp[:, YEAR, :] > 0).mean(axis=1)),
@@ -305,16 +307,19 @@ def section_resistance(run: Runner, values, T) -> Tuple[Table, str, dict]:
         "corporation and 0.20 for the company). A campaign starts at its first petition (level 1, "
         "power ≥ tactics.power_needed[1]); weeks are counted from there, and a campaign without a win "
         f"counts as {HORIZON} weeks (a restricted mean over campaigns that started by week {T - HORIZON}). "
-        f"Under alinsky the wait {trend(vals, t.col(0), 'weeks')}, and the share of campaigns won within "
-        f"a year {trend(vals, t.col(1))}. Under polder the first concession comes from a consultation "
-        f"meeting, whose chance is ω, not R: the wait {trend(vals, t.col(4), 'weeks')}; R acts under "
-        "polder only through the small level-0 pressure (scaled by ω), so **a polder municipality's "
-        "record says little about R**: estimate R from campaigns.")
+        f"Under alinsky the wait {trend(vals, t.col(0), 'weeks')}, the share of campaigns won within "
+        f"a year {trend(vals, t.col(1))}, and the share of neighbourhoods that win anything by pressure "
+        f"in five years {trend(vals, t.col(2))}. The fourth column says at which level the first wins "
+        "come (1 petition, 2 demonstration, 3 media campaign, 4 direct action). Under polder the first "
+        "concession comes from a consultation meeting, whose chance is ω, not R: the wait "
+        f"{trend(vals, t.col(5), 'weeks')}, and the share conceded after five years {trend(vals, t.col(8))}. "
+        "R enters a polder town only through the organisation's weak level-0 pressure, so **a polder "
+        "municipality's record says little about R**: estimate R from campaigns.")
     return t, text, {}
 
 
 def section_responsiveness(run: Runner, values, T) -> Tuple[Table, str, dict]:
-    cols = ["polder: consultation meetings held (all replicates)",
+    cols = ["polder: consultation meetings scheduled (all replicates)",
             "polder: share of meetings that yield a concession",
             "polder: concessions after 1 year [0, 1]",
             "polder: concessions after 5 years [0, 1]",
@@ -338,11 +343,13 @@ def section_responsiveness(run: Runner, values, T) -> Tuple[Table, str, dict]:
     inside = sum(1 for v, e in zip(vals, t.col(1)) if e.n and e.lo - 1e-12 <= v <= e.hi + 1e-12)
     text = (
         "Responsiveness ω is the chance that a consultation meeting yields a (small) concession "
-        "(size response.small_gain × what is still open), and it scales the pressure of an "
-        "organisation at level 0. By the model's rule **the share of consultation meetings that "
-        "concede is ω itself**; the second column measures it from the runs (meetings of each "
-        "neighbourhood every organizing.meeting_interval = 4 weeks, concessions of exactly the "
-        "meeting size), and the interval contains ω for "
+        "(size response.small_gain × what is still open), and it scales the pressure of consultation "
+        "(an organisation at level 0, and the attendees' voice). By the model's rule **the share of consultation meetings that "
+        "concede is ω itself**; the second column measures it from the runs (a meeting of each "
+        "neighbourhood every organizing.meeting_interval = 4 weeks, staggered; a concession of exactly "
+        "the meeting size in a meeting week counts as the meeting's; a scheduled meeting is held when "
+        "at least one invitee attends, which with hundreds of invitations a meeting is practically "
+        "certain, and a meeting not held would show as a share below ω), and the 95 % interval contains ω for "
         f"{inside} of {len(vals)} values. Of the concessions counted as won in consultation under "
         f"polder, {int(diag['other'])} (of {int(diag['other'] + diag['conceded'])}) were concessions "
         "to level-0 pressure rather than meeting concessions, and "
@@ -374,8 +381,8 @@ def section_repression(run: Runner, values, T) -> Tuple[Table, str, dict]:
         "Repression ρ is the weekly chance of a sanction against a campaign at the media-campaign "
         "level or above, times the institution's legitimacy Λ and level/4. A sanction raises the "
         "perceived risk of acting, costs the neighbourhood trust, and cuts the subsidy of the social "
-        "workers the sanctioning institution funds (in the default town the municipality funds all "
-        "of them). Observable: **sanctions per year** — refused permits, fines, police action, "
+        "workers the sanctioning institution funds in that neighbourhood (in the default town the "
+        "municipality funds all of them; the company and the housing corporation fund none). Observable: **sanctions per year** — refused permits, fines, police action, "
         "subsidy conditions invoked against a campaign — and the **lowest funding** the "
         f"neighbourhood workers fell to. Under alinsky, sanctions per year {trend(vals, t.col(0))}; "
         f"the lowest worker funding {trend(vals, t.col(1))}; the trust lost in five years "
@@ -401,13 +408,15 @@ def section_stance(run: Runner, values, T) -> Tuple[Table, str, dict]:
     vals = list(values)
     start = float(run("polder", every_institution("stance", vals[0]))["attitude_mean"].values[:, 0].mean())
     text = (
-        "Stance a_j is the institution's position on the residents' attitude scale [−1, 1] "
-        "(1: full agreement with the institutions' line). Meeting attendees within "
+        "Stance a_j is the institution's own position on the scale [−1, 1] on which residents' "
+        "attitudes live (the default town's group means: established 0.6, mixed 0.35, marginalised 0). "
+        "Meeting attendees within "
         "feedback.confidence (0.4) of it move towards it; actives of a campaign at level 2 or higher "
         "who are farther than feedback.rejection (0.8) move away from it. Attitudes feed no decision "
         "in the model (joining, acting and conceding do not read them), so stance changes only the "
-        "attitude metrics. Observable: a survey question on agreement with the municipality's "
-        f"policy, rescaled to [−1, 1]; the default town starts at a mean of {fmt(start)}. The gap "
+        "attitude metrics. Observable: residents' position on a survey item on which the municipality's "
+        "own position is known, rescaled to [−1, 1], and the **gap** between the two; the default town "
+        f"starts at a mean attitude of {fmt(start)}. The gap "
         f"between stance and mean attitude after five years under polder {trend(vals, t.col(0))}; "
         f"the change in mean attitude under polder {trend(vals, t.col(1))}, and under alinsky "
         f"{trend(vals, t.col(3))}.")
@@ -442,8 +451,8 @@ def section_patience(run: Runner, values, T) -> Tuple[Table, str, dict]:
         "before it escalates (if it has the power for the next level). It is also the interval at "
         "which unanswered action counts as ignored (efficacy falls). Observable: **how long a "
         "residents' group tries one tactic (letters, a petition, a demonstration) before it moves to "
-        "the next**. The weeks until the first petition include the time to build the power for it; "
-        f"under alinsky they {trend(vals, t.col(0), 'weeks')}, and the highest level reached "
+        "the next**. The wait until the first petition includes the time to build the power for it; "
+        f"under alinsky it {trend(vals, t.col(0), 'weeks')}, and the highest level reached "
         f"{trend(vals, t.col(3))}.")
     return t, text, {}
 
@@ -460,7 +469,7 @@ def section_power_needed(run: Runner, values, T) -> Tuple[Table, str, dict]:
         "for each level; the table scales the whole list. Observable: **how large a share of the "
         "neighbourhood a group has organised when it first goes public** with a petition "
         "(third column), and how far its campaigns escalate. Under alinsky, the member share at the "
-        f"first petition {trend(vals, t.col(2))}, the weeks until the first petition "
+        f"first petition {trend(vals, t.col(2))}, the wait until the first petition "
         f"{trend(vals, t.col(0), 'weeks')}, and the highest level reached {trend(vals, t.col(3))}.")
     return t, text, {}
 
@@ -469,6 +478,7 @@ def section_cooptation(run: Runner, values, T) -> Tuple[Table, str, dict]:
     years = T / YEAR
     cols = ["polder: co-opted leaders per year (town)",
             "alinsky: co-opted leaders per year (town)",
+            "polder: leaders after 5 years (residents)",
             "alinsky: leaders after 5 years (residents)",
             "alinsky: concessions after 5 years [0, 1]"]
     t = Table("response.cooptation (weekly chance)", cols, values=list(values))
@@ -477,16 +487,21 @@ def section_cooptation(run: Runner, values, T) -> Tuple[Table, str, dict]:
         p, a = run("polder", ch), run("alinsky", ch)
         t.rows.append((f"{v:g}", [
             Estimate.of(p["coopted_leaders"].values[:, T] / years), Estimate.of(a["coopted_leaders"].values[:, T] / years),
-            Estimate.of(a["leaders"].values[:, T]), Estimate.of(a["concessions"].values[:, T])]))
+            Estimate.of(p["leaders"].values[:, T]), Estimate.of(a["leaders"].values[:, T]), Estimate.of(a["concessions"].values[:, T])]))
     vals = list(values)
+    default = float(run.town["response.cooptation"])
+    d = vals.index(default) if default in vals else 0
+    lp, la = t.col(2)[d], t.col(3)[d]
+    fewer = ("fewer" if lp.hi < la.lo else "more" if lp.lo > la.hi else "not distinguishably fewer")
     text = (
         "Co-optation is the weekly chance, per neighbourhood, that the target institution draws one "
-        "of its leaders (a skilled member) into its fold while pressure stays below resistance and "
-        "the organisation is at level 0 or 1; a co-opted leader no longer leads or counts in power. "
+        "of its leaders (a skilled member) into its fold while the institution's smoothed pressure stays "
+        "below its resistance and the organisation is at level 0 or 1; a co-opted leader no longer leads or counts in power. "
         "Observable: **resident leaders per year who take a seat on an advisory board, a paid "
         "position or a project of the institution they were pressing, and stop organising**. "
         f"Co-opted leaders per year under alinsky {trend(vals, t.col(1), 'a year')}, and under "
-        f"polder {trend(vals, t.col(0), 'a year')} (polder builds few leaders to co-opt).")
+        f"polder {trend(vals, t.col(0), 'a year')}: under polder there are {fewer} leaders to co-opt "
+        f"({fmt(lp.mean)} against {fmt(la.mean)} under alinsky after five years at cooptation {vals[d]:g}).")
     return t, text, {}
 
 
@@ -534,8 +549,8 @@ def how_to_use(tables: Dict[str, Table]) -> str:
            "civil society organisations, and every other parameter at its default. The lines below "
            "are a **calibration aid**: they say which parameter value makes *the default town* "
            "reproduce an observation like yours, by linear interpolation between the table rows "
-           "(only where the observable moves monotonically with the parameter, and only inside the "
-           "range of the table). They are a starting point for a scenario of your own municipality "
+           "(only inside the range of the table, and only where the table's means cross your "
+           "observation once). They are a starting point for a scenario of your own municipality "
            "and for the robustness check below, not an estimate of your municipality's parameters.",
            ""]
 
@@ -550,8 +565,8 @@ def how_to_use(tables: Dict[str, Table]) -> str:
         lo, hi = sorted([r.col(0)[0].mean, r.col(0)[-1].mean])
         targets = [x for x in (8, 13, 26, 39, 52, 78) if lo <= x <= hi] or [round(lo + (hi - lo) / 2)]
         lines(r, 0, targets,
-              lambda x, v: (f"If in your municipality a campaign that has reached petition strength "
-                            f"usually wins its first concrete concession after about {fmt(x)} weeks, "
+              lambda x, v: (f"If in your municipality a petition of about 1 % of residents usually gets its "
+                            f"first answer — a concrete concession — about {fmt(x)} weeks after it went out, "
                             f"a resistance around {v:.2g} reproduces that in the default town (under "
                             f"alinsky; restricted mean, campaigns unanswered for {HORIZON} weeks count "
                             f"as {HORIZON})."),
@@ -561,10 +576,13 @@ def how_to_use(tables: Dict[str, Table]) -> str:
             d = pe.values.index(1.0) if 1.0 in pe.values else None
             if d is not None:
                 m = pe.col(2)[d]
-                out.append(f"  In the default town, \"petition strength\" (power 0.01) is reached when about "
-                           f"{100 * m.mean:.1f} % [{100 * m.lo:.1f}, {100 * m.hi:.1f}] of the neighbourhood's "
-                           "residents are members: a petition of about 1 % of residents corresponds to the "
-                           "level-1 threshold of power only if those signatories also act.")
+                out.append(f"  What \"a petition of about 1 % of residents\" means here: an organisation of the "
+                           f"default town first petitions when about {100 * m.mean:.1f} % [{100 * m.lo:.1f}, "
+                           f"{100 * m.hi:.1f}] of its neighbourhood's residents are members (table of power "
+                           "needed), since the level-1 threshold, power 0.01, counts a member who does not act "
+                           "at member_weight 0.3 (times 1 + the leaders' skill). A petition carried by about "
+                           "1 % of residents who act (sign, collect, show up) reaches that threshold on its own "
+                           "(power ≥ 0.01 × (1 + skill)); the same 1 % as passive supporters does not.")
     w = tables.get("responsiveness")
     if w:
         out.append("- If about k in 10 neighbourhood consultations lead to a concrete change, a "
@@ -591,15 +609,29 @@ def how_to_use(tables: Dict[str, Table]) -> str:
     return "\n".join(out)
 
 
-ROBUSTNESS = """## Robustness check for the parameters you had to guess
+EXPERIMENT = ROOT / "scenarios" / "experiments" / "robustness_resistance_responsiveness.yaml"
+
+
+def robustness() -> str:
+    """The robustness section, with the grid read from the experiment file."""
+    import yaml
+
+    e = yaml.safe_load(EXPERIMENT.read_text(encoding="utf-8"))
+    f = {x["name"]: x["values"] for x in e["factors"]}
+    arms = ", ".join(str(a) for a in e["arms"]["values"])
+    grid = " × ".join(f"{n} ({', '.join(f'{v:g}' for v in vals)})" for n, vals in f.items())
+    intro = f"""## Robustness check for the parameters you had to guess
 
 Resistance and responsiveness are the two institutional parameters an analyst most often has to
-guess. The experiment `scenarios/experiments/robustness_resistance_responsiveness.yaml` runs the four
-strategies (polder, alinsky, coalition, casework) on the default town over a grid of resistance
-(0.05, 0.1, 0.15, 0.3, 0.5) × responsiveness (0.1, 0.3, 0.6), the same value for every institution,
-with 8 paired replicates per cell (common random numbers). Copy it and point `scenario:` at your own
-scenario, and set the grid to the plausible range of your guesses.
+guess. The experiment `scenarios/experiments/{EXPERIMENT.name}` runs the strategies
+({arms}) on the default town over a grid of {grid}, the same value for every institution, with
+{e['replicates']} paired replicates per cell and strategy (common random numbers). Copy it, point
+`scenario:` at your own scenario, and set the values to the plausible range of your guesses.
+"""
+    return intro + ROBUSTNESS
 
+
+ROBUSTNESS = """
 ```
 tegenmacht experiment scenarios/experiments/robustness_resistance_responsiveness.yaml
 tegenmacht analyse robustness_resistance_responsiveness.h5 --regime concessions
@@ -627,13 +659,13 @@ replicates (`--set replicates=16`) may separate them, or they are in practice eq
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="4 replicates and three values per parameter (under two minutes)")
-    ap.add_argument("--replicates", type=int, default=None, help="replicates per value (default 20; --quick 4)")
+    ap.add_argument("--quick", action="store_true", help="3 replicates and three values per parameter (under two minutes)")
+    ap.add_argument("--replicates", type=int, default=None, help="replicates per value (default 20; --quick 3)")
     ap.add_argument("--out", default=str(ROOT / "docs" / "parameter_guide.md"), help="markdown file to write")
     ap.add_argument("--only", default=None, help="comma-separated parameters (default: all)")
     args = ap.parse_args(argv)
 
-    reps = args.replicates or (4 if args.quick else 20)
+    reps = args.replicates or (3 if args.quick else 20)
     run = Runner(reps)
     T = int(run.town["steps"])
     names = [n for n, _, _ in SECTIONS]
@@ -671,13 +703,15 @@ neighbourhoods, three institutions, 260 weeks), with one parameter changed at a 
 else at its default. Each value is run with {reps} replicates (seed {SEED}); replicate r of every
 value starts from the same town and draws the same random numbers (common random numbers), so
 differences between rows are differences of the parameter, not of luck. A cell is the **mean over
-replicates [95 % Student-t interval over replicates]**; a share is a fraction (0.25 = 25 %), trust,
+replicates [95 % Student-t interval over replicates]** (a single number: every replicate gave
+the same value; the interval is symmetric and may reach past the range of a bounded quantity, such as
+a negative lower end for a share, when replicates differ much); a share is a fraction (0.25 = 25 %), trust,
 funding and concessions are on [0, 1] (concessions: the share of the neighbourhood's grievance on its
 target issue conceded), attitudes on [−1, 1], times in weeks. Where the strategy is named (polder:
 consultation; alinsky: confrontation), the row is run under that strategy preset. The metrics and
 rules are those of [models/organizing/README.md](../models/organizing/README.md).
 """
-    text = header + "\n" + "\n".join(parts) + "\n" + how_to_use(tables) + "\n\n" + ROBUSTNESS
+    text = header + "\n" + "\n".join(parts) + "\n" + how_to_use(tables) + "\n\n" + robustness()
     out = pathlib.Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")

@@ -44,7 +44,15 @@ tegenmacht::experiments::Cluster* g_cluster = nullptr;
 /// Ranks other than 0 print nothing: rank 0 reports for all.
 bool is_worker() { return g_cluster && g_cluster->rank() != 0; }
 
-extern "C" void on_sigint(int) { g_stop.store(true); }
+/// The signal that stopped a `run` (SIGINT or SIGTERM), 0 if none.
+std::atomic<int> g_run_signal{0};
+/// SIGINT and SIGTERM stop a `run` after the current step; the steps done are written.
+extern "C" void on_sigint(int sig) {
+  int none = 0;
+  g_run_signal.compare_exchange_strong(none, sig);
+  g_stop.store(true);
+}
+int run_exit_code() { return g_run_signal.load() == SIGTERM ? 143 : 130; }
 
 std::string command_line(int argc, char** argv) {
   std::string s;
@@ -152,6 +160,7 @@ tg::CheckpointPlan checkpoint_plan(const std::vector<std::uint32_t>& weeks, cons
 /// had never stopped), with --steps and run-time --set changes checked like a
 /// timeline `set`.
 int do_continue(const RunOptions& o, const std::string& cmdline) {
+  if (o.from.empty()) throw tg::ArgumentError("--from", "give the checkpoint file to continue");
   if (!o.scenario.empty())
     throw tg::ArgumentError("--from", "give a scenario file or --from CHECKPOINT, not both (the checkpoint holds its "
                                       "scenario)");
@@ -165,7 +174,9 @@ int do_continue(const RunOptions& o, const std::string& cmdline) {
   const tg::Checkpoint ck = tg::read_checkpoint(o.from);
   std::string out = o.output;
   if (out.empty()) out = std::filesystem::path(o.from).stem().string() + "_continued.h5";
-  if (std::filesystem::absolute(out) == std::filesystem::absolute(o.from))
+  std::error_code same_ec;
+  if (std::filesystem::weakly_canonical(out, same_ec) == std::filesystem::weakly_canonical(o.from, same_ec) ||
+      std::filesystem::equivalent(out, o.from, same_ec))
     throw tg::ArgumentError("--output", "'" + out + "' is the checkpoint itself; give another results file");
   tg::check_writable(out);
   const int threads = o.threads > 0 ? o.threads : tg::Parallel::default_threads();
@@ -179,8 +190,12 @@ int do_continue(const RunOptions& o, const std::string& cmdline) {
   }
   const auto weeks = checkpoint_weeks(o.checkpoint_at, sim.total_steps());
   std::vector<std::uint32_t> later;
-  for (auto w : weeks)
-    if (w > sim.current_step()) later.push_back(w);
+  for (auto w : weeks) {
+    if (w <= sim.current_step())
+      throw tg::ArgumentError("--checkpoint-at", "week " + std::to_string(w) + " is not after the checkpoint's week " +
+                                                     std::to_string(sim.current_step()));
+    later.push_back(w);
+  }
   const tg::CheckpointPlan plan = checkpoint_plan(later, out, 1);
   std::signal(SIGINT, on_sigint);
   std::signal(SIGTERM, on_sigint);
@@ -201,14 +216,21 @@ int do_continue(const RunOptions& o, const std::string& cmdline) {
   res.steps_done.push_back(sim.current_step());
   res.complete = complete;
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  tg::write_results(out, sim.config(), res, tg::Provenance{cmdline, threads});
+  // the file holds this one replicate; where it came from and what changed is in its attributes
+  tg::Config written = tg::load_scenario_text(sim.config().to_yaml(), o.from + " (its scenario)", {"replicates=1"});
+  tg::Provenance prov{cmdline, threads};
+  prov.continued_from = o.from;
+  prov.continued_at_step = ck.step;
+  prov.first_replicate = ck.replicate;
+  prov.changes = sim.changes();
+  tg::write_results(out, written, res, prov);
   if (!o.quiet) {
     std::printf("continued %s from step %u (replicate %u)\n", o.from.c_str(), ck.step, ck.replicate);
     print_summary(sim.config(), res, out);
   }
   if (!complete) {
     std::fprintf(stderr, "tegenmacht: interrupted; %s holds the steps done so far (complete = false)\n", out.c_str());
-    return 130;
+    return run_exit_code();
   }
   return 0;
 }
@@ -233,13 +255,15 @@ int do_run(const RunOptions& o, const std::string& cmdline) {
   const int threads = o.threads > 0 ? o.threads : tg::Parallel::default_threads();
   auto par = std::make_shared<tg::Parallel>(threads);
   std::signal(SIGINT, on_sigint);
+  std::signal(SIGTERM, on_sigint);
   tg::EnsembleResult res = tg::run_ensemble(cfg, par, &g_stop, weeks.empty() ? nullptr : &plan);
   std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
   tg::write_results(out, cfg, res, tg::Provenance{cmdline, threads});
   if (!o.quiet) print_summary(cfg, res, out);
   if (!res.complete) {
     std::fprintf(stderr, "tegenmacht: interrupted; %s holds the steps done so far (complete = false)\n", out.c_str());
-    return 130;
+    return run_exit_code();
   }
   return 0;
 }
@@ -732,7 +756,9 @@ int main(int argc, char** argv) {
   run->add_option("--from", ro.from,
                   "continue a checkpoint file instead of running a scenario: bit for bit as if the run had never "
                   "stopped; --steps N runs to week N, --set key=value changes a parameter from here on (checked "
-                  "like a timeline `set`)");
+                  "like a timeline `set`)")
+      ->check(CLI::Validator([](std::string& v) { return v.empty() ? std::string("give the checkpoint file") : std::string(); },
+                             "CHECKPOINT"));
 
   CompareOptions co;
   auto* cmp = app.add_subcommand("compare", "run a scenario under several strategies (same seeds) and print a paired table");

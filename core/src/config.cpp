@@ -66,6 +66,27 @@ std::string closest(const std::string& name, const std::vector<std::string>& can
   return best_d <= limit ? best : std::string();
 }
 
+}  // namespace
+
+std::string suggest_key(const std::string& key, const std::vector<std::string>& keys) {
+  // a key without its section ('funding_recovery' for 'response.funding_recovery')
+  for (const auto& k : keys)
+    if (k.size() > key.size() && k.compare(k.size() - key.size(), key.size(), key) == 0 &&
+        k[k.size() - key.size() - 1] == '.')
+      return k;
+  if (auto c = closest(key, keys); !c.empty()) return c;
+  // a mistyped last part under the right section
+  std::vector<std::string> tails;
+  for (const auto& k : keys) tails.push_back(k.substr(k.rfind('.') + 1));
+  const std::string tail = key.substr(key.rfind('.') + 1);
+  if (auto c = closest(tail, tails); !c.empty())
+    for (const auto& k : keys)
+      if (k.size() >= c.size() && k.compare(k.size() - c.size(), c.size(), c) == 0) return k;
+  return "";
+}
+
+namespace {
+
 std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
   std::string s;
   for (std::size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + v[i];
@@ -91,6 +112,27 @@ bool parse_index(const std::string& s, std::size_t& idx) {
   if (s.empty()) return false;
   auto res = std::from_chars(s.data(), s.data() + s.size(), idx);
   return res.ec == std::errc() && res.ptr == s.data() + s.size();
+}
+
+// The item of a list of maps whose `name` is `name`; false if there is none.
+bool item_named(const YAML::Node& list, const std::string& name, std::size_t& idx) {
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node item = list[i];
+    if (item.IsMap() && item["name"] && item["name"].IsScalar() && item["name"].Scalar() == name) {
+      idx = i;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::string> item_names(const YAML::Node& list) {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node item = list[i];
+    if (item.IsMap() && item["name"] && item["name"].IsScalar()) names.push_back(item["name"].Scalar());
+  }
+  return names;
 }
 
 std::string scalar_text(const YAML::Node& n) {
@@ -462,6 +504,20 @@ struct Validator {
             out.push_back(map(item, *d.children, ip, iloc));
             for (const auto& k : d.children->keys()) {  // e.g. two groups with the same name
               if (!k.unique || !out[i][k.name] || !out[i][k.name].IsScalar()) continue;
+              if (k.name == "name") {  // item names become parts of keys and metric names
+                const std::string n = out[i][k.name].Scalar();
+                bool ok = !n.empty() && !std::isdigit(static_cast<unsigned char>(n[0]));
+                for (unsigned char ch : n) ok = ok && (std::isalnum(ch) || ch == '_');
+                if (!ok) {
+                  std::string fixed;
+                  for (unsigned char ch : n) fixed += std::isalnum(ch) ? static_cast<char>(ch) : '_';
+                  if (fixed.empty() || std::isdigit(static_cast<unsigned char>(fixed[0]))) fixed = "_" + fixed;
+                  fail(ConfigError::Kind::Invalid, locations[ip + "." + k.name], ip + "." + k.name,
+                       "'" + n + "' cannot be a name: use letters, digits and _ (not starting with a digit), e.g. '" +
+                           fixed + "'; names become parts of keys (" + path + "." + fixed +
+                           ".…) and of metric names");
+                }
+              }
               for (std::size_t j = 0; j < i; ++j)
                 if (out[j][k.name] && out[j][k.name].Scalar() == out[i][k.name].Scalar())
                   fail(ConfigError::Kind::Invalid, locations[ip + "." + k.name], ip + "." + k.name,
@@ -491,7 +547,7 @@ YAML::Node find_node(const YAML::Node& root, const std::string& path) {
   cur.reset(root);
   for (const auto& seg : split_path(path)) {
     std::size_t idx = 0;
-    if (cur.IsSequence() && parse_index(seg, idx)) {
+    if (cur.IsSequence() && (parse_index(seg, idx) || item_named(cur, seg, idx))) {
       if (idx >= cur.size()) return YAML::Node(YAML::NodeType::Undefined);
       YAML::Node next = cur[idx];
       cur.reset(next);
@@ -647,8 +703,9 @@ std::string Override::str() const {
 void Config::apply_override(const std::string& assignment) { apply_override(Override::parse(assignment)); }
 
 void Config::apply_override(const Override& o) {
+  std::string resolved;
   try {
-    assign(o.key, YAML::Clone(o.value));
+    resolved = assign(o.key, YAML::Clone(o.value));
   } catch (const ArgumentError& e) {
     if (o.where.file == "--set") throw;
     // an override written in a file (an experiment's factor or set:): name its line
@@ -656,9 +713,7 @@ void Config::apply_override(const Override& o) {
     const std::string msg = what.size() > e.argument().size() + 2 ? what.substr(e.argument().size() + 2) : what;
     throw ConfigError(ConfigError::Kind::Invalid, o.where, o.key, msg);
   }
-  std::string norm;
-  for (const auto& seg : split_path(o.key)) norm += (norm.empty() ? "" : ".") + seg;
-  locations_[norm] = o.where;
+  locations_[resolved] = o.where;  // by index, as the model reads it
 }
 
 void Config::set_default(const std::string& path, const YAML::Node& value, const std::string& origin) {
@@ -667,7 +722,7 @@ void Config::set_default(const std::string& path, const YAML::Node& value, const
   locations_[path] = SourceLocation{origin, 0, 0};
 }
 
-void Config::assign(const std::string& key, const YAML::Node& value) {
+std::string Config::assign(const std::string& key, const YAML::Node& value) {
   const auto segs = split_path(key);
   if (segs.empty()) throw ArgumentError("--set", "expected key=value, got '" + key + "'");
   YAML::Node cur;
@@ -675,13 +730,23 @@ void Config::assign(const std::string& key, const YAML::Node& value) {
   std::string path;
   for (std::size_t s = 0; s < segs.size(); ++s) {
     const std::string& seg = segs[s];
-    path += (path.empty() ? "" : ".") + seg;
     const bool last = s + 1 == segs.size();
     std::size_t idx = 0;
     if (cur.IsSequence()) {
-      if (!parse_index(seg, idx) || idx >= cur.size())
-        throw ArgumentError("--set " + key, "'" + seg + "' is not an item of the list (it has " +
+      // an item by its number (from 0) or by its `name`
+      if (!parse_index(seg, idx) && !item_named(cur, seg, idx)) {
+        const auto names = item_names(cur);
+        std::string msg = "'" + seg + "' is not an item of '" + path + "' (items are numbered from 0 to " +
+                          std::to_string(cur.size()) + " - 1";
+        if (!names.empty()) msg += ", or named: " + join(names, ", ");
+        msg += ")";
+        if (auto c = closest(seg, names); !c.empty()) msg += "; did you mean '" + c + "'?";
+        throw ArgumentError("--set " + key, msg);
+      }
+      if (idx >= cur.size())
+        throw ArgumentError("--set " + key, "'" + seg + "' is not an item of '" + path + "' (it has " +
                                                 std::to_string(cur.size()) + " items, numbered from 0)");
+      path += (path.empty() ? "" : ".") + std::to_string(idx);
       if (last) {
         cur[idx] = value;
       } else {
@@ -689,6 +754,7 @@ void Config::assign(const std::string& key, const YAML::Node& value) {
         cur.reset(next);
       }
     } else {
+      path += (path.empty() ? "" : ".") + seg;
       if (!cur.IsMap()) {
         if (cur.IsScalar())
           throw ArgumentError("--set " + key, "'" + path.substr(0, path.rfind('.')) + "' is a value, not a section");
@@ -698,15 +764,22 @@ void Config::assign(const std::string& key, const YAML::Node& value) {
         cur[seg] = value;
       } else {
         std::size_t ignored = 0;
-        if ((!cur[seg] || cur[seg].IsNull()) && parse_index(segs[s + 1], ignored))
+        if ((!cur[seg] || cur[seg].IsNull()) && parse_index(segs[s + 1], ignored)) {
+          std::vector<std::string> keys;  // a mistyped list name: point to the right one
+          for (const auto& kv : cur) keys.push_back(kv.first.Scalar());
+          if (auto c = closest(seg, keys); !c.empty())
+            throw ArgumentError("--set " + key, "'" + path + "' is not in the scenario; did you mean '" +
+                                                    path.substr(0, path.size() - seg.size()) + c + "'?");
           throw ArgumentError("--set " + key, "'" + path + "' is not given in the scenario, so item " + segs[s + 1] +
                                                   " cannot be changed alone; set the whole list instead");
+        }
         if (!cur[seg] || cur[seg].IsNull()) cur[seg] = YAML::Node(YAML::NodeType::Map);
         YAML::Node next = cur[seg];
         cur.reset(next);
       }
     }
   }
+  return path;
 }
 
 void Config::validate(const Schema& schema) {

@@ -64,6 +64,12 @@ void write_file(const std::string& path, const Config& config, const RunSet& run
 
   w.dataset_string(file, "config", config.to_yaml());
   w.attr_strings(file, "warnings", scenario_warnings(config));
+  if (!prov.continued_from.empty()) {
+    w.attr_string(file, "continued_from", prov.continued_from);
+    w.attr_scalar<std::int64_t>(file, "continued_at_step", H5T_NATIVE_INT64, prov.continued_at_step);
+    w.attr_scalar<std::int64_t>(file, "first_replicate", H5T_NATIVE_INT64, prov.first_replicate);
+    w.attr_strings(file, "changes", prov.changes);
+  }
 
   if (runs.sweep) {
     const SweepInfo& sw = *runs.sweep;
@@ -169,10 +175,12 @@ void write_atomically(const std::string& path, const Config& config, const RunSe
 void prepare_hdf5() {
   static const bool once = [] {
     H5dont_atexit();  // must come before the library initialises (any other call)
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
   }();
   (void)once;
+  // no printed error stack: errors become exceptions. The setting is per thread in
+  // a thread-safe HDF5, and checkpoints are written from worker threads
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
 }
 
 void check_output_path(const std::string& path) {

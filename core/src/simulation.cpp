@@ -145,9 +145,12 @@ void Simulation::set(const std::string& key, const std::string& value, const Sou
   if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
     std::string list;
     for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;
+    const std::string guess = suggest_key(key, keys);
     throw ConfigError(ConfigError::Kind::UnknownKey, where, key,
                       keys.empty() ? "model '" + model + "' has no parameters that can change during a run"
-                                   : "'" + key + "' cannot be changed during a run (settable: " + list + ")");
+                      : !guess.empty()
+                          ? "'" + key + "' cannot be changed during a run; did you mean '" + guess + "'?"
+                          : "'" + key + "' cannot be changed during a run (settable: " + list + ")");
   }
   // validated exactly as the scenario: the value replaces the key in a copy of
   // the resolved scenario, which is checked against the whole schema

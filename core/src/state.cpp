@@ -84,6 +84,10 @@ void load_state(Model& model, const std::vector<Checkpoint::Field>& fields, cons
     if (c.bytes.size() % f.elem_size != 0)
       throw ArgumentError(what, "state field '" + f.name + "' is truncated");
     const std::size_t n = c.bytes.size() / f.elem_size;
+    if (!f.resizable && n != f.count())
+      throw ArgumentError(what, "state field '" + f.name + "' has " + std::to_string(n) +
+                                    " elements; the model built from the checkpoint's scenario has " +
+                                    std::to_string(f.count()) + " (an edited or damaged checkpoint?)");
     void* dst = f.resize(n);
     if (!dst && n > 0)
       throw ArgumentError(what, "state field '" + f.name + "' has " + std::to_string(n) +
@@ -100,6 +104,63 @@ void load_state(Model& model, const std::vector<Checkpoint::Field>& fields, cons
 
 namespace {
 
+/// A 64-bit checksum of everything a checkpoint holds (FNV-1a over 8-byte
+/// words): a file changed after it was written, or damaged, is refused.
+struct Sum {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  void bytes(const void* p, std::size_t n) {
+    const auto* b = static_cast<const unsigned char*>(p);
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, b + i, 8);
+      h = (h ^ w) * 0x100000001b3ull;
+    }
+    for (; i < n; ++i) h = (h ^ b[i]) * 0x100000001b3ull;
+    h = (h ^ n) * 0x100000001b3ull;  // lengths separate the parts
+  }
+  void text(const std::string& s) { bytes(s.data(), s.size()); }
+  template <class T>
+  void value(T v) { bytes(&v, sizeof v); }
+};
+
+std::uint64_t checksum(const Checkpoint& c) {
+  Sum s;
+  s.text(c.model);
+  s.text(c.version);
+  s.value<std::int64_t>(c.format);
+  s.text(c.scenario);
+  s.value(c.seed);
+  s.value(c.replicate);
+  s.value(c.step);
+  for (const auto& x : c.changes) s.text(x);
+  for (const auto& f : c.state) {
+    s.text(f.name);
+    s.value(static_cast<std::uint8_t>(f.type));
+    s.value<std::uint64_t>(f.elem_size);
+    s.bytes(f.bytes.data(), f.bytes.size());
+  }
+  s.value<std::uint64_t>(c.recorder.rows());
+  for (const auto& r : c.recorder.series()) {
+    s.text(r.name);
+    s.value<std::uint64_t>(r.width);
+    s.value<std::uint8_t>(r.enabled ? 1 : 0);
+    s.bytes(r.data.data(), r.data.size() * sizeof(double));
+  }
+  for (const auto& [axis, labels] : c.recorder.labels()) {
+    s.text(axis);
+    for (const auto& l : labels) s.text(l);
+  }
+  for (const auto& sn : c.recorder.snapshots()) {
+    s.value(sn.step);
+    for (const auto& [col, v] : sn.columns) {
+      s.text(col);
+      s.bytes(v.data(), v.size() * sizeof(double));
+    }
+  }
+  return s.h;
+}
+
 void write_file(const std::string& path, const Checkpoint& c) {
   Writer w{path};
   H file(checked(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), path, "file"), H5Fclose);
@@ -115,6 +176,7 @@ void write_file(const std::string& path, const Checkpoint& c) {
   w.attr_scalar<std::int64_t>(g, "step", H5T_NATIVE_INT64, c.step);
   w.dataset_string(g, "scenario", c.scenario);
   w.attr_strings(g, "changes", c.changes);
+  w.attr_scalar<std::uint64_t>(g, "checksum", H5T_NATIVE_UINT64, checksum(c));
 
   H st(checked(H5Gcreate2(g, "state", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, "/checkpoint/state"),
        H5Gclose);
@@ -222,7 +284,7 @@ std::mutex g_hdf5;
 void write_checkpoint(const std::string& path, const Checkpoint& ckpt) {
   std::lock_guard<std::mutex> lock(g_hdf5);
   prepare_hdf5();
-  check_output_path(path);
+  check_writable(path);  // a missing folder or no permission: said plainly, before HDF5 is asked
   const std::string partial = path + ".partial";
   try {
     write_file(partial, ckpt);
@@ -357,6 +419,15 @@ Checkpoint read_checkpoint(const std::string& path) {
     }
   }
   c.recorder.load(std::move(series), std::move(labels), std::move(snapshots), rows);
+  std::uint64_t stored = 0;
+  {
+    H a(H5Aopen(g, "checksum", H5P_DEFAULT), H5Aclose);
+    if (a.id < 0 || H5Aread(a, H5T_NATIVE_UINT64, &stored) < 0)
+      throw IoError(path, "is not a complete checkpoint (no checksum)");
+  }
+  if (stored != checksum(c))
+    throw IoError(path, "its contents do not match its checksum: the file was changed after it was written, or is "
+                        "damaged; write a new checkpoint");
   return c;
 }
 

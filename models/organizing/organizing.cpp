@@ -386,12 +386,29 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
     if (ev.type == Event::Set) {
       if (!cfg.has(p + ".key") || !cfg.has(p + ".value")) cfg.fail(p, "a set event needs `key` and `value`");
       ev.key = cfg.get_string(p + ".key");
-      ev.value = cfg.get_doubles(p + ".value");
+      const YAML::Node v = cfg.node(p + ".value");
+      try {
+        if (v.IsScalar()) {
+          ev.value = {v.as<double>()};
+        } else if (v.IsSequence()) {
+          for (const auto& x : v) ev.value.push_back(x.as<double>());
+        } else {
+          throw YAML::Exception(YAML::Mark::null_mark(), "");
+        }
+      } catch (const YAML::Exception&) {
+        cfg.fail(p + ".value", "expected a number, or a list of numbers for a list parameter");
+      }
       auto it = settable_.find(ev.key);
       if (it == settable_.end()) {
         std::string keys;
-        for (const auto& [k, v] : settable_) keys += (keys.empty() ? "" : ", ") + k;
-        cfg.fail(p + ".key", "'" + ev.key + "' cannot be changed during a run (settable: " + keys + ")");
+        std::vector<std::string> names;
+        for (const auto& [k, v] : settable_) {
+          keys += (keys.empty() ? "" : ", ") + k;
+          names.push_back(k);
+        }
+        const std::string guess = suggest_key(ev.key, names);
+        cfg.fail(p + ".key", "'" + ev.key + "' cannot be changed during a run" +
+                                 (guess.empty() ? " (settable: " + keys + ")" : "; did you mean '" + guess + "'?"));
       }
       if (ev.value.size() != it->second.n)
         cfg.fail(p + ".value", "'" + ev.key + "' takes " + std::to_string(it->second.n) + " value(s)");

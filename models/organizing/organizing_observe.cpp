@@ -59,7 +59,12 @@ void OrganizingModel::declare(Recorder& rec) {
   m.casework_hours = rec.scalar("casework_hours", "hours/week", "hours of casework this week (all workers)");
   m.collective_hours = rec.scalar("collective_hours", "hours/week", "hours of collective work this week (all workers)");
   m.part_ratio = rec.scalar("participation_ratio", "", "member share of marginalised groups / member share of established groups (NaN while the latter is 0)");
-  m.part_gap = rec.scalar("participation_gap", "share", "member share of marginalised minus established groups");
+  m.part_gap = rec.scalar("participation_gap", "share",
+                          "member share of marginalised minus established groups (positive: the marginalised take "
+                          "part more; kept for older files, see exclusion_gap)");
+  m.excl_gap = rec.scalar("exclusion_gap", "share",
+                          "member share of established minus marginalised groups: how far the marginalised are left "
+                          "out (0: equal; lower is better)");
   m.arnstein = rec.grouped("arnstein", "neighbourhood", "rung", "Arnstein's ladder rung 1-8 of the neighbourhood (README: mapping)");
 }
 
@@ -145,6 +150,7 @@ void OrganizingModel::observe(Recorder& rec) {
   const double est = share(est_m, est_n), mar = share(mar_m, mar_n);
   rec.set(m_.part_ratio, est > 0 ? mar / est : std::numeric_limits<double>::quiet_NaN());
   rec.set(m_.part_gap, mar - est);
+  rec.set(m_.excl_gap, est - mar);
 
   double h_all = 0, c_all = 0, wp_all = 0, wc_all = 0, rung_all = 0;
   for (std::uint32_t b = 0; b < B_; ++b) {

@@ -284,6 +284,9 @@ void OrganizingModel::declare_schema(Schema& s) {
 
   auto& ev = s.list("timeline", "[]", "scheduled shocks and policy changes (scenarios/default.yaml has the default town's two)");
   ev.add_int("week", 0, 1, 1e8, "week the event happens (before the week's environment update)").required = true;
+  auto& evn = ev.add_string("name", "", "optional name, so that the event can be changed as timeline.NAME.size");
+  evn.optional = true;
+  evn.unique = true;
   ev.add_choice("type", "shock", {"structural", "shock", "subsidy_cut", "strategy", "set"},
                 "structural: exposure ×= 1 + size; shock: hardship += size × exposure × (1 − safety_net); "
                 "subsidy_cut: a budget decision, funding −= size × funding_dependence of the workers an institution "
@@ -300,7 +303,8 @@ void OrganizingModel::declare_schema(Schema& s) {
   ev.add_double("exposure", 0, -1, 100, "shorthand for type: structural, size: value").optional = true;
   ev.add_choice("strategy", "polder", strategies(), "strategy: the preset to switch to").optional = true;
   ev.add_string("key", "", "set: parameter path, e.g. response.cooptation").optional = true;
-  ev.add_doubles("value", {}, -1e12, 1e12, "set: new value (a list for list parameters)").optional = true;
+  ev.add_any("value", "set: new value: a number, or a list of numbers for a list parameter (as the key takes it "
+                     "in a scenario)");
 
   auto& net = s.section("network", "social network: stochastic block model over neighbourhood × group cells");
   net.add_choice("type", "sbm", {"sbm", "complete"}, "sbm, or complete (for reductions to the threshold model)");
@@ -410,10 +414,10 @@ void register_organizing_model() {
   // what an experiment reports when its file names no outcomes: the question
   // of MODEL.md section 1 (hardship, power, trust, inclusion) and its costs
   info.default_outcomes = {"concessions", "won_by_pressure", "won_in_consultation", "arnstein_mean", "hardship",
-                           "survival_load", "trust", "efficacy", "member", "active", "participation_gap",
+                           "survival_load", "trust", "efficacy", "member", "active", "exclusion_gap",
                            "coopted_leaders", "sanctions_total", "worker_funding_min", "legitimacy"};
   // less is better for what residents bear, the gap between groups and the backlash
-  info.lower_is_better = {"hardship", "survival_load", "participation_gap", "coopted_leaders", "sanctions_total", "grievance",
+  info.lower_is_better = {"hardship", "survival_load", "exclusion_gap", "coopted_leaders", "sanctions_total", "grievance",
                           "sanctions"};
   info.warnings = organizing_warnings;
   Registry::instance().add(std::move(info));

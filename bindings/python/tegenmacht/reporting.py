@@ -45,7 +45,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 # headline shows them when a file has them; other outcomes follow in the file's order.
 _HEADLINE = ["concessions", "won_by_pressure", "won_in_consultation", "hardship", "survival_load", "trust",
              "member", "active", "member_by_group_marginalised", "active_by_group_marginalised",
-             "participation_gap", "coopted_leaders",
+             "exclusion_gap", "participation_gap", "coopted_leaders",
              "sanctions_total", "worker_funding_min", "arnstein_mean", "legitimacy", "efficacy"]
 
 _RUNGS = ["", "manipulation", "therapy", "informing", "consultation", "placation", "partnership",

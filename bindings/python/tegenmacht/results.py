@@ -28,6 +28,10 @@ __all__ = ["load_results", "to_dataframe"]
 
 
 def _text(v: Any) -> Any:
+    import h5py
+
+    if isinstance(v, h5py.Empty):   # an empty list attribute (e.g. no warnings)
+        return []
     if isinstance(v, bytes):
         return v.decode("utf-8")
     if isinstance(v, np.ndarray) and v.dtype.kind in "OS":
@@ -54,7 +58,9 @@ def _build(metrics: Dict[str, np.ndarray], dims: Dict[str, list], units: Dict[st
     if any_arr is not None:
         first = dims[next(iter(metrics))]
         for axis, size in zip(first, any_arr.shape):
-            if axis in ("replicate", "run"):
+            if axis == "replicate":   # a run continued from a checkpoint keeps its replicate index
+                coords[axis] = np.arange(size) + int(attrs.get("first_replicate", 0) or 0)
+            elif axis == "run":
                 coords[axis] = np.arange(size)
             elif axis == "step":
                 coords["week"] = np.arange(size)

@@ -156,7 +156,8 @@ class Config {
 
  private:
   Config() = default;
-  void assign(const std::string& key, const YAML::Node& value);
+  /// Sets `key` (list items by index or by their `name`); returns the key with indices.
+  std::string assign(const std::string& key, const YAML::Node& value);
   YAML::Node root_;
   std::string source_;
   std::map<std::string, SourceLocation> locations_;
@@ -170,5 +171,8 @@ std::string read_text_file(const std::string& path, const std::string& what);
 
 /// Shortest text that reads back as the same double.
 std::string format_double(double v);
+/// The key of `keys` the user probably meant by `key` ("" if none is close): the
+/// full key of a key given without its section, else the nearest by spelling.
+std::string suggest_key(const std::string& key, const std::vector<std::string>& keys);
 
 }  // namespace tegenmacht

@@ -12,6 +12,13 @@ namespace tegenmacht {
 struct Provenance {
   std::string command_line;
   int threads = 1;
+  /// A run continued from a checkpoint: the file, its week, the replicate
+  /// index (attributes continued_from, continued_at_step, first_replicate) and
+  /// the run-time changes (attribute changes).
+  std::string continued_from;
+  std::int64_t continued_at_step = -1;
+  std::int64_t first_replicate = 0;
+  std::vector<std::string> changes;
 };
 
 /// Sets up the HDF5 library for tegenmacht's readers and writers: errors are

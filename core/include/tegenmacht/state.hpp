@@ -63,6 +63,7 @@ struct StateField {
   std::function<std::size_t()> count;            ///< elements now
   std::function<const void*()> data;             ///< the elements
   std::function<void*(std::size_t n)> resize;    ///< resize to n elements (fixed-size fields refuse)
+  bool resizable = false;                        ///< its length may change during a run (else fixed by init)
 };
 
 /// The registry a model fills in Model::state(). Names must be unique; a name
@@ -74,6 +75,15 @@ class State {
   State& add(const std::string& name, std::vector<T>& v) {
     static_assert(std::is_trivially_copyable_v<T>, "state columns hold trivially copyable values");
     push(vector_field(name, v));
+    return *this;
+  }
+  /// A column whose length changes during a run (a list of this week's
+  /// members, ...); every other field keeps the length init gives it, and a
+  /// checkpoint with another length is refused.
+  template <class T>
+  State& add_resizable(const std::string& name, std::vector<T>& v) {
+    add(name, v);
+    fields_.back().resizable = true;
     return *this;
   }
   /// Both halves of a double-buffered column.
