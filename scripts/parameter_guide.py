@@ -46,7 +46,7 @@ LEVEL_NAMES = ["consultation", "petition", "demonstration", "media campaign", "d
 
 # values of each parameter: (full, quick); every list includes the schema default
 VALUES = {
-    "resistance": ([0.05, 0.1, 0.15, 0.2, 0.3, 0.5], [0.05, 0.15, 0.3]),
+    "resistance": ([0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5], [0.05, 0.15, 0.3]),
     "responsiveness": ([0.0, 0.1, 0.3, 0.6, 0.9], [0.1, 0.3, 0.6]),
     "repression": ([0.0, 0.1, 0.2, 0.4, 0.6], [0.0, 0.2, 0.6]),
     "stance": ([-0.3, 0.0, 0.3, 0.6, 0.9], [0.0, 0.6, 0.9]),
@@ -246,6 +246,15 @@ def trend(values: Sequence[float], est: Sequence[Estimate], unit: str = "") -> s
     u = f" {unit}" if unit else ""
     if a.n == 0 or b.n == 0:
         return "cannot be estimated at one end of the range"
+    m = [e.mean for e in est]
+    for k in range(1, len(est) - 1):                 # an interior peak or trough, distinguishable from both ends
+        e = est[k]
+        top = m[k] == max(m) and e.lo > max(a.hi, b.hi)
+        low = m[k] == min(m) and e.hi < min(a.lo, b.lo)
+        if top or low:
+            first, then = ("rises", "falls") if top else ("falls", "rises")
+            return (f"{first} from {fmt(a.mean)}{u} at {values[0]:g} to a {'peak' if top else 'low'} of "
+                    f"{fmt(e.mean)}{u} at {values[k]:g} and {then} to {fmt(b.mean)}{u} at {values[-1]:g}")
     if a.disjoint(b):
         word = "rises" if b.mean > a.mean else "falls"
         return f"{word} from {fmt(a.mean)}{u} at {values[0]:g} to {fmt(b.mean)}{u} at {values[-1]:g}"
@@ -297,6 +306,7 @@ def section_resistance(run: Runner, values, T) -> Tuple[Table, str, dict]:
             Estimate.of((Cp[:, YEAR, :] > 0).mean(axis=1)),
             Estimate.of(a["concessions"].values[:, T]), Estimate.of(p["concessions"].values[:, T])]))
     vals = list(values)
+    d15 = vals.index(0.15) if 0.15 in vals else 0
     text = (
         "Resistance R is the smoothed pressure P̃ at which an institution concedes to pressure "
         "with an even chance in a week (weekly chance logistic((P̃/R − 1)/spread)). In observable "
@@ -313,6 +323,8 @@ def section_resistance(run: Runner, values, T) -> Tuple[Table, str, dict]:
         "come (1 petition, 2 demonstration, 3 media campaign, 4 direct action). Under polder the first "
         "concession comes from a consultation meeting, whose chance is ω, not R: the wait "
         f"{trend(vals, t.col(5), 'weeks')}, and the share conceded after five years {trend(vals, t.col(8))}. "
+        f"At R = {vals[d15]:g} (the default of the key), {fmt(100 * t.col(2)[d15].mean, 2)} % of the "
+        "neighbourhoods win anything by pressure within five years. "
         "R enters a polder town only through the organisation's weak level-0 pressure, so **a polder "
         "municipality's record says little about R**: estimate R from campaigns.")
     return t, text, {}
@@ -386,7 +398,7 @@ def section_repression(run: Runner, values, T) -> Tuple[Table, str, dict]:
         "subsidy conditions invoked against a campaign — and the **lowest funding** the "
         f"neighbourhood workers fell to. Under alinsky, sanctions per year {trend(vals, t.col(0))}; "
         f"the lowest worker funding {trend(vals, t.col(1))}; the trust lost in five years "
-        f"{trend(vals, t.col(2))}.")
+        f"{trend(vals, t.col(2))} (a negative value is trust gained).")
     return t, text, {}
 
 
@@ -407,6 +419,7 @@ def section_stance(run: Runner, values, T) -> Tuple[Table, str, dict]:
             Estimate.of(a["attitude_bimodality"].values[:, T])]))
     vals = list(values)
     start = float(run("polder", every_institution("stance", vals[0]))["attitude_mean"].values[:, 0].mean())
+    moved = max(abs(e.mean) for e in t.col(1) + t.col(3))
     text = (
         "Stance a_j is the institution's own position on the scale [−1, 1] on which residents' "
         "attitudes live (the default town's group means: established 0.6, mixed 0.35, marginalised 0). "
@@ -419,7 +432,10 @@ def section_stance(run: Runner, values, T) -> Tuple[Table, str, dict]:
         f"starts at a mean attitude of {fmt(start)}. The gap "
         f"between stance and mean attitude after five years under polder {trend(vals, t.col(0))}; "
         f"the change in mean attitude under polder {trend(vals, t.col(1))}, and under alinsky "
-        f"{trend(vals, t.col(3))}.")
+        f"{trend(vals, t.col(3))}. The mean attitude moves by at most {fmt(moved)} in five years at any "
+        "stance in the table, so the gap is almost the stance minus the starting attitudes: **stance is "
+        "best measured directly** — the institution's position on the same survey scale — rather than "
+        "inferred from how residents' attitudes move.")
     return t, text, {}
 
 
@@ -563,7 +579,7 @@ def how_to_use(tables: Dict[str, Table]) -> str:
     r = tables.get("resistance")
     if r:
         lo, hi = sorted([r.col(0)[0].mean, r.col(0)[-1].mean])
-        targets = [x for x in (8, 13, 26, 39, 52, 78) if lo <= x <= hi] or [round(lo + (hi - lo) / 2)]
+        targets = [x for x in (13, 26, 39, 52, 65, 78, 91) if lo <= x <= hi] or [round(lo + (hi - lo) / 2)]
         lines(r, 0, targets,
               lambda x, v: (f"If in your municipality a petition of about 1 % of residents usually gets its "
                             f"first answer — a concrete concession — about {fmt(x)} weeks after it went out, "
@@ -571,6 +587,12 @@ def how_to_use(tables: Dict[str, Table]) -> str:
                             f"alinsky; restricted mean, campaigns unanswered for {HORIZON} weeks count "
                             f"as {HORIZON})."),
               "A first concession after about {x} weeks is outside what the table's resistances give.")
+        lv = [e.mean for e in r.col(3) if e.n]
+        if lv:
+            out.append(f"  In the default town that first answer comes after the campaign has escalated: the level "
+                       f"held the week before the first win is {fmt(min(lv))} to {fmt(max(lv))} on average across "
+                       "the table (1 petition, 2 demonstration, 3 media campaign, 4 direct action)"
+                       + (", not the petition itself." if min(lv) > 1.5 else "."))
         pe = tables.get("power_needed")
         if pe:
             d = pe.values.index(1.0) if 1.0 in pe.values else None
@@ -583,6 +605,13 @@ def how_to_use(tables: Dict[str, Table]) -> str:
                            "at member_weight 0.3 (times 1 + the leaders' skill). A petition carried by about "
                            "1 % of residents who act (sign, collect, show up) reaches that threshold on its own "
                            "(power ≥ 0.01 × (1 + skill)); the same 1 % as passive supporters does not.")
+    pe = tables.get("power_needed")
+    if pe:
+        lines(pe, 2, [0.01, 0.02, 0.04, 0.06],
+              lambda x, v: (f"If residents' groups in your town go public with a first petition when about "
+                            f"{100 * x:g} % of the neighbourhood are members, tactics.power_needed at about "
+                            f"{v:.2g} × the default reproduces that in the default town (under alinsky)."),
+              "A first petition at about {x} of the neighbourhood organised is outside what the table gives.")
     w = tables.get("responsiveness")
     if w:
         out.append("- If about k in 10 neighbourhood consultations lead to a concrete change, a "

@@ -352,37 +352,52 @@ std::function<void(const ex::Progress&)> progress_line(bool quiet) {
   };
 }
 
+/// x, with rounding noise (|x| below 1e-12 of the scale) printed as 0
+double clean(double x, double scale = 1.0) { return std::abs(x) <= 1e-12 * std::max(std::abs(scale), 1.0) ? 0.0 : x; }
+
 /// "0.4312 ± 0.021" (mean ± sd)
 std::string cell(const ex::Summary::Cell& c) {
   if (c.n == 0) return "n/a";
   char buf[64];
-  if (std::isnan(c.sd)) std::snprintf(buf, sizeof buf, "%.4g", c.mean);
-  else if (c.sd <= 1e-12 * std::abs(c.mean)) std::snprintf(buf, sizeof buf, "%.4g ± 0", c.mean);  // rounding noise
-  else std::snprintf(buf, sizeof buf, "%.4g ± %.2g", c.mean, c.sd);
+  const double mean = clean(c.mean), sd = clean(c.sd, c.mean);
+  if (std::isnan(c.sd)) std::snprintf(buf, sizeof buf, "%.4g", mean);
+  else if (sd == 0) std::snprintf(buf, sizeof buf, "%.4g ± 0", mean);
+  else std::snprintf(buf, sizeof buf, "%.4g ± %.2g", mean, sd);
   return buf;
+}
+
+/// "concessions [0,1]": an outcome's name with its unit
+std::string with_unit(const std::string& name, const std::string& unit) {
+  if (unit.empty()) return name;
+  return name + " " + (unit.front() == '[' ? unit : "[" + unit + "]");
 }
 
 /// "+0.019 [-0.007, +0.045]" (paired mean difference and its 95 % interval)
 std::string diff_cell(const ex::PairedComparison& d) {
   if (d.n == 0) return "n/a";
   char buf[80];
-  if (std::isnan(d.lo)) std::snprintf(buf, sizeof buf, "%+.3g (n=1)", d.mean);
-  else std::snprintf(buf, sizeof buf, "%+.3g [%+.2g, %+.2g]", d.mean, d.lo, d.hi);
+  const double scale = std::max({std::abs(d.lo), std::abs(d.hi), 1.0});
+  if (std::isnan(d.lo)) std::snprintf(buf, sizeof buf, "%+.3g (n=1)", clean(d.mean));
+  else std::snprintf(buf, sizeof buf, "%+.3g [%+.2g, %+.2g]", clean(d.mean, scale), clean(d.lo, scale), clean(d.hi, scale));
   return buf;
 }
 
 void print_experiment_summary(const ex::Summary& s) {
   std::vector<std::size_t> rows;
-  for (std::size_t k = 0; k < s.outcomes.size(); ++k) rows.push_back(k);
+  std::vector<std::string> label(s.outcomes.size());
+  for (std::size_t k = 0; k < s.outcomes.size(); ++k) {
+    rows.push_back(k);
+    label[k] = with_unit(s.outcomes[k], k < s.units.size() ? s.units[k] : "");
+  }
   std::size_t w = 8;
-  for (auto k : rows) w = std::max(w, s.outcomes[k].size());
+  for (auto k : rows) w = std::max(w, label[k].size());
   std::printf("%zu point(s) × %zu arm(s) × %zu replicate(s): %zu of %zu jobs done\n", s.points, s.arms.size(),
               s.replicates, s.jobs_done, s.jobs_total);
   std::printf("\n%-*s", static_cast<int>(w), "outcome");
   for (const auto& a : s.arms) std::printf("  %20s", a.c_str());
   std::printf("\n");
   for (auto k : rows) {
-    std::printf("%-*s", static_cast<int>(w), s.outcomes[k].c_str());
+    std::printf("%-*s", static_cast<int>(w), label[k].c_str());
     for (std::size_t a = 0; a < s.arms.size(); ++a) std::printf("  %20s", cell(s.cells[k][a]).c_str());
     std::printf("\n");
   }
@@ -395,7 +410,7 @@ void print_experiment_summary(const ex::Summary& s) {
     if (a != s.baseline) std::printf("  %26s", s.arms[a].c_str());
   std::printf("\n");
   for (auto k : rows) {
-    std::printf("%-*s", static_cast<int>(w), s.outcomes[k].c_str());
+    std::printf("%-*s", static_cast<int>(w), label[k].c_str());
     for (std::size_t a = 0; a < s.arms.size(); ++a)
       if (a != s.baseline) std::printf("  %26s", diff_cell(s.differences[k][a]).c_str());
     std::printf("\n");
@@ -466,6 +481,11 @@ int run_and_report(const ex::Experiment& e, const std::string& output, bool resu
     std::fprintf(stderr, "tegenmacht: interrupted before any job finished; no results file written\n");
     return StopSignals::exit_code();
   }
+  for (const auto& f : ex::inert_factors(ex::read_outcomes(rep.path)))
+    std::fprintf(stderr,
+                 "tegenmacht: warning: varying '%s' changed no outcome in any run: is it read at all (a key the "
+                 "model ignores, an event after the last week, a neighbourhood without workers)?\n",
+                 f.c_str());
   if (!quiet) {
     if (rep.jobs_resumed) std::printf("resumed: %zu job(s) were already done\n", rep.jobs_resumed);
     if (per_arm_summary) print_experiment_summary(ex::summarise(ex::read_outcomes(rep.path)));
@@ -707,7 +727,9 @@ int do_info(const std::string& keys_of, bool experiment_keys) {
   }
   if (!keys_of.empty()) {
     if (!reg.find(keys_of)) throw tg::ArgumentError("--keys", "unknown model '" + keys_of + "'");
-    std::cout << tg::scenario_schema(keys_of).reference();
+    std::cout << "List items (`name[]` below) are addressed by number from 0 or by their `name`: "
+                 "`neighbourhoods.0.size` or `neighbourhoods.estate.size`.\n\n"
+              << tg::scenario_schema(keys_of).reference();
     return 0;
   }
   std::printf("tegenmacht %s (commit %s, %s build, %s)\n", tg::version(), tg::git_commit(), tg::build_type(),
@@ -746,7 +768,7 @@ int main(int argc, char** argv) {
   run->add_option("--replicates", ro.replicates, "replicates (overrides `replicates`)")->check(number_in(1, kBig, "an integer >= 1"));
   run->add_option("--threads", ro.threads, "worker threads (default: TEGENMACHT_THREADS, else the cores this process may use)")
       ->check(number_in(1, 4096, "an integer from 1 to 4096"));
-  run->add_option("--set", ro.sets, "override a scenario key: --set a.b=value (repeatable)");
+  run->add_option("--set", ro.sets, "override a scenario key: --set a.b=value (repeatable); list items by number from 0 or by name, e.g. neighbourhoods.0.size or neighbourhoods.estate.size");
   run->add_flag("--print-config", ro.print_config, "print the fully resolved scenario and exit");
   run->add_flag("-q,--quiet", ro.quiet, "do not print the summary");
   run->add_option("--checkpoint-at", ro.checkpoint_at,
@@ -765,7 +787,7 @@ int main(int argc, char** argv) {
   cmp->add_option("scenario", co.run.scenario, "scenario YAML file")->required();
   cmp->add_option("--key", co.key, "scenario key to vary (default: strategy)");
   cmp->add_option("--values", co.values, "values of the key, comma-separated (default: every choice of the key but 'custom')");
-  cmp->add_option("--metrics", co.metrics, "metrics to tabulate, final step; metric:group for one group (default: the model's default outcomes)")
+  cmp->add_option("--metrics", co.metrics, "metrics to tabulate, final step; a grouped metric gives one row per item, metric:group one item, metric:mean the unweighted mean (default: the model's default outcomes)")
       ->delimiter(',');
   cmp->add_option("-o,--output", co.output,
                   "results file (FILE.h5), or a folder for <scenario name>_compare.h5 (default: no file)");
@@ -774,14 +796,14 @@ int main(int argc, char** argv) {
   cmp->add_option("--steps", co.run.steps, "steps to run")->check(number_in(0, kBig, "an integer >= 0"));
   cmp->add_option("--replicates", co.run.replicates, "replicates per value")->check(number_in(1, kBig, "an integer >= 1"));
   cmp->add_option("--threads", co.run.threads, "worker threads")->check(number_in(1, 4096, "an integer from 1 to 4096"));
-  cmp->add_option("--set", co.run.sets, "override a scenario key: --set a.b=value (repeatable)");
+  cmp->add_option("--set", co.run.sets, "override a scenario key: --set a.b=value (repeatable); list items by number from 0 or by name, e.g. neighbourhoods.0.size or neighbourhoods.estate.size");
   cmp->add_flag("--resume", co.resume, "continue an interrupted compare into the same -o file");
   cmp->add_flag("-q,--quiet", co.run.quiet, "print nothing but errors");
 
   SweepOptions so;
   auto* swp = app.add_subcommand("sweep", "run a grid of parameter values into one results file");
   swp->add_option("scenario", so.run.scenario, "scenario YAML file")->required();
-  swp->add_option("--vary", so.vary, "key=value1,value2,... (repeatable; the grid is their product)")->required();
+  swp->add_option("--vary", so.vary, "key=value1,value2,... (repeatable; the grid is their product); list items by number from 0 or by name, e.g. timeline.1.size or timeline.cut.size (a named event)")->required();
   swp->add_option("-o,--output", so.run.output, "results file (default: <scenario name>_sweep.h5)");
   swp->add_option("--metrics", so.metrics, "metrics to tabulate, final step (default: the model's default outcomes)")
       ->delimiter(',');
@@ -789,7 +811,7 @@ int main(int argc, char** argv) {
   swp->add_option("--steps", so.run.steps, "steps to run")->check(number_in(0, kBig, "an integer >= 0"));
   swp->add_option("--replicates", so.run.replicates, "replicates per run")->check(number_in(1, kBig, "an integer >= 1"));
   swp->add_option("--threads", so.run.threads, "worker threads")->check(number_in(1, 4096, "an integer from 1 to 4096"));
-  swp->add_option("--set", so.run.sets, "override a scenario key: --set a.b=value (repeatable)");
+  swp->add_option("--set", so.run.sets, "override a scenario key: --set a.b=value (repeatable); list items by number from 0 or by name, e.g. neighbourhoods.0.size or neighbourhoods.estate.size");
   swp->add_flag("--resume", so.resume, "continue an interrupted sweep into the same -o file");
   swp->add_flag("-q,--quiet", so.run.quiet, "do not print progress and the summary");
 
@@ -800,7 +822,7 @@ int main(int argc, char** argv) {
   exp->add_flag("--resume", eo.resume, "continue an interrupted experiment: run only the jobs the file does not hold yet");
   exp->add_option("--threads", eo.threads, "worker threads (default: TEGENMACHT_THREADS, else the cores this process may use)")
       ->check(number_in(1, 4096, "an integer from 1 to 4096"));
-  exp->add_option("--set", eo.sets, "override a key of the base scenario: --set a.b=value (repeatable)");
+  exp->add_option("--set", eo.sets, "override a key of the base scenario: --set a.b=value (repeatable); list items by number from 0 or by name, e.g. institutions.municipality.resistance");
   exp->add_flag("--print-experiment", eo.print, "print the resolved experiment and exit");
   exp->add_flag("-q,--quiet", eo.quiet, "print nothing but errors");
   exp->add_option("--adequacy", eo.adequacy,

@@ -3,6 +3,8 @@
 #include "tegenmacht/experiments/analysis.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <map>
 #include <boost/math/distributions/binomial.hpp>
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/students_t.hpp>
@@ -236,9 +238,43 @@ std::vector<PairedRow> paired_table(const Outcomes& o, std::size_t baseline, dou
   return rows;
 }
 
+std::vector<std::string> inert_factors(const Outcomes& o) {
+  std::vector<std::string> inert;
+  if (o.design != "grid" && o.design != "list") return inert;
+  const std::size_t F = o.factor_names.size(), per_point = o.arms * o.replicates;
+  for (std::size_t f = 0; f < F; ++f) {
+    // points grouped by the values of the other factors
+    std::map<std::vector<std::string>, std::vector<std::size_t>> groups;
+    for (std::size_t p = 0; p < o.points; ++p) {
+      std::vector<std::string> key;
+      for (std::size_t g = 0; g < F; ++g)
+        if (g != f) key.push_back(o.factor_values[g][p]);
+      groups[key].push_back(p);
+    }
+    bool compared = false, moved = false;
+    for (const auto& [key, points] : groups) {
+      for (std::size_t i = 1; i < points.size() && !moved; ++i) {
+        if (o.factor_values[f][points[i]] == o.factor_values[f][points[0]]) continue;
+        for (std::size_t j = 0; j < per_point && !moved; ++j) {
+          const std::size_t a = points[0] * per_point + j, b = points[i] * per_point + j;
+          if (!o.done[a] || !o.done[b]) continue;
+          compared = true;
+          for (std::size_t k = 0; k < o.names.size() && !moved; ++k)
+            if (std::memcmp(&o.values[k][a], &o.values[k][b], sizeof(double)) != 0) moved = true;
+        }
+      }
+      if (moved) break;
+    }
+    if (compared && !moved) inert.push_back(o.factor_names[f]);
+  }
+  return inert;
+}
+
 Summary summarise(const Outcomes& o, double level) {
   Summary s;
   s.outcomes = o.names;
+  s.units = o.units;
+  s.units.resize(o.names.size());
   s.arms = o.arm_names;
   s.points = o.points;
   s.replicates = o.replicates;

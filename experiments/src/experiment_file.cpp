@@ -647,8 +647,18 @@ void Experiment::check() const {
   }
   // with a branch, `set:` may give an arm key its value during the burn-in
   if (branch_at == 0) varied.insert(varied.end(), arm_keys.begin(), arm_keys.end());
+  // a base value is lost only where a variation replaces it: the same key, or a part
+  // of a varied key (a base list whose item a factor varies keeps its effect)
+  auto covered_by = [&](const std::string& key) -> const Varied* {
+    const std::string k = norm_key(key);
+    for (const auto& v : varied) {
+      const std::string vk = norm_key(v.key);
+      if (k == vk || (k.size() > vk.size() && k.compare(0, vk.size(), vk) == 0 && k[vk.size()] == '.')) return &v;
+    }
+    return nullptr;
+  };
   for (const auto& o : base)
-    if (const Varied* v = varied_by(o.key))
+    if (const Varied* v = covered_by(o.key))
       fail_at(o.where, o.key, "'" + o.key + "' is varied by " + v->by + through(*v, o.key) +
                                   ", so a value given here would have no effect; remove it (or the variation)");
   if (std::find_if(arms.begin(), arms.end(), [&](const Arm& a) { return a.name == baseline; }) == arms.end())

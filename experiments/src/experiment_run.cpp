@@ -264,6 +264,38 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
     }
     return static_cast<std::size_t>(it - shape.names.begin());
   };
+  // tables never average silently: a metric broken down by group, neighbourhood or
+  // institution becomes one outcome per item unless `group:` names one (or `mean`)
+  {
+    std::vector<OutcomeSpec> per_item;
+    for (const auto& o : specs) {
+      const auto it = std::find(shape.names.begin(), shape.names.end(), o.metric);
+      if (it != shape.names.end()) {
+        const Series& s = axis_probe.recorder().series()[static_cast<std::size_t>(it - shape.names.begin())];
+        if (!s.axis.empty() && o.group.empty()) {
+          for (const auto& label : shape.labels[s.axis]) {
+            OutcomeSpec c = o;
+            c.group = label;
+            c.name = o.name + "_" + label;
+            per_item.push_back(c);
+          }
+          continue;
+        }
+        if (!s.axis.empty() && o.group == "mean") {
+          const auto& labels = shape.labels[s.axis];
+          if (std::find(labels.begin(), labels.end(), "mean") == labels.end()) {
+            OutcomeSpec c = o;
+            c.group.clear();  // the unweighted mean over the items, asked for by name
+            if (c.name == c.metric) c.name += "_mean";
+            per_item.push_back(c);
+            continue;
+          }
+        }
+      }
+      per_item.push_back(o);
+    }
+    specs = std::move(per_item);
+  }
   std::vector<BoundOutcome> bound;
   for (std::size_t i = 0; i < specs.size(); ++i) {
     BoundOutcome b;

@@ -93,9 +93,11 @@ Outcomes read_outcomes(const std::string& path) {
     }
   }
   o.better.assign(o.names.size(), 1);
+  o.units.assign(o.names.size(), "");
   for (std::size_t k = 0; k < o.names.size(); ++k) {
     H d(H5Dopen2(g, o.names[k].c_str(), H5P_DEFAULT), H5Dclose);
     if (H5Aexists(d, "better") > 0 && read_string_attr(d, "better") == "lower") o.better[k] = -1;
+    if (H5Aexists(d, "unit") > 0) o.units[k] = read_string_attr(d, "unit");
   }
   o.design = read_string_attr(design, "type");
   {

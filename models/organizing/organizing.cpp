@@ -2,6 +2,7 @@
 #include "organizing/organizing.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -47,6 +48,13 @@ std::string list_names(const std::vector<std::string>& names) {
 // ------------------------------------------------------------------ set-up
 
 namespace {
+/// A sum as a person wrote its terms: 0.9, not 0.8999999999999999.
+std::string rounded(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.10g", x);
+  return buf;
+}
+
 // the keys a strategy preset fills (the same four for every preset but custom)
 const std::array<const char*, 4> kPresetKeys{"workers.casework_share", "workers.profile", "tactics.max_level",
                                              "tactics.assembly_interval"};
@@ -189,7 +197,7 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
     wsum += issue_w_.back();
   }
   if (K_ == 0) cfg.fail("issues", "at least one issue is needed");
-  if (std::abs(wsum - 1.0) > 1e-6) cfg.fail("issues", "issue weights must sum to 1 (they sum to " + format_double(wsum) + ")");
+  if (std::abs(wsum - 1.0) > 1e-6) cfg.fail("issues", "issue weights must sum to 1 (they sum to " + rounded(wsum) + ")");
 
   // groups
   G_ = static_cast<std::uint32_t>(cfg.size("groups"));
@@ -225,7 +233,7 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
     const auto shares = cfg.get_doubles(p + ".group_shares");
     if (shares.size() != G_) cfg.fail(p + ".group_shares", "needs one share per group (" + std::to_string(G_) + ")");
     const double ssum = std::accumulate(shares.begin(), shares.end(), 0.0);
-    if (std::abs(ssum - 1.0) > 1e-6) cfg.fail(p + ".group_shares", "shares must sum to 1 (they sum to " + format_double(ssum) + ")");
+    if (std::abs(ssum - 1.0) > 1e-6) cfg.fail(p + ".group_shares", "shares must sum to 1 (they sum to " + rounded(ssum) + ")");
     // largest-remainder apportionment: cell sizes sum exactly to the neighbourhood size
     std::vector<std::pair<double, std::uint32_t>> rem;
     std::uint64_t assigned = 0;

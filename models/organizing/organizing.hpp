@@ -219,7 +219,7 @@ class OrganizingModel final : public Model {
     Recorder::Id member, active, member_g, active_g, member_b, active_b, consulted_g, leaders, coopted, survival,
         survival_g, grievance, trust, trust_g, efficacy, att_mean, att_var, att_bc, conc_pressure, conc_consult,
         escalation, actions, sanctions, sanctions_total, legitimacy, funding_mean, funding_min, casework_hours,
-        collective_hours, part_ratio, part_gap, excl_gap, arnstein, allied, power, pressure, concessions_all, won_pressure,
+        collective_hours, part_ratio, part_gap, excl_gap, conc_target, arnstein, allied, power, pressure, concessions_all, won_pressure,
         won_consult, hardship_all, arnstein_mean;
     std::vector<Recorder::Id> hardship, structural, concessions;
   } m_{};

@@ -31,7 +31,11 @@ void OrganizingModel::declare(Recorder& rec) {
                                         "concessions won C_k(b) on issue " + issue_names_[k]));
   }
   m.hardship_all = rec.scalar("hardship", "[0,1]", "mean hardship over residents and issues");
-  m.concessions_all = rec.scalar("concessions", "[0,1]", "mean over neighbourhoods of C on the neighbourhood's target issue");
+  m.concessions_all = rec.scalar("concessions", "[0,1]",
+                                 "unweighted mean over neighbourhoods of C on the neighbourhood's target issue "
+                                 "(per neighbourhood: concessions_by_neighbourhood)");
+  m.conc_target = rec.grouped("concessions_by_neighbourhood", "neighbourhood", "[0,1]",
+                              "concessions C won by each neighbourhood on its target issue");
   m.won_pressure = rec.scalar("won_by_pressure", "[0,1]", "mean over neighbourhoods of concessions won by pressure (cumulative)");
   m.won_consult = rec.scalar("won_in_consultation", "[0,1]", "mean over neighbourhoods of concessions won in consultation (cumulative)");
   m.arnstein_mean = rec.scalar("arnstein_mean", "rung", "mean Arnstein rung over neighbourhoods");
@@ -156,6 +160,7 @@ void OrganizingModel::observe(Recorder& rec) {
   for (std::uint32_t b = 0; b < B_; ++b) {
     for (std::uint32_t k = 0; k < K_; ++k) h_all += sb[b * BQ + 4 + k];
     c_all += C_[b * K_ + target_issue_[b]];
+    rec.set(m_.conc_target, b, C_[b * K_ + target_issue_[b]]);
     wp_all += won_pressure_[b];
     wc_all += won_consult_[b];
   }

@@ -413,7 +413,7 @@ void register_organizing_model() {
                  OrganizingModel::prepare};
   // what an experiment reports when its file names no outcomes: the question
   // of MODEL.md section 1 (hardship, power, trust, inclusion) and its costs
-  info.default_outcomes = {"concessions", "won_by_pressure", "won_in_consultation", "arnstein_mean", "hardship",
+  info.default_outcomes = {"concessions", "concessions_by_neighbourhood", "won_by_pressure", "won_in_consultation", "arnstein_mean", "hardship",
                            "survival_load", "trust", "efficacy", "member", "active", "exclusion_gap",
                            "coopted_leaders", "sanctions_total", "worker_funding_min", "legitimacy"};
   // less is better for what residents bear, the gap between groups and the backlash

@@ -435,3 +435,79 @@ TEST_F(Cli, ShippedExperimentFilesRun) {
   const Out keys = sh("info --experiment-keys", dir);
   EXPECT_NE(keys.text.find("| `design.type` | choice | grid |"), std::string::npos) << keys.text;
 }
+
+// ------------------------------------------------------------ policy analysts
+
+TEST_F(Cli, ListItemsByNameAndHintsThatPointToTheRealKey) {
+  const std::string town = "'" + kSrc + "/scenarios/default.yaml'";
+  Out o = sh("run " + town + " --set neighbourhoods.plant.size=1234 --print-config", dir);
+  ASSERT_EQ(o.code, 0) << o.text;
+  const auto plant = o.text.find("name: plant");
+  ASSERT_NE(plant, std::string::npos);
+  EXPECT_NE(o.text.find("size: 1234", plant), std::string::npos) << o.text;
+  // a mistyped item name suggests the right one and says how items are numbered
+  o = sh("run " + town + " --set neighbourhoods.plnat.size=100 -q", dir);
+  expect_error(o, "'plnat' is not an item of 'neighbourhoods' (items are numbered from 0 to 4 - 1, or named: estate, "
+                  "rental, plant, owners); did you mean 'plant'?");
+  // a mistyped list name
+  o = sh("run " + town + " --set institution.0.resistance=0.3 -q", dir);
+  expect_error(o, "'institution' is not in the scenario; did you mean 'institutions'?");
+  // a key without its section
+  o = sh("run " + town + " -q --set 'timeline=[{week: 3, type: set, key: funding_recovery, value: 0}]'", dir);
+  expect_error(o, "'funding_recovery' cannot be changed during a run; did you mean 'response.funding_recovery'?");
+  // names must make clean keys and metric names
+  o = sh("run " + town + " -q --set 'neighbourhoods.0.name=oud west'", dir);
+  expect_error(o, "'oud west' cannot be a name: use letters, digits and _");
+  // a sweep over a named timeline event
+  o = sh("sweep " + town + " --steps 3 --replicates 1 -q -o s.h5 --set "
+         "'timeline=[{name: cut, week: 2, type: subsidy_cut, size: 0.1}]' --vary timeline.cut.size=0.1,0.5",
+         dir);
+  EXPECT_EQ(o.code, 0) << o.text;  EXPECT_EQ(o.text.find("changed no outcome"), std::string::npos) << o.text;
+  // a varied key that nothing reads: polder draws no sanctions, so their size changes nothing
+  o = sh("sweep " + town + " --steps 3 --replicates 1 -q -o s2.h5 --set strategy=polder "
+         "--vary response.subsidy_cut=0.1,0.5",
+         dir);
+  EXPECT_EQ(o.code, 0) << o.text;
+  EXPECT_NE(o.text.find("tegenmacht: warning: varying 'response.subsidy_cut' changed no outcome in any run"),
+            std::string::npos)
+      << o.text;
+}
+
+TEST_F(Cli, ALastingCutAndPerNeighbourhoodRowsInTheTables) {
+  // the analysts' town: a 30 % budget cut in week 52 to the foundation that pays every worker
+  const std::string town = "'" + kSrc + "/tests/cases/analyst-slips/town.yaml'";
+  Out o = sh("compare " + town + " --values polder,coalition --replicates 2 --steps 80", dir);
+  ASSERT_EQ(o.code, 0) << o.text;
+  // polder draws no sanctions: only the cut moves funding, and it lasts (1 − 0.3)
+  const auto row = o.text.find("worker_funding_min [0,1]");
+  ASSERT_NE(row, std::string::npos) << o.text;
+  EXPECT_EQ(o.text.substr(row, 80).find("0.7 ± 0"), o.text.substr(row, 80).find("0.7")) << o.text.substr(row, 80);
+  EXPECT_NE(o.text.substr(row, 80).find("0.7 ± 0"), std::string::npos) << o.text.substr(row, 80);
+  // per-neighbourhood rows, by name, with units; the scalar is labelled as their mean in the README
+  for (const char* nb : {"oud_west", "de_akkers", "molenkwartier"})
+    EXPECT_NE(o.text.find(std::string("concessions_by_neighbourhood_") + nb + " [0,1]"), std::string::npos) << nb;
+  EXPECT_NE(o.text.find("legitimacy_gemeente [0,1]"), std::string::npos) << o.text;
+  // one neighbourhood of a grouped metric, and their mean when asked for
+  o = sh("compare " + town + " --values polder,alinsky --replicates 1 --steps 3 "
+         "--metrics concessions_damp_housing:de_akkers,member_by_group:mean",
+         dir);
+  ASSERT_EQ(o.code, 0) << o.text;
+  EXPECT_NE(o.text.find("concessions_damp_housing_de_akkers [0,1]"), std::string::npos) << o.text;
+  EXPECT_NE(o.text.find("member_by_group_mean [share]"), std::string::npos) << o.text;
+}
+
+TEST_F(Cli, AnalystSlipsAreErrorsOrWarnings) {
+  const std::string cases = kSrc + "/tests/cases/analyst-slips/";
+  Out o = sh("run '" + cases + "m12_dutch_thousands_dot.yaml' -q --steps 1", dir);
+  expect_error(o, "m12_dutch_thousands_dot.yaml:27:33: key 'neighbourhoods.0.size': '12.000' looks like a number "
+                  "with a thousands separator");
+  o = sh("run '" + cases + "m14_cut_as_percent_30.yaml' -q --steps 1", dir);
+  expect_error(o, "key 'timeline.1.size': a subsidy cut is a share of the budget in [0, 1], got 30 (for 30 % write 0.3)");
+  for (const char* f : {"m28_cut_on_non_funder.yaml", "m30_forgot_funds.yaml"}) {
+    o = sh("run '" + cases + f + "' -q --steps 60 --replicates 1 -o w.h5", dir);
+    EXPECT_EQ(o.code, 0) << o.text;
+    EXPECT_NE(o.text.find("tegenmacht: warning: "), std::string::npos) << f;
+    EXPECT_NE(o.text.find("key 'timeline.1.institution': this subsidy cut changes nothing"), std::string::npos) << o.text;
+    fs::remove(dir / "w.h5");
+  }
+}

@@ -70,6 +70,7 @@ void init_scenario(py::module_& m) {
   py::class_<ScenarioHandle>(m, "ScenarioHandle")
       .def_static("from_file", &ScenarioHandle::from_file, py::arg("path"))
       .def_static("from_text", &ScenarioHandle::from_text, py::arg("text"), py::arg("source"))
+      .def("warnings", [](const ScenarioHandle& h) { return tegenmacht::scenario_warnings(*h.config); })
       .def(
           "set",
           [](ScenarioHandle& h, const std::string& key, const std::string& yaml_value) {

@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 import numpy as np
 
 from . import _core
-from .errors import ArgumentError, ResultsIOError
+from .errors import ArgumentError, ResultsIOError, ScenarioWarning
 
 __all__ = ["Scenario", "Simulation", "run", "models"]
 
@@ -107,6 +107,19 @@ class Scenario:
         """Name of the model this scenario runs."""
         return self["model"]
 
+    @property
+    def warnings(self) -> List[str]:
+        """What in this (valid) scenario cannot act as written, one line each with file,
+        line and key: an event after the last week, a subsidy cut on an institution that
+        pays no one, a neighbourhood far smaller than the rest. Empty when nothing is."""
+        return list(self._h.warnings())
+
+    def _warn(self, stacklevel: int = 3) -> None:
+        import warnings as _w
+
+        for text in self.warnings:
+            _w.warn(text, ScenarioWarning, stacklevel=stacklevel)
+
     def __repr__(self) -> str:
         changed = f", set={self._h.overrides}" if self._h.overrides else ""
         return f"Scenario(model={self.model!r}, source={self._h.source!r}{changed})"
@@ -150,6 +163,7 @@ class Simulation:
         self.scenario = _scenario(scenario)
         self._args = dict(seed=seed, threads=threads, replicate=replicate)
         self._h = _core.SimulationHandle(self.scenario._h, **self._args)
+        self.scenario._warn()
 
     def reset(self) -> "Simulation":
         """Back to week 0 with the same scenario, seed and replicate: the same run again
@@ -349,6 +363,7 @@ def run(scenario: Union[Scenario, PathLike, Mapping[str, Any]], replicates: Opti
     if output is not None and not isinstance(output, (str, os.PathLike)):
         raise TypeError(f"output must be a path, not {type(output).__name__}")
     sc = _scenario(scenario)
+    sc._warn()
     raw = _core.run_ensemble(sc._h, replicates=replicates, seed=seed, threads=threads,
                              output=None if output is None else os.fspath(output),
                              command_line=" ".join(["python:"] + sys.argv[:1]))

@@ -7,7 +7,14 @@ line and column when there is one, and the key path or argument.
 from __future__ import annotations
 
 __all__ = ["TegenmachtError", "ConfigError", "UnknownKeyError", "ArgumentError", "ResultsIOError",
-           "ResultsFormatError"]
+           "ResultsFormatError", "ScenarioWarning"]
+
+
+class ScenarioWarning(UserWarning):
+    """A valid scenario contains something that cannot act as written (an event after the
+    last week, a subsidy cut on an institution that pays no one, a neighbourhood far smaller
+    than the rest); the message names the file, line and key. ``Scenario.warnings`` lists
+    them; ``tgm.run`` and ``tgm.Simulation`` issue them with :func:`warnings.warn`."""
 
 
 class TegenmachtError(Exception):

@@ -601,6 +601,12 @@ def _warnings(ds, headline, arms, baseline, table, level) -> List[str]:
                    "interrupted; finish it with --resume). The numbers use the finished runs only.")
     elif not int(ds.attrs.get("complete", 1)):
         out.append("These results are incomplete (the run was interrupted); the numbers use what finished.")
+    # the scenario warnings stored in the file (events that cannot act, tiny neighbourhoods, ...)
+    stored = ds.attrs.get("warnings", [])
+    if isinstance(stored, str):
+        stored = [stored]
+    for w in stored or []:
+        out.append(f"The scenario may not do what was meant: {w}")
     if not bool(ds.attrs.get("paired", 1)):
         out.append("The run files were made with different seeds: the strategies' replicates are not paired by "
                    "common random numbers, so the intervals are wider than a compare would give.")

@@ -88,6 +88,7 @@ struct Summary {
     double mean = 0, sd = 0;
   };
   std::vector<std::string> outcomes, arms;
+  std::vector<std::string> units;                          ///< [outcome] ("" if unknown)
   std::vector<int> better;                                 ///< [outcome]
   std::size_t baseline = 0;
   std::vector<std::vector<Cell>> cells;                    ///< [outcome][arm]
@@ -95,6 +96,13 @@ struct Summary {
   std::size_t points = 0, replicates = 0, jobs_done = 0, jobs_total = 0;
 };
 Summary summarise(const Outcomes& o, double level = 0.95);
+
+/// Factors of a grid or list design that changed nothing: among the points
+/// that differ only in that factor, every outcome of every arm and replicate
+/// is bit-identical (a key the model does not read, an event after the last
+/// week, a neighbourhood without workers...). Sampling designs, factors with
+/// one value and unfinished jobs are skipped. Returns the factor names.
+std::vector<std::string> inert_factors(const Outcomes& o);
 
 // ---------------------------------------------------------------- replication adequacy
 

@@ -221,6 +221,7 @@ struct Outcomes {
   std::size_t points = 0, arms = 0, replicates = 0;
   std::vector<std::string> names;            ///< outcome names
   std::vector<int> better;                   ///< [outcome] +1 higher is better, −1 lower
+  std::vector<std::string> units;            ///< [outcome] the metric's unit ("" if none or unknown)
   std::vector<std::string> arm_names;
   std::string baseline;
   std::vector<std::vector<double>> values;   ///< [outcome][(point·arms + arm)·replicates + replicate], NaN if not done
