@@ -9,7 +9,7 @@ bin=$1 mode=${2:-check}
 status=0
 for readme in models/*/README.md; do
   for model in $(grep -o '<!-- keys:[a-z_]*:begin -->' "$readme" | sed 's/<!-- keys:\(.*\):begin -->/\1/'); do
-    table=$("$bin" info --keys "$model" | grep -v -E '^\| `(model|description|seed|steps|replicates|output\.)')
+    table=$("$bin" info --keys "$model" | grep -v -E '^\| `(model|description|seed|steps|replicates|output\.)|^List items|^$')
     current=$(sed -n "/<!-- keys:$model:begin -->/,/<!-- keys:$model:end -->/p" "$readme" | sed '1d;$d')
     if [ "$table" != "$current" ]; then
       if [ "$mode" = update ]; then
