@@ -318,7 +318,7 @@ TEST_F(Exp, RunErrorsComeBeforeAnyJob) {
             std::string::npos) << e;
   // a list item that does not exist, named where the factor is written
   e = run_error_of("scenario: " + kSrc + "/scenarios/sobol_g.yaml\nfactors: [{key: sobol_g.x.9, values: [0.1]}]\n");
-  EXPECT_NE(e.find("e.yaml:2:39: key 'sobol_g.x.9': '9' is not an item of the list (it has 4 items, numbered from 0)"),
+  EXPECT_NE(e.find("e.yaml:2:39: key 'sobol_g.x.9': '9' is not an item of 'sobol_g.x' (it has 4 items, numbered from 0)"),
             std::string::npos) << e;
   // names in the results must be unique: an outcome and a factor both called y
   e = run_error_of(kIshigami + "factors: [{key: ishigami.a, name: y, values: [1]}]\n");

@@ -265,6 +265,8 @@ class Simulation:
         for a checkpoint that does not fit the model (another model or version)."""
         _check_int("threads", threads, 1)
         _check_int("steps", steps, 0)
+        if steps is not None and steps > 2**32 - 1:
+            raise ArgumentError(f"steps: {steps} is more than a run can take (at most {2**32 - 1})", "steps")
         if isinstance(checkpoint, (str, os.PathLike)):
             what = os.fspath(checkpoint)
             checkpoint = Checkpoint.load(checkpoint)
@@ -273,11 +275,11 @@ class Simulation:
         else:
             raise TypeError(f"checkpoint must be a Checkpoint or a path, not {type(checkpoint).__name__}")
         sim = cls.__new__(cls)
+        sim._h = _core.SimulationHandle.restore(checkpoint._h, threads=threads, steps=steps or 0, what=what)
         sim.scenario = Scenario.from_yaml(checkpoint.scenario, name=f"{what} (its scenario)")
         if steps:
             sim.scenario.set("steps", steps)
         sim._args = dict(seed=checkpoint.seed, threads=threads, replicate=checkpoint.replicate)
-        sim._h = _core.SimulationHandle.restore(checkpoint._h, threads=threads, steps=steps or 0, what=what)
         return sim
 
     def fork(self) -> "Simulation":
