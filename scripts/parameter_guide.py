@@ -366,7 +366,7 @@ def section_responsiveness(run: Runner, values, T) -> Tuple[Table, str, dict]:
         f"polder, {int(diag['other'])} (of {int(diag['other'] + diag['conceded'])}) were concessions "
         "to level-0 pressure rather than meeting concessions, and "
         f"{int(diag['off_schedule'])} meeting-sized concessions fell outside a meeting week. "
-        f"Under polder, concessions after one year {trend(vals, t.col(2))}, and trust after five "
+        f"Under polder, the share conceded after one year {trend(vals, t.col(2))}, and trust after five "
         f"years {trend(vals, t.col(4))} (attendees gain trust in a week with a concession and lose "
         "it in one without). An analyst can read ω off the minutes: **the share of neighbourhood "
         "consultations after which the municipality changed something concrete**.")
@@ -587,12 +587,15 @@ def how_to_use(tables: Dict[str, Table]) -> str:
                             f"alinsky; restricted mean, campaigns unanswered for {HORIZON} weeks count "
                             f"as {HORIZON})."),
               "A first concession after about {x} weeks is outside what the table's resistances give.")
-        lv = [e.mean for e in r.col(3) if e.n]
-        if lv:
-            out.append(f"  In the default town that first answer comes after the campaign has escalated: the level "
-                       f"held the week before the first win is {fmt(min(lv))} to {fmt(max(lv))} on average across "
-                       "the table (1 petition, 2 demonstration, 3 media campaign, 4 direct action)"
-                       + (", not the petition itself." if min(lv) > 1.5 else "."))
+        d15 = r.values.index(0.15) if 0.15 in r.values else None
+        if d15 is not None and r.col(3)[d15].n:
+            m = r.col(3)[d15].mean
+            out.append(f"  The model's first answer often comes after the campaign has escalated: at R = 0.15 the "
+                       f"level held the week before the first win averages {fmt(m)} (1 petition, 2 demonstration, "
+                       f"3 media campaign, 4 direct action), so at least {100 * max(0.0, (m - 1) / 3):.0f} % of "
+                       "first wins come beyond the petition (levels are at most 4, so a mean m leaves at most "
+                       "(4 − m)/3 of them at the petition or below); at the lowest resistance of the table the "
+                       f"mean is {fmt(r.col(3)[0].mean)}.")
         pe = tables.get("power_needed")
         if pe:
             d = pe.values.index(1.0) if 1.0 in pe.values else None

@@ -736,8 +736,9 @@ std::string Config::assign(const std::string& key, const YAML::Node& value) {
       // an item by its number (from 0) or by its `name`
       if (!parse_index(seg, idx) && !item_named(cur, seg, idx)) {
         const auto names = item_names(cur);
-        std::string msg = "'" + seg + "' is not an item of '" + path + "' (items are numbered from 0 to " +
-                          std::to_string(cur.size()) + " - 1";
+        std::string msg = "'" + seg + "' is not an item of '" + path + "' (" +
+                          (cur.size() == 0 ? std::string("the list is empty")
+                                           : "items are numbered from 0 to " + std::to_string(cur.size() - 1));
         if (!names.empty()) msg += ", or named: " + join(names, ", ");
         msg += ")";
         if (auto c = closest(seg, names); !c.empty()) msg += "; did you mean '" + c + "'?";

@@ -447,7 +447,7 @@ TEST_F(Cli, ListItemsByNameAndHintsThatPointToTheRealKey) {
   EXPECT_NE(o.text.find("size: 1234", plant), std::string::npos) << o.text;
   // a mistyped item name suggests the right one and says how items are numbered
   o = sh("run " + town + " --set neighbourhoods.plnat.size=100 -q", dir);
-  expect_error(o, "'plnat' is not an item of 'neighbourhoods' (items are numbered from 0 to 4 - 1, or named: estate, "
+  expect_error(o, "'plnat' is not an item of 'neighbourhoods' (items are numbered from 0 to 3, or named: estate, "
                   "rental, plant, owners); did you mean 'plant'?");
   // a mistyped list name
   o = sh("run " + town + " --set institution.0.resistance=0.3 -q", dir);
