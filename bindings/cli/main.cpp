@@ -199,16 +199,7 @@ int do_continue(const RunOptions& o, const std::string& cmdline) {
   const tg::CheckpointPlan plan = checkpoint_plan(later, out, 1);
   std::signal(SIGINT, on_sigint);
   std::signal(SIGTERM, on_sigint);
-  bool complete = true;
-  while (!sim.done()) {
-    if (g_stop.load()) {
-      complete = false;
-      break;
-    }
-    sim.step(1);
-    if (std::find(later.begin(), later.end(), sim.current_step()) != later.end())
-      tg::write_checkpoint(plan.path(0, sim.current_step()), sim.checkpoint());
-  }
+  const bool complete = sim.run(&g_stop, later.empty() ? nullptr : &plan);
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   tg::EnsembleResult res;

@@ -165,12 +165,16 @@ void Simulation::set(const std::string& key, const std::string& value, const Sou
   changes_.push_back(std::to_string(step_) + ": " + o.str());
 }
 
-bool Simulation::run(const std::atomic<bool>* stop) {
-  while (step_ < steps_) {
+bool Simulation::run(const std::atomic<bool>* stop, const CheckpointPlan* plan) {
+  auto wanted = [&](std::uint32_t t) {
+    return plan && std::find(plan->at.begin(), plan->at.end(), t) != plan->at.end();
+  };
+  while (true) {
+    if (wanted(step_)) write_checkpoint(plan->path(replicate_, step_), checkpoint());
+    if (step_ >= steps_) return true;
     if (stop && stop->load(std::memory_order_relaxed)) return false;
     step(1);
   }
-  return true;
 }
 
 EnsembleResult run_ensemble(const Config& config, std::shared_ptr<Parallel> parallel, const std::atomic<bool>* stop,
@@ -190,22 +194,7 @@ EnsembleResult run_ensemble(const Config& config, std::shared_ptr<Parallel> para
     parallel->for_blocks(count, 1, [&](std::size_t b, std::size_t, std::size_t) {
       const auto r = static_cast<std::uint32_t>(first + b);
       Simulation sim(config, r, parallel);
-      if (plan && !plan->at.empty()) {
-        auto wanted = [&](std::uint32_t t) { return std::find(plan->at.begin(), plan->at.end(), t) != plan->at.end(); };
-        bool stopped = false;
-        while (true) {
-          if (wanted(sim.current_step())) write_checkpoint(plan->path(r, sim.current_step()), sim.checkpoint());
-          if (sim.done()) break;
-          if (stop && stop->load(std::memory_order_relaxed)) {
-            stopped = true;
-            break;
-          }
-          sim.step(1);
-        }
-        complete[r] = stopped ? 0 : 1;
-      } else {
-        complete[r] = sim.run(stop) ? 1 : 0;
-      }
+      complete[r] = sim.run(stop, plan) ? 1 : 0;
       res.steps_done[r] = sim.current_step();
       res.recorders[r] = sim.recorder();
     });

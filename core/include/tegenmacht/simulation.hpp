@@ -23,6 +23,8 @@
 
 namespace tegenmacht {
 
+struct CheckpointPlan;
+
 class Simulation {
  public:
   /// Creates and initialises the model named in the (validated) config.
@@ -31,7 +33,9 @@ class Simulation {
   /// Advances n steps (never beyond the scenario's `steps`). Returns the steps taken.
   std::uint32_t step(std::uint32_t n = 1);
   /// Runs to the end, or until *stop becomes true. Returns true when complete.
-  bool run(const std::atomic<bool>* stop = nullptr);
+  /// With a plan, writes a checkpoint file whenever the step is one of
+  /// plan->at (IoError stops the run).
+  bool run(const std::atomic<bool>* stop = nullptr, const CheckpointPlan* plan = nullptr);
 
   /// Everything needed to continue this run bit for bit: the model's declared
   /// state (Model::state), the recorder so far, the resolved scenario, seed,
