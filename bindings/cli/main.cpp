@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -77,11 +78,24 @@ CLI::Validator number_in(double lo, double hi, const std::string& what) {
 }
 const double kBig = 1e300;
 
+/// A seed: an unsigned 64-bit integer, read exactly (never through a double).
+CLI::Validator seed_digits() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        std::uint64_t v = 0;
+        const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (text.empty() || r.ptr != text.data() + text.size() || r.ec != std::errc())
+          return "expected an integer from 0 to 18446744073709551615, got '" + text + "'";
+        return "";
+      },
+      "SEED");
+}
+
 struct RunOptions {
   std::string scenario;
   std::string output;
   std::vector<std::string> sets;
-  long long seed = -1;
+  std::string seed;  ///< digits: every unsigned 64-bit seed, exactly
   long long steps = -1;
   long long replicates = -1;
   int threads = 0;
@@ -94,7 +108,7 @@ struct RunOptions {
 /// The scenario overrides a command's options stand for: --set plus --seed, --steps, --replicates.
 std::vector<std::string> overrides(const RunOptions& o) {
   std::vector<std::string> sets = o.sets;
-  if (o.seed >= 0) sets.push_back("seed=" + std::to_string(o.seed));
+  if (!o.seed.empty()) sets.push_back("seed=" + o.seed);
   if (o.steps >= 0) sets.push_back("steps=" + std::to_string(o.steps));
   if (o.replicates >= 0) sets.push_back("replicates=" + std::to_string(o.replicates));
   return sets;
@@ -164,7 +178,7 @@ int do_continue(const RunOptions& o, const std::string& cmdline) {
   if (!o.scenario.empty())
     throw tg::ArgumentError("--from", "give a scenario file or --from CHECKPOINT, not both (the checkpoint holds its "
                                       "scenario)");
-  if (o.seed >= 0) throw tg::ArgumentError("--seed", "cannot be used with --from: a checkpoint continues its own seed");
+  if (!o.seed.empty()) throw tg::ArgumentError("--seed", "cannot be used with --from: a checkpoint continues its own seed");
   if (o.replicates >= 0)
     throw tg::ArgumentError("--replicates", "cannot be used with --from: a checkpoint holds one replicate");
   if (o.print_config) {
@@ -754,7 +768,7 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run a scenario and write an HDF5 results file");
   run->add_option("scenario", ro.scenario, "scenario YAML file (not with --from)");
   run->add_option("-o,--output", ro.output, "results file (default: <scenario name>.h5 in the current folder)");
-  run->add_option("--seed", ro.seed, "random seed (overrides the scenario's `seed`)")->check(number_in(0, kBig, "an integer >= 0"));
+  run->add_option("--seed", ro.seed, "random seed, 0 to 2^64 - 1 (overrides the scenario's `seed`)")->check(seed_digits());
   run->add_option("--steps", ro.steps, "steps to run (overrides `steps`)")->check(number_in(0, kBig, "an integer >= 0"));
   run->add_option("--replicates", ro.replicates, "replicates (overrides `replicates`)")->check(number_in(1, kBig, "an integer >= 1"));
   run->add_option("--threads", ro.threads, "worker threads (default: TEGENMACHT_THREADS, else the cores this process may use)")
@@ -783,7 +797,7 @@ int main(int argc, char** argv) {
   cmp->add_option("-o,--output", co.output,
                   "results file (FILE.h5), or a folder for <scenario name>_compare.h5 (default: no file)");
   cmp->add_option("--baseline", co.baseline, "value the others are compared with, replicate by replicate (default: the first)");
-  cmp->add_option("--seed", co.run.seed, "random seed")->check(number_in(0, kBig, "an integer >= 0"));
+  cmp->add_option("--seed", co.run.seed, "random seed, 0 to 2^64 - 1")->check(seed_digits());
   cmp->add_option("--steps", co.run.steps, "steps to run")->check(number_in(0, kBig, "an integer >= 0"));
   cmp->add_option("--replicates", co.run.replicates, "replicates per value")->check(number_in(1, kBig, "an integer >= 1"));
   cmp->add_option("--threads", co.run.threads, "worker threads")->check(number_in(1, 4096, "an integer from 1 to 4096"));
@@ -798,7 +812,7 @@ int main(int argc, char** argv) {
   swp->add_option("-o,--output", so.run.output, "results file (default: <scenario name>_sweep.h5)");
   swp->add_option("--metrics", so.metrics, "metrics to tabulate, final step (default: the model's default outcomes)")
       ->delimiter(',');
-  swp->add_option("--seed", so.run.seed, "random seed (every run uses the same seeds)")->check(number_in(0, kBig, "an integer >= 0"));
+  swp->add_option("--seed", so.run.seed, "random seed, 0 to 2^64 - 1 (every run uses the same seeds)")->check(seed_digits());
   swp->add_option("--steps", so.run.steps, "steps to run")->check(number_in(0, kBig, "an integer >= 0"));
   swp->add_option("--replicates", so.run.replicates, "replicates per run")->check(number_in(1, kBig, "an integer >= 1"));
   swp->add_option("--threads", so.run.threads, "worker threads")->check(number_in(1, 4096, "an integer from 1 to 4096"));

@@ -143,7 +143,11 @@ std::string scalar_text(const YAML::Node& n) {
 }
 
 std::string range_text(const KeyDecl& d) {
-  auto b = [](double v) { return format_double(v); };
+  auto b = [&](double v) {
+    // the top of the 64-bit integers is shown as it is written
+    if (d.type == ValueType::Int && v >= 18446744073709551615.0) return std::string("18446744073709551615");
+    return format_double(v);
+  };
   if (std::isinf(d.min) && std::isinf(d.max)) return "";
   if (std::isinf(d.max)) return ">= " + b(d.min);
   if (std::isinf(d.min)) return "<= " + b(d.max);
@@ -463,6 +467,28 @@ struct Validator {
         return scalar_node(b ? "true" : "false");
       }
       case ValueType::Int: {
+        // an integer written as digits is read exactly (a seed is a 64-bit integer, and
+        // 2^53 + 1 must not become 2^53 on its way through a double)
+        if (v.IsScalar()) {
+          const std::string& t = v.Scalar();
+          std::uint64_t u = 0;
+          std::int64_t i = 0;
+          const bool neg = !t.empty() && t[0] == '-';
+          const char* first = t.data() + (!neg && !t.empty() && t[0] == '+' ? 1 : 0);
+          const char* last = t.data() + t.size();
+          const bool exact = !t.empty() && (neg ? std::from_chars(first, last, i).ptr == last &&
+                                                      std::from_chars(first, last, i).ec == std::errc()
+                                                : std::from_chars(first, last, u).ptr == last &&
+                                                      std::from_chars(first, last, u).ec == std::errc());
+          if (exact) {
+            const long double x = neg ? static_cast<long double>(i) : static_cast<long double>(u);
+            if (x < static_cast<long double>(d.min) || x > static_cast<long double>(d.max))
+              fail(ConfigError::Kind::OutOfRange, loc, path, "value " + t + " is out of range " + range_text(d));
+            return scalar_node(neg ? std::to_string(i) : std::to_string(u));
+          }
+          if (!neg && t.find_first_not_of("+0123456789") == std::string::npos)  // digits past 2^64 - 1
+            fail(ConfigError::Kind::OutOfRange, loc, path, "value " + t + " is out of range " + range_text(d));
+        }
         const double x = number(v, d, path, loc, true);
         return scalar_node(std::to_string(static_cast<long long>(x)));
       }

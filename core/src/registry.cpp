@@ -36,7 +36,7 @@ void declare_engine_schema(Schema& s) {
   model.required = true;
   model.default_value = YAML::Node();
   s.add_string("description", "", "free text: what question this scenario asks");
-  s.add_int("seed", 1, 0, 1e18, "random seed; with the replicate index it keys every draw");
+  s.add_int("seed", 1, 0, 18446744073709551615.0, "random seed; with the replicate index it keys every draw");
   s.add_int("steps", 100, 0, 1e8, "number of steps to simulate");
   s.add_int("replicates", 1, 1, kMaxReplicate + 1.0, "independent replicates (replicate r uses streams keyed by (seed, r))");
   auto& out = s.section("output", "what to record");

@@ -112,7 +112,7 @@ Schema make_schema(const YAML::Node& root) {
   d.add_int("n", 0, 0, 1e7, "points of a Latin hypercube; base samples of a Sobol' design");
   d.add_int("levels", 4, 2, 1000, "Morris: grid levels p (even)");
   d.add_int("trajectories", 10, 1, 1e6, "Morris: trajectories r");
-  auto& dseed = d.add_int("seed", 0, 0, 1e18, "seed of random designs (default: the experiment's seed)");
+  auto& dseed = d.add_int("seed", 0, 0, 18446744073709551615.0, "seed of random designs (default: the experiment's seed)");
   dseed.optional = true;
   dseed.default_value = YAML::Node();
   d.add_any("rows", "list design: rows of factor values (maps by factor name or key, or lists in factor order)");
@@ -135,7 +135,7 @@ Schema make_schema(const YAML::Node& root) {
   s.add_int("replicates", 1, 1, kMaxReplicate + 1.0, "replicates of every (point, arm) (default: the scenario's)")
       .optional = true;
   s.find("replicates")->default_value = YAML::Node();
-  s.add_int("seed", 1, 0, 1e18, "seed of every job (default: the scenario's); replicate r uses the same streams in every point and arm")
+  s.add_int("seed", 1, 0, 18446744073709551615.0, "seed of every job (default: the scenario's); replicate r uses the same streams in every point and arm")
       .optional = true;
   s.find("seed")->default_value = YAML::Node();
   s.add_int("steps", 100, 0, 1e8, "steps of every job (default: the scenario's)").optional = true;

@@ -186,3 +186,43 @@ TEST(Config, UniqueNamesInLists) {
   Config ok = Config::parse_text("places:\n  - {name: a}\n  - {name: b}\n", "t.yaml");
   EXPECT_NO_THROW(ok.validate(test_schema()));
 }
+
+TEST(Config, SeedsAreExactUnsigned64BitIntegers) {
+  register_builtin_models();
+  auto seed_of = [](const std::string& text) {
+    return load_scenario_text("model: threshold\nseed: " + text + "\n", "s.yaml").node("seed").as<std::uint64_t>();
+  };
+  // 2^53 + 1 is the first integer a double cannot hold: it must not become 2^53
+  EXPECT_EQ(seed_of("9007199254740993"), 9007199254740993ull);
+  EXPECT_EQ(seed_of("18446744073709551615"), 18446744073709551615ull);  // 2^64 - 1
+  EXPECT_EQ(seed_of("0"), 0ull);
+  for (const char* bad : {"18446744073709551616", "-1", "1.5"}) {
+    try {
+      seed_of(bad);
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.key(), "seed") << e.what();
+    }
+  }
+  // and as an override
+  EXPECT_EQ(load_scenario_text("model: threshold\n", "s.yaml", {"seed=9007199254740993"}).node("seed").as<std::uint64_t>(),
+            9007199254740993ull);
+}
+
+TEST(Config, ListItemsByNameAndTheirNames) {
+  Config c = Config::parse_text("places: [{name: harbour, size: 1}, {name: station, size: 2}]\n", "t.yaml",
+                                {"places.station.size=7"});
+  c.validate(test_schema());
+  EXPECT_EQ(c.get_int("places.1.size"), 7);
+  EXPECT_EQ(c.get_int("places.station.size"), 7);  // read by name too
+  EXPECT_EQ(c.location("places.1.size").file, "--set");
+  try {
+    Config::parse_text("places: [{name: harbour}]\n", "t.yaml", {"places.habour.size=1"});
+    ADD_FAILURE() << "no error";
+  } catch (const ArgumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean 'harbour'?"), std::string::npos) << e.what();
+  }
+  const ConfigError bad = expect_error("places: [{name: '2nd street'}]\n");
+  EXPECT_EQ(bad.key(), "places.0.name");
+  EXPECT_NE(bad.message().find("cannot be a name"), std::string::npos) << bad.what();
+}

@@ -117,3 +117,19 @@ def test_the_command_line_continues_in_a_new_process(tmp_path):
     sim = tgm.Simulation.restore(tmp_path / "whole_week15.h5").run()
     with h5py.File(tmp_path / "whole.h5") as a:
         np.testing.assert_array_equal(a["metrics"]["member"][0], sim.metric("member"))
+
+
+def test_seeds_are_exact_unsigned_64_bit_integers():
+    crowd = tgm.Scenario.builtin("threshold")
+    top = tgm.Simulation(crowd, seed=2**64 - 1).checkpoint()
+    assert top.seed == 2**64 - 1
+    # 2^53 and 2^53 + 1 are different seeds (a double would make them one)
+    a = tgm.Simulation(crowd, seed=2**53).checkpoint()
+    b = tgm.Simulation(crowd, seed=2**53 + 1).checkpoint()
+    assert (a.seed, b.seed) == (2**53, 2**53 + 1)
+    with pytest.raises(tgm.ArgumentError, match="at most 18446744073709551615"):
+        tgm.Simulation(crowd, seed=2**64)
+    with pytest.raises(tgm.ArgumentError, match="at least 0"):
+        tgm.run(crowd, seed=-1)
+    with pytest.raises(TypeError):
+        tgm.Simulation(crowd, seed=1.0)

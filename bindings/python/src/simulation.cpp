@@ -35,10 +35,13 @@ namespace {
 
 std::shared_ptr<tg::Config> with_seed(const ScenarioHandle& sc, py::object seed) {
   if (seed.is_none()) return sc.config;
-  const long long s = seed.cast<long long>();
-  if (s < 0) throw tg::ArgumentError("seed", "must be >= 0 (got " + std::to_string(s) + ")");
+  // as digits, so that every unsigned 64-bit seed arrives exactly (the scenario checks the range)
+  if (!py::isinstance<py::int_>(seed) || py::isinstance<py::bool_>(seed))
+    throw tg::ArgumentError("seed", "must be an int");
+  const std::string s = py::str(seed).cast<std::string>();
+  if (!s.empty() && s[0] == '-') throw tg::ArgumentError("seed", "must be >= 0 (got " + s + ")");
   ScenarioHandle copy = sc;
-  copy.overrides.push_back("seed=" + std::to_string(s));
+  copy.overrides.push_back("seed=" + s);
   copy.resolve();
   return copy.config;
 }

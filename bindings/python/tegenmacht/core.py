@@ -135,13 +135,22 @@ def _scenario(s: Union[Scenario, PathLike, Mapping[str, Any]]) -> Scenario:
     raise TypeError(f"scenario must be a Scenario, a path or a dict, not {type(s).__name__}")
 
 
-def _check_int(name: str, value: Any, minimum: int) -> None:
+def _check_int(name: str, value: Any, minimum: int, maximum: Optional[int] = None) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")
     if value < minimum:
         raise ArgumentError(f"{name}: must be at least {minimum} (got {value})", name)
+    if maximum is not None and value > maximum:
+        raise ArgumentError(f"{name}: must be at most {maximum} (got {value})", name)
+
+
+_MAX_SEED = 2**64 - 1   # seeds are exact unsigned 64-bit integers
+
+
+def _check_seed(seed: Any) -> None:
+    _check_int("seed", seed, 0, _MAX_SEED)
 
 
 class Simulation:
@@ -157,7 +166,7 @@ class Simulation:
 
     def __init__(self, scenario: Union[Scenario, PathLike, Mapping[str, Any]], seed: Optional[int] = None,
                  threads: Optional[int] = None, replicate: int = 0):
-        _check_int("seed", seed, 0)
+        _check_seed(seed)
         _check_int("threads", threads, 1)
         _check_int("replicate", replicate, 0)
         self.scenario = _scenario(scenario)
@@ -360,7 +369,7 @@ def run(scenario: Union[Scenario, PathLike, Mapping[str, Any]], replicates: Opti
     Replicate r is keyed by (seed, r): the same for any ``threads``.
     """
     _check_int("replicates", replicates, 1)
-    _check_int("seed", seed, 0)
+    _check_seed(seed)
     _check_int("threads", threads, 1)
     if output is not None and not isinstance(output, (str, os.PathLike)):
         raise TypeError(f"output must be a path, not {type(output).__name__}")

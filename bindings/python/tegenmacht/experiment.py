@@ -25,7 +25,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from . import _core
-from .core import PathLike, Scenario, _check_int, _yaml_value
+from .core import PathLike, Scenario, _check_int, _check_seed, _yaml_value
 from .errors import ArgumentError
 
 __all__ = ["Experiment", "experiment", "sweep", "compare", "summary"]
@@ -278,7 +278,7 @@ def compare(scenario: Union[Scenario, PathLike, Mapping[str, Any]], key: str = "
 
 def _shortcut(scenario, extra, replicates, seed, outcomes, record) -> Experiment:
     _check_int("replicates", replicates, 1)
-    _check_int("seed", seed, 0)
+    _check_seed(seed)
     d: Dict[str, Any] = dict(extra)
     if isinstance(scenario, (str, os.PathLike)):
         d["scenario"] = os.path.abspath(os.fspath(scenario))
