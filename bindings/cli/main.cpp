@@ -55,6 +55,22 @@ extern "C" void on_sigint(int sig) {
 }
 int run_exit_code() { return g_run_signal.load() == SIGTERM ? 143 : 130; }
 
+/// The exit code of a `run` whose file `out` is written, and what to say: a signal
+/// stops the run after a step (the steps done are in the file), and one that comes
+/// while the file is written waits for it to be whole.
+int run_outcome(bool complete, const std::string& out) {
+  if (!complete) {
+    std::fprintf(stderr, "tegenmacht: interrupted; %s holds the steps done so far (complete = false)\n", out.c_str());
+    return run_exit_code();
+  }
+  if (g_run_signal.load()) {
+    std::fprintf(stderr, "tegenmacht: interrupted while writing; %s was written whole first (complete = true)\n",
+                 out.c_str());
+    return run_exit_code();
+  }
+  return 0;
+}
+
 std::string command_line(int argc, char** argv) {
   std::string s;
   for (int i = 0; i < argc; ++i) {
@@ -214,8 +230,6 @@ int do_continue(const RunOptions& o, const std::string& cmdline) {
   std::signal(SIGINT, on_sigint);
   std::signal(SIGTERM, on_sigint);
   const bool complete = sim.run(&g_stop, later.empty() ? nullptr : &plan);
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
   tg::EnsembleResult res;
   res.recorders.push_back(sim.recorder());
   res.steps_done.push_back(sim.current_step());
@@ -228,16 +242,14 @@ int do_continue(const RunOptions& o, const std::string& cmdline) {
   prov.continued_at_step = ck.step;
   prov.first_replicate = ck.replicate;
   prov.changes = sim.changes();
-  tg::write_results(out, written, res, prov);
+  tg::write_results(out, written, res, prov);  // a signal now waits for the file to be whole
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
   if (!o.quiet) {
     std::printf("continued %s from step %u (replicate %u)\n", o.from.c_str(), ck.step, ck.replicate);
     print_summary(sim.config(), res, out);
   }
-  if (!complete) {
-    std::fprintf(stderr, "tegenmacht: interrupted; %s holds the steps done so far (complete = false)\n", out.c_str());
-    return run_exit_code();
-  }
-  return 0;
+  return run_outcome(complete, out);
 }
 
 int do_run(const RunOptions& o, const std::string& cmdline) {
@@ -262,15 +274,11 @@ int do_run(const RunOptions& o, const std::string& cmdline) {
   std::signal(SIGINT, on_sigint);
   std::signal(SIGTERM, on_sigint);
   tg::EnsembleResult res = tg::run_ensemble(cfg, par, &g_stop, weeks.empty() ? nullptr : &plan);
+  tg::write_results(out, cfg, res, tg::Provenance{cmdline, threads});  // a signal now waits for the file to be whole
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
-  tg::write_results(out, cfg, res, tg::Provenance{cmdline, threads});
   if (!o.quiet) print_summary(cfg, res, out);
-  if (!res.complete) {
-    std::fprintf(stderr, "tegenmacht: interrupted; %s holds the steps done so far (complete = false)\n", out.c_str());
-    return run_exit_code();
-  }
-  return 0;
+  return run_outcome(res.complete, out);
 }
 
 // ---------------------------------------------------------------- experiments

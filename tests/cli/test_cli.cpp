@@ -511,3 +511,22 @@ TEST_F(Cli, AnalystSlipsAreErrorsOrWarnings) {
     fs::remove(dir / "w.h5");
   }
 }
+
+TEST_F(Cli, ASignalWhileTheResultsAreWrittenWaitsForAWholeFile) {
+  // a quick simulation with a large file (snapshots every step): Ctrl-C arrives during the write
+  write("w.yaml",
+        "model: threshold\nsteps: 40\npopulation: 200000\nnetwork: {type: erdos_renyi, mean_degree: 4}\n"
+        "thresholds: {distribution: uniform, low: 0, high: 0.5, unit: fraction}\n"
+        "seeding: {mode: random, count: 1000}\noutput: {snapshot_every: 1}\n");
+  for (const char* sig : {"INT", "TERM"}) {
+    const Out o = shell("'" + kCli + "' run w.yaml -o w.h5 -q & pid=$!; "
+                        "for i in $(seq 1 2000); do [ -e w.h5.partial ] && break; sleep 0.01; done; "
+                        "kill -" + std::string(sig) + " $pid; wait $pid; echo rc=$?",
+                        dir);
+    EXPECT_NE(o.text.find(std::string("rc=") + (std::string(sig) == "INT" ? "130" : "143")), std::string::npos) << o.text;
+    EXPECT_NE(o.text.find("w.h5 was written whole first (complete = true)"), std::string::npos) << o.text;
+    EXPECT_TRUE(fs::exists(dir / "w.h5"));
+    EXPECT_FALSE(fs::exists(dir / "w.h5.partial"));
+    fs::remove(dir / "w.h5");
+  }
+}
