@@ -265,7 +265,11 @@ int do_run(const RunOptions& o, const std::string& cmdline) {
   std::string out = o.output;
   if (out.empty()) out = std::filesystem::path(o.scenario).stem().string() + ".h5";
   tg::check_writable(out);
-  for (const auto& w : tg::scenario_warnings(cfg)) std::fprintf(stderr, "tegenmacht: warning: %s\n", w.c_str());
+  // warnings only about a scenario the model accepts (an error is one line, alone)
+  if (const auto warnings = tg::scenario_warnings(cfg); !warnings.empty()) {
+    tg::Simulation probe(cfg, 0, std::make_shared<tg::Parallel>(1));
+    for (const auto& w : warnings) std::fprintf(stderr, "tegenmacht: warning: %s\n", w.c_str());
+  }
   const auto weeks = checkpoint_weeks(o.checkpoint_at, cfg.get_int("steps"));
   const tg::CheckpointPlan plan =
       checkpoint_plan(weeks, out, static_cast<std::uint32_t>(cfg.get_int("replicates")));

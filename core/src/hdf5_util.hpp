@@ -5,6 +5,8 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <filesystem>
 #include <ctime>
 #include <cstdint>
 #include <string>
@@ -120,6 +122,26 @@ struct Writer {
   }
 };
 
+
+/// Writes `path` through `path + ".partial"` (write(partial), then a rename), so
+/// that a finished file appears whole or not at all; on failure the partial file
+/// is removed and the error rethrown. `what` names the file in messages.
+template <class Write>
+void write_via_partial(const std::string& path, const char* what, Write&& write) {
+  const std::string partial = path + ".partial";
+  try {
+    write(partial);
+  } catch (...) {
+    std::remove(partial.c_str());
+    throw;
+  }
+  std::error_code ec;
+  std::filesystem::rename(partial, path, ec);
+  if (ec) {
+    std::remove(partial.c_str());
+    throw IoError(path, "cannot rename " + partial + " to the " + what + ": " + ec.message());
+  }
+}
 
 /// Now in UTC, ISO 8601 ("2026-11-29T16:29:16Z"), for the `created` attribute.
 inline std::string iso_now() {

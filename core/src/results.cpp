@@ -155,19 +155,8 @@ void write_file(const std::string& path, const Config& config, const RunSet& run
 
 void write_atomically(const std::string& path, const Config& config, const RunSet& runs, const Provenance& prov) {
   prepare_hdf5();
-  const std::string partial = path + ".partial";
-  try {
-    write_file(partial, config, runs, prov);
-  } catch (...) {
-    std::remove(partial.c_str());
-    throw;
-  }
-  std::error_code ec;
-  std::filesystem::rename(partial, path, ec);
-  if (ec) {
-    std::remove(partial.c_str());
-    throw IoError(path, "cannot rename " + partial + " to the results file: " + ec.message());
-  }
+  detail::write_via_partial(path, "results file",
+                            [&](const std::string& partial) { write_file(partial, config, runs, prov); });
 }
 
 }  // namespace

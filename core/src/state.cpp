@@ -285,19 +285,7 @@ void write_checkpoint(const std::string& path, const Checkpoint& ckpt) {
   std::lock_guard<std::mutex> lock(g_hdf5);
   prepare_hdf5();
   check_writable(path);  // a missing folder or no permission: said plainly, before HDF5 is asked
-  const std::string partial = path + ".partial";
-  try {
-    write_file(partial, ckpt);
-  } catch (...) {
-    std::remove(partial.c_str());
-    throw;
-  }
-  std::error_code ec;
-  std::filesystem::rename(partial, path, ec);
-  if (ec) {
-    std::remove(partial.c_str());
-    throw IoError(path, "cannot rename " + partial + " to the checkpoint file: " + ec.message());
-  }
+  detail::write_via_partial(path, "checkpoint file", [&](const std::string& partial) { write_file(partial, ckpt); });
 }
 
 Checkpoint read_checkpoint(const std::string& path) {

@@ -374,10 +374,10 @@ def run(scenario: Union[Scenario, PathLike, Mapping[str, Any]], replicates: Opti
     if output is not None and not isinstance(output, (str, os.PathLike)):
         raise TypeError(f"output must be a path, not {type(output).__name__}")
     sc = _scenario(scenario)
-    sc._warn()
     raw = _core.run_ensemble(sc._h, replicates=replicates, seed=seed, threads=threads,
                              output=None if output is None else os.fspath(output),
                              command_line=" ".join(["python:"] + sys.argv[:1]))
+    sc._warn()   # about a scenario the model accepted
     from .results import _dataset_from_arrays
     return _dataset_from_arrays(raw)
 
