@@ -143,6 +143,25 @@ void write_via_partial(const std::string& path, const char* what, Write&& write)
   }
 }
 
+/// A dataset of variable-length strings; IoError naming `path` with `missing`
+/// ("not a checkpoint (no x)") if it is absent, or if it cannot be read.
+inline std::vector<std::string> read_strings_dataset(hid_t loc, const char* name, const std::string& path,
+                                                     const std::string& missing) {
+  H d(H5Dopen2(loc, name, H5P_DEFAULT), H5Dclose);
+  if (d.id < 0) throw IoError(path, missing);
+  H space(H5Dget_space(d), H5Sclose);
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  std::vector<std::string> out;
+  if (n <= 0) return out;
+  H type(vlen_string_type(), H5Tclose);
+  std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
+  if (H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0)
+    throw IoError(path, std::string("cannot read ") + name + " (a damaged file?)");
+  for (char* p : ptrs) out.emplace_back(p ? p : "");
+  H5Dvlen_reclaim(type, space, H5P_DEFAULT, ptrs.data());
+  return out;
+}
+
 /// Now in UTC, ISO 8601 ("2026-11-29T16:29:16Z"), for the `created` attribute.
 inline std::string iso_now() {
   const std::time_t t = std::time(nullptr);

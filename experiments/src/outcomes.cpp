@@ -19,18 +19,7 @@ using tegenmacht::detail::read_string_attr;
 using tegenmacht::detail::read_strings_attr;
 
 std::vector<std::string> read_strings_dataset(hid_t loc, const char* name, const std::string& path) {
-  H d(H5Dopen2(loc, name, H5P_DEFAULT), H5Dclose);
-  if (d.id < 0) throw IoError(path, std::string("not an experiment results file (no dataset ") + name + ")");
-  H space(H5Dget_space(d), H5Sclose);
-  const hssize_t n = H5Sget_simple_extent_npoints(space);
-  std::vector<std::string> out;
-  if (n <= 0) return out;
-  H type(tegenmacht::detail::vlen_string_type(), H5Tclose);
-  std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
-  if (H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0) throw IoError(path, std::string("cannot read ") + name);
-  for (char* p : ptrs) out.emplace_back(p ? p : "");
-  H5Dvlen_reclaim(type, space, H5P_DEFAULT, ptrs.data());
-  return out;
+  return tegenmacht::detail::read_strings_dataset(loc, name, path, std::string("not an experiment results file (no dataset ") + name + ")");
 }
 
 }  // namespace
