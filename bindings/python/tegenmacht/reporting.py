@@ -417,6 +417,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 figure { margin: 1rem 0; } figure img { width: 100%; height: auto; }
 figcaption { font-size: 0.85rem; color: var(--muted); }
 ul.sentences li { margin: 0.3rem 0; font-weight: 400; } pre { white-space: pre-wrap; font-size: 0.8rem; }
+p, li, dd, pre, summary, figcaption, .warning { overflow-wrap: anywhere; }
 details { margin: 0.5rem 0; } dt { font-weight: 600; } dd { margin: 0 0 0.5rem 1rem; }
 @media print { body { max-width: none; font-size: 11pt; } details > * { display: block; } .scroll { overflow: visible; }
   figure { break-inside: avoid; } h2 { break-after: avoid; } }
