@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <functional>
 #include <memory>
 #include <sstream>
@@ -58,7 +59,12 @@ int run_exit_code() { return g_run_signal.load() == SIGTERM ? 143 : 130; }
 /// The exit code of a `run` whose file `out` is written, and what to say: a signal
 /// stops the run after a step (the steps done are in the file), and one that comes
 /// while the file is written waits for it to be whole.
-int run_outcome(bool complete, const std::string& out) {
+int run_outcome(bool complete, const std::string& out, const std::string& asked) {
+  if (!complete && out != asked) {
+    std::fprintf(stderr, "tegenmacht: interrupted; %s (a complete earlier run) is kept, and %s holds the steps done "
+                 "so far (complete = false)\n", asked.c_str(), out.c_str());
+    return run_exit_code();
+  }
   if (!complete) {
     std::fprintf(stderr, "tegenmacht: interrupted; %s holds the steps done so far (complete = false)\n", out.c_str());
     return run_exit_code();
@@ -94,6 +100,24 @@ CLI::Validator number_in(double lo, double hi, const std::string& what) {
 }
 const double kBig = 1e300;
 
+/// A whole number in [lo, hi], read exactly: "1e3", "2.0" and "12.000" are refused, with the
+/// option's own message (CLI11 would otherwise say "Could not convert").
+CLI::Validator integer_in(long long lo, long long hi, const std::string& what) {
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        long long v = 0;
+        const char* b = text.data();
+        const char* e = b + text.size();
+        if (b != e && *b == '+') ++b;
+        const auto r = std::from_chars(b, e, v);
+        if (b == e || r.ptr != e) return "expected " + what + ", got '" + text + "'";
+        if (r.ec != std::errc() || v < lo || v > hi) return "expected " + what + ", got " + text;
+        return "";
+      },
+      what);
+}
+const long long kMany = std::numeric_limits<long long>::max();
+
 /// A seed: an unsigned 64-bit integer, read exactly (never through a double).
 CLI::Validator seed_digits() {
   return CLI::Validator(
@@ -105,6 +129,68 @@ CLI::Validator seed_digits() {
         return "";
       },
       "SEED");
+}
+
+/// One line for a command-line mistake, in the words of the option the user typed: CLI11's own
+/// messages ("A subcommand is required", "Could not convert", "1 required TEXT missing") are
+/// replaced by ones that name the option or command and say what is wanted.
+std::string explain_parse_error(const CLI::ParseError& e, CLI::App& app, int argc, char** argv) {
+  std::string msg = e.what();
+  for (auto& c : msg)
+    if (c == '\n') c = ' ';
+  CLI::App* sub = nullptr;
+  for (auto* s : app.get_subcommands()) sub = s;
+  std::vector<std::string> commands;
+  for (const auto* s : app.get_subcommands([](const CLI::App*) { return true; })) commands.push_back(s->get_name());
+  std::string command_list;
+  for (std::size_t i = 0; i < commands.size(); ++i) command_list += (i ? ", " : "") + commands[i];
+  const std::string help = sub ? " (see tegenmacht " + sub->get_name() + " --help)" : " (see tegenmacht --help)";
+  if (e.get_name() == "RequiredError" && msg.rfind("A subcommand", 0) == 0) {
+    for (int i = 1; i < argc; ++i)
+      if (argv[i][0] != '-') {
+        std::string hint = tg::suggest_key(argv[i], commands);
+        return "unknown command '" + std::string(argv[i]) + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+               " (commands: " + command_list + ")";
+      }
+    return "give a command: " + command_list + " (see tegenmacht --help)";
+  }
+  if (msg.rfind("The following argument", 0) == 0) {  // ExtrasError (its name is not always set)
+    const auto colon = msg.find(": ");
+    // CLI11 lists the extras last first: the one the user typed first is the last word
+    std::istringstream words(colon == std::string::npos ? std::string() : msg.substr(colon + 2));
+    std::string first, w;
+    while (words >> w) first = w;
+    if (!first.empty() && first[0] == '-') {
+      const std::string name = first.substr(0, first.find('='));
+      std::vector<std::string> names;
+      if (sub)
+        for (const auto* o : sub->get_options())
+          for (const auto& l : o->get_lnames()) names.push_back("--" + l);
+      std::string hint = tg::suggest_key(name, names);
+      return "unknown option '" + name + "'" + (sub ? " for '" + sub->get_name() + "'" : std::string()) +
+             (hint.empty() ? "" : "; did you mean '" + hint + "'?") + help;
+    }
+    if (!first.empty())
+      return "unexpected argument '" + first + "'" + (sub ? " for '" + sub->get_name() + "'" : std::string()) +
+             " (a value with spaces needs quotes; options start with --)" + help;
+  }
+  if (e.get_name() == "ArgumentMismatch" || e.get_name() == "ConversionError") {
+    // "--set: 1 required TEXT missing", "Could not convert: --steps = x"
+    std::string opt;
+    if (msg.rfind("Could not convert: ", 0) == 0) {
+      opt = msg.substr(19, msg.find(" = ") == std::string::npos ? std::string::npos : msg.find(" = ") - 19);
+      return opt + ": cannot read '" + (msg.find(" = ") == std::string::npos ? "" : msg.substr(msg.find(" = ") + 3)) +
+             "' as its value" + help;
+    }
+    opt = msg.substr(0, msg.find(':'));
+    if (msg.find("missing") != std::string::npos) return opt + ": needs a value" + help;
+  }
+  if (e.get_name() == "RequiredError" && msg.size() > 12 && msg.compare(msg.size() - 12, 12, " is required") == 0) {
+    const std::string name = msg.substr(0, msg.size() - 12);
+    if (!name.empty() && name[0] == '-') return name + ": is required" + help;
+    return "missing argument: give the " + name + help;
+  }
+  return msg + help;
 }
 
 struct RunOptions {
@@ -134,14 +220,22 @@ void print_summary(const tg::Config& cfg, const tg::EnsembleResult& res, const s
   const auto& recs = res.recorders;
   std::printf("model %s, %zu replicate(s), %lld steps, %.3f s%s\n", cfg.get_string("model").c_str(), recs.size(),
               static_cast<long long>(cfg.get_int("steps")), res.seconds, res.complete ? "" : " (INTERRUPTED)");
-  if (recs.empty() || recs.front().series().empty()) return;
+  // a replicate that an interrupt stopped before it started has no series at all
+  const tg::Recorder* first = nullptr;
+  for (const auto& r : recs)
+    if (!r.series().empty()) {
+      first = &r;
+      break;
+    }
+  if (!first) return;
   std::printf("%-28s %14s %14s   (final step; mean and sd over replicates)\n", "metric", "mean", "sd");
   int shown = 0;
-  for (std::size_t si = 0; si < recs.front().series().size() && shown < 16; ++si) {
-    const auto& s0 = recs.front().series()[si];
+  for (std::size_t si = 0; si < first->series().size() && shown < 16; ++si) {
+    const auto& s0 = first->series()[si];
     if (!s0.enabled || !s0.axis.empty()) continue;
     std::vector<double> finals;
     for (const auto& r : recs) {
+      if (r.series().size() != first->series().size()) continue;
       const auto& d = r.series()[si].data;
       if (!d.empty() && !std::isnan(d.back())) finals.push_back(d.back());
     }
@@ -242,14 +336,15 @@ int do_continue(const RunOptions& o, const std::string& cmdline) {
   prov.continued_at_step = ck.step;
   prov.first_replicate = ck.replicate;
   prov.changes = sim.changes();
-  tg::write_results(out, written, res, prov);  // a signal now waits for the file to be whole
+  const std::string file = complete ? out : tg::incomplete_results_path(out);
+  tg::write_results(file, written, res, prov);  // a signal now waits for the file to be whole
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   if (!o.quiet) {
     std::printf("continued %s from step %u (replicate %u)\n", o.from.c_str(), ck.step, ck.replicate);
-    print_summary(sim.config(), res, out);
+    print_summary(sim.config(), res, file);
   }
-  return run_outcome(complete, out);
+  return run_outcome(complete, file, out);
 }
 
 int do_run(const RunOptions& o, const std::string& cmdline) {
@@ -278,11 +373,12 @@ int do_run(const RunOptions& o, const std::string& cmdline) {
   std::signal(SIGINT, on_sigint);
   std::signal(SIGTERM, on_sigint);
   tg::EnsembleResult res = tg::run_ensemble(cfg, par, &g_stop, weeks.empty() ? nullptr : &plan);
-  tg::write_results(out, cfg, res, tg::Provenance{cmdline, threads});  // a signal now waits for the file to be whole
+  const std::string file = res.complete ? out : tg::incomplete_results_path(out);
+  tg::write_results(file, cfg, res, tg::Provenance{cmdline, threads});  // a signal now waits for the file to be whole
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
-  if (!o.quiet) print_summary(cfg, res, out);
-  return run_outcome(res.complete, out);
+  if (!o.quiet) print_summary(cfg, res, file);
+  return run_outcome(res.complete, file, out);
 }
 
 // ---------------------------------------------------------------- experiments
@@ -781,10 +877,10 @@ int main(int argc, char** argv) {
   run->add_option("scenario", ro.scenario, "scenario YAML file (not with --from)");
   run->add_option("-o,--output", ro.output, "results file (default: <scenario name>.h5 in the current folder)");
   run->add_option("--seed", ro.seed, "random seed, 0 to 2^64 - 1 (overrides the scenario's `seed`)")->check(seed_digits());
-  run->add_option("--steps", ro.steps, "steps to run (overrides `steps`)")->check(number_in(0, kBig, "an integer >= 0"));
-  run->add_option("--replicates", ro.replicates, "replicates (overrides `replicates`)")->check(number_in(1, kBig, "an integer >= 1"));
+  run->add_option("--steps", ro.steps, "steps to run (overrides `steps`)")->check(integer_in(0, kMany, "an integer >= 0"));
+  run->add_option("--replicates", ro.replicates, "replicates (overrides `replicates`)")->check(integer_in(1, kMany, "an integer >= 1"));
   run->add_option("--threads", ro.threads, "worker threads (default: TEGENMACHT_THREADS, else the cores this process may use)")
-      ->check(number_in(1, 4096, "an integer from 1 to 4096"));
+      ->check(integer_in(1, 4096, "an integer from 1 to 4096"));
   run->add_option("--set", ro.sets, "override a scenario key: --set a.b=value (repeatable); list items by number from 0 or by name, e.g. neighbourhoods.0.size or neighbourhoods.estate.size");
   run->add_flag("--print-config", ro.print_config, "print the fully resolved scenario and exit");
   run->add_flag("-q,--quiet", ro.quiet, "do not print the summary");
@@ -810,9 +906,9 @@ int main(int argc, char** argv) {
                   "results file (FILE.h5), or a folder for <scenario name>_compare.h5 (default: no file)");
   cmp->add_option("--baseline", co.baseline, "value the others are compared with, replicate by replicate (default: the first)");
   cmp->add_option("--seed", co.run.seed, "random seed, 0 to 2^64 - 1")->check(seed_digits());
-  cmp->add_option("--steps", co.run.steps, "steps to run")->check(number_in(0, kBig, "an integer >= 0"));
-  cmp->add_option("--replicates", co.run.replicates, "replicates per value")->check(number_in(1, kBig, "an integer >= 1"));
-  cmp->add_option("--threads", co.run.threads, "worker threads")->check(number_in(1, 4096, "an integer from 1 to 4096"));
+  cmp->add_option("--steps", co.run.steps, "steps to run")->check(integer_in(0, kMany, "an integer >= 0"));
+  cmp->add_option("--replicates", co.run.replicates, "replicates per value")->check(integer_in(1, kMany, "an integer >= 1"));
+  cmp->add_option("--threads", co.run.threads, "worker threads")->check(integer_in(1, 4096, "an integer from 1 to 4096"));
   cmp->add_option("--set", co.run.sets, "override a scenario key: --set a.b=value (repeatable); list items by number from 0 or by name, e.g. neighbourhoods.0.size or neighbourhoods.estate.size");
   cmp->add_flag("--resume", co.resume, "continue an interrupted compare into the same -o file");
   cmp->add_flag("-q,--quiet", co.run.quiet, "print nothing but errors");
@@ -825,9 +921,9 @@ int main(int argc, char** argv) {
   swp->add_option("--metrics", so.metrics, "metrics to tabulate, final step (default: the model's default outcomes)")
       ->delimiter(',');
   swp->add_option("--seed", so.run.seed, "random seed, 0 to 2^64 - 1 (every run uses the same seeds)")->check(seed_digits());
-  swp->add_option("--steps", so.run.steps, "steps to run")->check(number_in(0, kBig, "an integer >= 0"));
-  swp->add_option("--replicates", so.run.replicates, "replicates per run")->check(number_in(1, kBig, "an integer >= 1"));
-  swp->add_option("--threads", so.run.threads, "worker threads")->check(number_in(1, 4096, "an integer from 1 to 4096"));
+  swp->add_option("--steps", so.run.steps, "steps to run")->check(integer_in(0, kMany, "an integer >= 0"));
+  swp->add_option("--replicates", so.run.replicates, "replicates per run")->check(integer_in(1, kMany, "an integer >= 1"));
+  swp->add_option("--threads", so.run.threads, "worker threads")->check(integer_in(1, 4096, "an integer from 1 to 4096"));
   swp->add_option("--set", so.run.sets, "override a scenario key: --set a.b=value (repeatable); list items by number from 0 or by name, e.g. neighbourhoods.0.size or neighbourhoods.estate.size");
   swp->add_flag("--resume", so.resume, "continue an interrupted sweep into the same -o file");
   swp->add_flag("-q,--quiet", so.run.quiet, "do not print progress and the summary");
@@ -838,7 +934,7 @@ int main(int argc, char** argv) {
   exp->add_option("-o,--output", eo.output, "results file (default: <experiment name>.h5 in the current folder)");
   exp->add_flag("--resume", eo.resume, "continue an interrupted experiment: run only the jobs the file does not hold yet");
   exp->add_option("--threads", eo.threads, "worker threads (default: TEGENMACHT_THREADS, else the cores this process may use)")
-      ->check(number_in(1, 4096, "an integer from 1 to 4096"));
+      ->check(integer_in(1, 4096, "an integer from 1 to 4096"));
   exp->add_option("--set", eo.sets, "override a key of the base scenario: --set a.b=value (repeatable); list items by number from 0 or by name, e.g. institutions.municipality.resistance");
   exp->add_flag("--print-experiment", eo.print, "print the resolved experiment and exit");
   exp->add_flag("-q,--quiet", eo.quiet, "print nothing but errors");
@@ -866,7 +962,7 @@ int main(int argc, char** argv) {
   ana->add_option("--minus", ao.minus, "indices of the difference arm − MINUS, paired by replicate");
   ana->add_option("--level", ao.level, "confidence level of every interval (default 0.95)")->check(number_in(0.5, 0.9999, "a level from 0.5 to 0.9999"));
   ana->add_option("--bootstrap", ao.bootstrap, "bootstrap resamples for Sobol' intervals (default 1000)")
-      ->check(number_in(0, 1000000, "an integer from 0 to 1000000"))
+      ->check(integer_in(0, 1000000, "an integer from 0 to 1000000"))
       ->needs(sobol_opt);
   abs_opt->needs(ana->get_option("--adequacy"));
   ana->add_option("--csv", ao.csv, "also write every table as one long CSV (analysis, outcome, arm, baseline, point, "
@@ -894,7 +990,7 @@ int main(int argc, char** argv) {
   int validate_threads = 0;
   auto* val = app.add_subcommand("validate", "reproduce the reference models' published results and print a table");
   val->add_flag("--quick", quick, "fewer replicates and shorter runs (under a minute on two cores)");
-  val->add_option("--threads", validate_threads, "worker threads")->check(number_in(1, 4096, "an integer from 1 to 4096"));
+  val->add_option("--threads", validate_threads, "worker threads")->check(integer_in(1, 4096, "an integer from 1 to 4096"));
 
   std::string keys_of;
   auto* info = app.add_subcommand("info", "version, build, threads and models");
@@ -906,10 +1002,8 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    std::string msg = e.what();
-    for (auto& c : msg)
-      if (c == '\n') c = ' ';
-    if (!is_worker()) std::fprintf(stderr, "tegenmacht: error: %s (see tegenmacht --help)\n", msg.c_str());
+    if (!is_worker())
+      std::fprintf(stderr, "tegenmacht: error: %s\n", explain_parse_error(e, app, argc, argv).c_str());
     return 2;
   }
   try {

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <yaml-cpp/depthguard.h>
+
 namespace tegenmacht {
 
 const char* to_string(ValueType t) {
@@ -614,8 +616,9 @@ void emit(YAML::Emitter& out, const YAML::Node& n) {
 
 namespace {
 /// Throws a syntax error at the first byte that is not valid UTF-8 (YAML text
-/// must be; results files store it as UTF-8 strings).
-void check_utf8(const std::string& text, const std::string& source) {
+/// must be; results files store it as UTF-8 strings) or is a control character
+/// YAML does not allow (NUL, escape, ...).
+void check_text(const std::string& text, const std::string& source) {
   int line = 1, column = 1;
   for (std::size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
@@ -627,6 +630,14 @@ void check_utf8(const std::string& text, const std::string& source) {
       std::snprintf(hex, sizeof hex, "0x%02X", c);
       throw ConfigError(ConfigError::Kind::Syntax, SourceLocation{source, line, column}, "",
                         std::string("not valid UTF-8 (byte ") + hex + "); save the file as UTF-8");
+    }
+    // YAML allows tab, line feed and carriage return among the control characters, no other
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02X", c);
+      throw ConfigError(ConfigError::Kind::Syntax, SourceLocation{source, line, column}, "",
+                        std::string("a control character (byte ") + hex + (c == 0 ? ", NUL" : "") +
+                            ") where only text may stand: is this a text file?");
     }
     if (c == '\n') {
       ++line;
@@ -640,6 +651,24 @@ void check_utf8(const std::string& text, const std::string& source) {
 }  // namespace
 
 namespace {
+/// Deeper than any scenario or experiment file needs (the deepest key, a value list
+/// of a factor of an experiment's design, is six levels down).
+constexpr int kMaxDepth = 32;
+
+/// Refuses nesting deeper than kMaxDepth at the first node beyond it, before anything
+/// walks the tree recursively.
+void check_depth(const YAML::Node& n, const std::string& source, int depth) {
+  if (!n.IsMap() && !n.IsSequence()) return;
+  if (depth >= kMaxDepth)
+    throw ConfigError(ConfigError::Kind::Syntax, mark_location(source, n.Mark()), "",
+                      "nested more than " + std::to_string(kMaxDepth) + " levels deep (no key needs more than " +
+                          std::to_string(kMaxDepth) + "; is a bracket left open?)");
+  if (n.IsMap())
+    for (const auto& kv : n) check_depth(kv.second, source, depth + 1);
+  else
+    for (const auto& item : n) check_depth(item, source, depth + 1);
+}
+
 /// yaml-cpp keeps the first of two equal keys and drops the second without a
 /// word; a key given twice is almost always a slip, so it is an error.
 void check_duplicate_keys(const YAML::Node& n, const std::string& source, const std::string& path) {
@@ -662,15 +691,20 @@ void check_duplicate_keys(const YAML::Node& n, const std::string& source, const 
 }  // namespace
 
 Config Config::parse_text(const std::string& text, const std::string& source, const std::vector<std::string>& overrides) {
-  check_utf8(text, source);
+  check_text(text, source);
   Config c;
   c.source_ = source;
   try {
     c.root_ = YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    throw ConfigError(ConfigError::Kind::Syntax, mark_location(source, e.mark), "",
+                      "nested more than " + std::to_string(kMaxDepth) + " levels deep (no key needs more than " +
+                          std::to_string(kMaxDepth) + "; is a bracket left open?)");
   } catch (const YAML::ParserException& e) {
     throw ConfigError(ConfigError::Kind::Syntax, mark_location(source, e.mark), "", "YAML syntax error: " + e.msg);
   }
   if (c.root_.IsNull() || !c.root_.IsDefined()) c.root_ = YAML::Node(YAML::NodeType::Map);
+  check_depth(c.root_, source, 0);
   check_duplicate_keys(c.root_, source, "");
   if (!c.root_.IsMap())
     throw ConfigError(ConfigError::Kind::WrongType, mark_location(source, c.root_.Mark()), "",
@@ -715,6 +749,12 @@ Override Override::parse(const std::string& assignment, const SourceLocation& wh
     o.value = scalar_node(text);
   }
   if (!o.value.IsDefined() || o.value.IsNull()) o.value = scalar_node(text);
+  try {
+    check_depth(o.value, "--set", 1);
+  } catch (const ConfigError&) {
+    throw ArgumentError("--set", "key '" + o.key + "': the value is nested more than " + std::to_string(kMaxDepth) +
+                                     " levels deep (is a bracket left open?)");
+  }
   o.where = where;
   return o;
 }

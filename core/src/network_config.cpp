@@ -11,7 +11,7 @@ void declare_network_schema(Schema& s) {
                {"complete", "erdos_renyi", "watts_strogatz", "barabasi_albert", "lattice", "edgelist"},
                "network generator");
   s.add_double("mean_degree", 12, 0, 1e6,
-               "erdos_renyi: expected degree; watts_strogatz: k (even); barabasi_albert: 2m");
+               "erdos_renyi: expected degree; watts_strogatz: k (even); barabasi_albert: 2m (even)");
   s.add_double("rewire", 0, 0, 1, "watts_strogatz and lattice: probability that an edge is rewired");
   s.add_int("width", 0, 0, 1e6, "lattice: torus width (0: square, width = sqrt(n)); height = n / width");
   s.add_choice("neighbourhood", "moore", {"von_neumann", "moore"}, "lattice: neighbourhood shape");
@@ -37,8 +37,15 @@ Network network_from_config(const Config& cfg, const std::string& p, std::uint32
       return generators::watts_strogatz(n, kk, rewire, rng);
     }
     if (type == "barabasi_albert") {
-      const auto m = static_cast<std::uint32_t>(std::lround(k / 2));
-      if (m < 1 || m >= n) cfg.fail(p + ".mean_degree", "barabasi_albert needs 2 <= mean_degree < 2n");
+      // each newcomer brings m links, so the mean degree is 2m: an odd or fractional value
+      // cannot be met and is refused rather than rounded
+      const auto m = static_cast<std::uint32_t>(k / 2);
+      if (2.0 * m != k || m < 1 || m >= n) {
+        std::string near = m >= 1 ? std::to_string(2 * m) + " or " + std::to_string(2 * m + 2) : std::string("2");
+        cfg.fail(p + ".mean_degree", "barabasi_albert needs an even whole mean degree 2m (each newcomer links to m "
+                                     "earlier agents), from 2 to " + std::to_string(2 * (n - 1)) + "; got " +
+                                     format_double(k) + (2.0 * m != k ? "; use " + near : std::string()));
+      }
       return generators::barabasi_albert(n, m, rng);
     }
     if (type == "lattice") {

@@ -54,10 +54,19 @@ Schema scenario_schema(const std::string& model) {
 }
 
 void resolve_scenario(Config& config) {
-  if (!config.root().IsMap() || !config.root()["model"]) {
+  if (config.root().IsMap() && !config.root()["model"]) {
+    // said before anything else: without the model no other key can be judged (every
+    // model key would otherwise be reported as unknown)
+    std::string all;
+    for (const auto& n : Registry::instance().names()) all += (all.empty() ? "" : ", ") + n;
+    throw ConfigError(ConfigError::Kind::Missing, SourceLocation{config.source(), 1, 1}, "model",
+                      "required key is missing: a scenario starts by naming its model, e.g. `model: organizing` "
+                      "(models: " + all + ")");
+  }
+  if (!config.root().IsMap()) {
     Schema s;
     declare_engine_schema(s);
-    config.validate(s);  // reports the missing key with the file's location
+    config.validate(s);  // reports the wrong shape with the file's location
   }
   const YAML::Node m = config.root()["model"];
   if (!m.IsScalar()) {

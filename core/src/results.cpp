@@ -195,6 +195,24 @@ void check_writable(const std::string& path) {
   std::remove(partial.c_str());
 }
 
+std::string incomplete_results_path(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return path;
+  prepare_hdf5();
+  bool complete = false;
+  if (H5Fis_hdf5(path.c_str()) > 0) {
+    detail::H file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    if (file.id >= 0 && H5Aexists(file, "complete") > 0) {
+      detail::H a(H5Aopen(file, "complete", H5P_DEFAULT), H5Aclose);
+      std::uint8_t v = 0;
+      complete = a.id >= 0 && H5Aread(a, H5T_NATIVE_UINT8, &v) >= 0 && v == 1;
+    }
+  }
+  if (!complete) return path;
+  std::filesystem::path p(path);
+  return (p.parent_path() / (p.stem().string() + ".interrupted" + p.extension().string())).string();
+}
+
 void write_results(const std::string& path, const Config& config, const EnsembleResult& result,
                    const Provenance& provenance) {
   write_atomically(path, config, RunSet{{&result}, nullptr}, provenance);

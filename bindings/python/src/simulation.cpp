@@ -282,7 +282,10 @@ void init_simulation(py::module_& m) {
         tg::EnsembleResult res;
         interruptible([&](const std::atomic<bool>* stop) {
           res = tg::run_ensemble(*cfg, par, stop);
-          if (!path.empty()) tg::write_results(path, *cfg, res, tg::Provenance{command_line, t});
+          // an interrupted run never replaces a complete results file of the same name
+          if (!path.empty())
+            tg::write_results(res.complete ? path : tg::incomplete_results_path(path), *cfg, res,
+                              tg::Provenance{command_line, t});
         });
         return ensemble_to_python(res, *cfg);
       },

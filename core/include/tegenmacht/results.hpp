@@ -37,6 +37,11 @@ void check_output_path(const std::string& path);
 /// (check_output_path, then a trial write of path + ".partial").
 void check_writable(const std::string& path);
 
+/// Where the results of an interrupted run are written: `path`, unless `path`
+/// already holds a complete results file (attribute complete = 1), which an
+/// incomplete one never replaces; then <stem>.interrupted.h5 beside it.
+std::string incomplete_results_path(const std::string& path);
+
 /// Writes `path` atomically: to path + ".partial", renamed on success; on any
 /// failure the partial file is removed and IoError thrown.
 void write_results(const std::string& path, const Config& config, const EnsembleResult& result,
