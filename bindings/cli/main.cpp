@@ -857,6 +857,8 @@ int do_info(const std::string& keys_of, bool experiment_keys) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // a file-size limit (ulimit -f) makes the write fail with a message, not kill the process
+  std::signal(SIGXFSZ, SIG_IGN);
   tg::register_builtin_models();
 #ifdef TEGENMACHT_WITH_MPI
   // under mpirun/srun every rank runs this program; rank 0 owns the results file

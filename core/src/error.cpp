@@ -1,5 +1,9 @@
 #include "tegenmacht/error.hpp"
 
+#include <sys/resource.h>
+
+#include <filesystem>
+
 namespace tegenmacht {
 
 std::string SourceLocation::str() const {
@@ -26,5 +30,20 @@ IoError::IoError(std::string path, std::string message)
 
 ArgumentError::ArgumentError(std::string argument, std::string message)
     : Error(argument + ": " + message), argument_(std::move(argument)) {}
+
+std::string write_failure_cause(const std::string& file) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  rlimit lim{};
+  if (!ec && getrlimit(RLIMIT_FSIZE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY &&
+      size + (std::uintmax_t{1} << 16) >= lim.rlim_cur)
+    return "the file-size limit (ulimit -f) of " + std::to_string(lim.rlim_cur) + " bytes is reached";
+  auto dir = std::filesystem::path(file).parent_path();
+  if (dir.empty()) dir = ".";
+  const auto sp = std::filesystem::space(dir, ec);
+  if (!ec && sp.available < (std::uintmax_t{1} << 20))
+    return "the disk is full (" + std::to_string(sp.available / 1024) + " KiB free in " + dir.string() + ")";
+  return "";
+}
 
 }  // namespace tegenmacht

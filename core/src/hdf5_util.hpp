@@ -131,6 +131,11 @@ void write_via_partial(const std::string& path, const char* what, Write&& write)
   const std::string partial = path + ".partial";
   try {
     write(partial);
+  } catch (const IoError&) {
+    const std::string why = ::tegenmacht::write_failure_cause(partial);
+    std::remove(partial.c_str());
+    if (why.empty()) throw;
+    throw IoError(path, std::string("cannot write the ") + what + ": " + why + "; nothing was written");
   } catch (...) {
     std::remove(partial.c_str());
     throw;

@@ -619,6 +619,11 @@ RunReport run_experiment(const Experiment& exp, std::shared_ptr<Parallel> parall
     path = partial;
     try {
       store = detail::Store::create(path, L);
+    } catch (const IoError&) {
+      const std::string why = write_failure_cause(path);
+      std::remove(path.c_str());
+      if (why.empty()) throw;
+      throw IoError(opt.output, "cannot create the results file: " + why + "; nothing was written");
     } catch (...) {
       std::remove(path.c_str());
       throw;

@@ -68,4 +68,10 @@ class Interrupted : public Error {
   Interrupted() : Error("interrupted") {}
 };
 
+/// Why writing `file` failed, when the system can tell: "the file-size limit
+/// (ulimit -f) of N bytes is reached" or "the disk is full (K KiB free in DIR)";
+/// "" when neither explains it. (The command line ignores SIGXFSZ, so that a
+/// write beyond the limit fails with this message instead of killing the process.)
+std::string write_failure_cause(const std::string& file);
+
 }  // namespace tegenmacht
