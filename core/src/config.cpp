@@ -403,7 +403,17 @@ struct Validator {
         if (decl.required) fail(ConfigError::Kind::Missing, loc, path, "required key is missing");
         if (decl.optional) continue;
         locations.emplace(path, SourceLocation{"<default>", 0, 0});
-        out[decl.name] = value(YAML::Clone(decl.default_value), decl, path, SourceLocation{"<default>", 0, 0});
+        try {
+          out[decl.name] = value(YAML::Clone(decl.default_value), decl, path, SourceLocation{"<default>", 0, 0});
+        } catch (const ConfigError& e) {
+          // a default that does not fit here (an empty list where items are needed):
+          // the key is missing from the map the user wrote, so say so there
+          if (e.where().file != "<default>") throw;
+          std::string why = e.what();
+          const std::string head = "key '" + path + "': ";
+          if (const auto at = why.find(head); at != std::string::npos) why = why.substr(at + head.size());
+          fail(ConfigError::Kind::Missing, loc, path, "is missing, and its default does not fit here (" + why + ")");
+        }
       } else {
         const SourceLocation vloc = where(path, v);
         locations[path] = vloc;
@@ -695,7 +705,13 @@ Config Config::parse_text(const std::string& text, const std::string& source, co
   Config c;
   c.source_ = source;
   try {
-    c.root_ = YAML::Load(text);
+    // one document: a second (after ---) would be dropped without a word
+    const std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    for (std::size_t d = 1; d < docs.size(); ++d)
+      if (!docs[d].IsNull())
+        throw ConfigError(ConfigError::Kind::Syntax, mark_location(source, docs[d].Mark()), "",
+                          "a second YAML document (after ---): a scenario is one document; remove the --- line");
+    c.root_ = docs.empty() ? YAML::Node() : docs.front();
   } catch (const YAML::DeepRecursion& e) {
     throw ConfigError(ConfigError::Kind::Syntax, mark_location(source, e.mark), "",
                       "nested more than " + std::to_string(kMaxDepth) + " levels deep (no key needs more than " +

@@ -1,5 +1,7 @@
 #include "tegenmacht/network_config.hpp"
 
+#include <filesystem>
+
 #include <cmath>
 
 #include "tegenmacht/rng.hpp"
@@ -17,6 +19,22 @@ void declare_network_schema(Schema& s) {
   s.add_choice("neighbourhood", "moore", {"von_neumann", "moore"}, "lattice: neighbourhood shape");
   s.add_int("radius", 1, 1, 1000, "lattice: neighbourhood radius");
   s.add_string("path", "", "edgelist: file of 'i j' lines, relative to the scenario file");
+}
+
+double network_bytes_estimate(const Config& cfg, const std::string& p, double n) {
+  const std::string type = cfg.get_string(p + ".type");
+  double degree = cfg.get_double(p + ".mean_degree");
+  if (type == "complete") return 0;
+  if (type == "lattice") {
+    const double r = static_cast<double>(cfg.get_int(p + ".radius"));
+    degree = cfg.get_string(p + ".neighbourhood") == "moore" ? (2 * r + 1) * (2 * r + 1) - 1 : 2 * r * (r + 1);
+  }
+  if (type == "edgelist") {
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(cfg.get_string(p + ".path"), ec);
+    return ec ? 0.0 : 2.0 * static_cast<double>(bytes);  // a line "a b" per link, two ends of 4 bytes each
+  }
+  return 8.0 * n * degree + 8.0 * n;
 }
 
 Network network_from_config(const Config& cfg, const std::string& p, std::uint32_t n, const Rng& rng) {

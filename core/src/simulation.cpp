@@ -2,6 +2,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <new>
+#include <sstream>
+
+#include <sys/resource.h>
 
 #include "tegenmacht/registry.hpp"
 #include "tegenmacht/version.hpp"
@@ -35,6 +43,52 @@ void take_snapshot(const Model& model, std::uint32_t step, Recorder& recorder) {
   recorder.snapshots().push_back(std::move(snap));
 }
 
+double available_memory_bytes() {
+  double avail = std::numeric_limits<double>::infinity();
+  {
+    std::ifstream in("/proc/meminfo");
+    std::string key;
+    double kb = 0;
+    std::string unit;
+    while (in >> key >> kb >> unit)
+      if (key == "MemAvailable:") avail = std::min(avail, kb * 1024.0);
+  }
+  // a batch job's memory limit (cgroup v2), less what the group already uses
+  {
+    std::ifstream max_in("/sys/fs/cgroup/memory.max"), cur_in("/sys/fs/cgroup/memory.current");
+    std::string max_text;
+    double cur = 0;
+    if (max_in >> max_text && max_text != "max" && cur_in >> cur) {
+      const double lim = std::strtod(max_text.c_str(), nullptr);
+      if (lim > 0) avail = std::min(avail, std::max(0.0, lim - cur));
+    }
+  }
+  rlimit as{};
+  if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY)
+    avail = std::min(avail, static_cast<double>(as.rlim_cur));
+  return avail;
+}
+
+namespace {
+
+std::string gigabytes(double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, bytes >= 1e9 ? "%.1f GB" : "%.0f MB", bytes >= 1e9 ? bytes / 1e9 : std::ceil(bytes / 1e6));
+  return buf;
+}
+
+/// Refuses (Error naming the scenario) a run that would need more memory than
+/// this process may use, before the big allocations are made.
+void check_fits(const Config& config, double need, const std::string& what) {
+  const double avail = available_memory_bytes();
+  if (need <= 0.9 * avail) return;
+  throw Error(config.source() + ": this run needs about " + gigabytes(need) + " of memory (" + what + ") but " +
+              gigabytes(avail) + " are available; use fewer agents, replicates, threads or steps, or record "
+              "fewer metrics (output.metrics)");
+}
+
+}  // namespace
+
 namespace {
 Config resolved(const Config& c) {
   Config x = c;
@@ -54,8 +108,17 @@ Simulation::Simulation(const Config& config, std::uint32_t replicate, std::share
   if (!info) config_.fail("model", "unknown model '" + name + "'");
   steps_ = static_cast<std::uint32_t>(config_.get_int("steps"));
   snapshot_every_ = static_cast<std::uint32_t>(config_.get_int("output.snapshot_every"));
+  if (info->memory_estimate) {
+    const double est = info->memory_estimate(config_);
+    check_fits(config_, est, "the agents and network of one replicate: " + gigabytes(est));
+  }
   model_ = info->create();
-  model_->init(config_, rng_, *parallel_);
+  try {
+    model_->init(config_, rng_, *parallel_);
+  } catch (const std::bad_alloc&) {
+    throw Error(config_.source() + ": not enough memory to build the agents and network of this scenario (" +
+                gigabytes(available_memory_bytes()) + " available); use fewer agents or a sparser network");
+  }
   model_->declare(recorder_);
   const auto wanted = config_.get_strings("output.metrics");
   const auto unknown = recorder_.select(wanted);
@@ -64,6 +127,26 @@ Simulation::Simulation(const Config& config, std::uint32_t replicate, std::share
     for (const auto& s : recorder_.series()) names += (names.empty() ? "" : ", ") + s.name;
     config_.fail("output.metrics", "unknown metric '" + unknown.front() + "' (model '" + name + "' records: " + names + ")");
   }
+  // what this run will hold, known exactly now that the model is built: refused
+  // before the recorder's rows are reserved if it cannot fit
+  state_bytes_ = 0;
+  try {
+    State st;
+    model_->state(st);
+    for (const auto& f : st.fields()) state_bytes_ += static_cast<double>(f.count() * f.elem_size);
+  } catch (const ArgumentError&) {  // a model that declares no state: its columns only
+    for (const auto& c : model_->columns()) state_bytes_ += 8.0 * static_cast<double>(c.size);
+  }
+  double width = 0;
+  for (const auto& s : recorder_.series())
+    if (s.enabled) width += static_cast<double>(s.width);
+  record_bytes_ = 8.0 * width * (static_cast<double>(steps_) + 1);
+  if (snapshot_every_ > 0) {
+    double agents = 0;
+    for (const auto& c : model_->columns()) agents += static_cast<double>(c.size);
+    record_bytes_ += 8.0 * agents * (std::floor(static_cast<double>(steps_) / snapshot_every_) + 1);
+  }
+  check_fits(config_, record_bytes_, "the recorded series of one replicate: " + gigabytes(record_bytes_));
   recorder_.reserve(steps_ + 1);
   observe();
 }
@@ -189,14 +272,32 @@ EnsembleResult run_ensemble(const Config& config, std::shared_ptr<Parallel> para
   // loops share the same pool, so nothing is oversubscribed and memory stays
   // bounded by `threads` live models.
   const std::uint32_t batch = std::max(1, parallel->threads());
+  // replicate 0 is built first: its size says whether the whole ensemble fits
+  // (`batch` models at a time, and every replicate's recorded series until the end)
+  if (const ModelInfo* info = Registry::instance().find(config.get_string("model")); info && info->memory_estimate) {
+    const double at_once = std::min<double>(batch, replicates);
+    const double est = info->memory_estimate(resolved(config));
+    check_fits(config, est * at_once,
+               std::to_string(static_cast<int>(at_once)) + " replicate(s) at a time of about " + gigabytes(est) + " each");
+  }
+  auto first_sim = std::make_unique<Simulation>(config, 0, parallel);
+  {
+    const double at_once = std::min<double>(batch, replicates);
+    const double need = first_sim->state_bytes() * at_once + first_sim->record_bytes() * replicates;
+    std::ostringstream what;
+    what << static_cast<int>(at_once) << " replicate(s) at a time of " << gigabytes(first_sim->state_bytes())
+         << " each, and the recorded series of " << replicates << " replicate(s): "
+         << gigabytes(first_sim->record_bytes() * replicates);
+    check_fits(config, need, what.str());
+  }
   for (std::uint32_t first = 0; first < replicates; first += batch) {
     const std::uint32_t count = std::min(batch, replicates - first);
     parallel->for_blocks(count, 1, [&](std::size_t b, std::size_t, std::size_t) {
       const auto r = static_cast<std::uint32_t>(first + b);
-      Simulation sim(config, r, parallel);
-      complete[r] = sim.run(stop, plan) ? 1 : 0;
-      res.steps_done[r] = sim.current_step();
-      res.recorders[r] = sim.recorder();
+      std::unique_ptr<Simulation> sim = r == 0 ? std::move(first_sim) : std::make_unique<Simulation>(config, r, parallel);
+      complete[r] = sim->run(stop, plan) ? 1 : 0;
+      res.steps_done[r] = sim->current_step();
+      res.recorders[r] = sim->recorder();
     });
     if (stop && stop->load()) break;
   }

@@ -314,9 +314,16 @@ std::vector<ColumnView> BoundedConfidenceModel::columns() const {
 }
 
 void register_bounded_confidence_model() {
-  Registry::instance().add({"bounded_confidence", "Deffuant / Hegselmann–Krause bounded-confidence opinion dynamics",
-                            BoundedConfidenceModel::declare_schema,
-                            [] { return std::make_unique<BoundedConfidenceModel>(); }});
+  ModelInfo info{"bounded_confidence", "Deffuant / Hegselmann–Krause bounded-confidence opinion dynamics",
+                 BoundedConfidenceModel::declare_schema,
+                 [] { return std::make_unique<BoundedConfidenceModel>(); }};
+  // peak bytes to build one replicate: about 64 per agent for its columns, and the
+  // network (8 per link end; tests/cli/test_bad_input.cpp checks the estimate)
+  info.memory_estimate = [](const Config& c) {
+    const double n = static_cast<double>(c.get_int("population"));
+    return 64.0 * n + network_bytes_estimate(c, "network", n);
+  };
+  Registry::instance().add(std::move(info));
 }
 
 void BoundedConfidenceModel::state(State& s) {

@@ -455,8 +455,14 @@ std::vector<ColumnView> CivilViolenceModel::columns() const {
 }
 
 void register_civil_violence_model() {
-  Registry::instance().add({"civil_violence", "Epstein (2002) civil violence, Model I",
-                            CivilViolenceModel::declare_schema, [] { return std::make_unique<CivilViolenceModel>(); }});
+  ModelInfo info{"civil_violence", "Epstein (2002) civil violence, Model I", CivilViolenceModel::declare_schema,
+                 [] { return std::make_unique<CivilViolenceModel>(); }};
+  // peak bytes to build one replicate: about 24 per grid cell (occupant, code and the
+  // agents' columns; tests/cli/test_bad_input.cpp checks the estimate)
+  info.memory_estimate = [](const Config& c) {
+    return 24.0 * static_cast<double>(c.get_int("width")) * static_cast<double>(c.get_int("height"));
+  };
+  Registry::instance().add(std::move(info));
 }
 
 void CivilViolenceModel::state(tegenmacht::State& s) {

@@ -420,6 +420,15 @@ void register_organizing_model() {
   info.lower_is_better = {"hardship", "survival_load", "exclusion_gap", "coopted_leaders", "sanctions_total", "grievance",
                           "sanctions"};
   info.warnings = organizing_warnings;
+  // peak bytes to build one town: about 130 per resident for the agent columns and
+  // their scratch, and 8 per link end for the network and its edge list while it is
+  // built (tests/cli/test_bad_input.cpp checks the estimate against the measured peak)
+  info.memory_estimate = [](const Config& c) {
+    double residents = 0;
+    for (std::size_t b = 0; b < c.size("neighbourhoods"); ++b)
+      residents += static_cast<double>(c.get_int("neighbourhoods." + std::to_string(b) + ".size"));
+    return residents * (130.0 + 8.0 * (c.get_double("network.mean_degree") + 1.0));
+  };
   Registry::instance().add(std::move(info));
 }
 

@@ -165,8 +165,15 @@ double granovetter_equilibrium(const std::function<double(double)>& cdf, double 
 }
 
 void register_threshold_model() {
-  Registry::instance().add({"threshold", "Granovetter / Watts / Centola–Macy threshold contagion",
-                            ThresholdModel::declare_schema, [] { return std::make_unique<ThresholdModel>(); }});
+  ModelInfo info{"threshold", "Granovetter / Watts / Centola–Macy threshold contagion",
+                 ThresholdModel::declare_schema, [] { return std::make_unique<ThresholdModel>(); }};
+  // peak bytes to build one replicate: about 16 per agent for its columns, and the
+  // network (8 per link end; tests/cli/test_bad_input.cpp checks the estimate)
+  info.memory_estimate = [](const Config& c) {
+    const double n = static_cast<double>(c.get_int("population"));
+    return 16.0 * n + network_bytes_estimate(c, "network", n);
+  };
+  Registry::instance().add(std::move(info));
 }
 
 void ThresholdModel::state(State& s) {

@@ -40,6 +40,12 @@ struct ModelInfo {
   /// outcomes of these metrics count as better when lower unless an
   /// experiment file says `better:` itself. Every other metric: higher.
   std::vector<std::string> lower_is_better = {};
+  /// Optional: the peak bytes one replicate's model takes to build and hold
+  /// (agent columns, network, tables), estimated from the validated scenario
+  /// before anything is allocated. A run whose estimate does not fit in the
+  /// memory the process may use is refused up front with the estimate, rather
+  /// than ending in bad_alloc or the system's out-of-memory killer.
+  std::function<double(const Config&)> memory_estimate = nullptr;
   /// Optional: warnings about a validated scenario of this model (see Warning).
   std::function<std::vector<Warning>(const Config&)> warnings = nullptr;
 };

@@ -71,6 +71,10 @@ class Simulation {
   const Model& model() const noexcept { return *model_; }
   const Recorder& recorder() const noexcept { return recorder_; }
   Parallel& parallel() noexcept { return *parallel_; }
+  /// Bytes of the model's declared state (agent columns, network, tables), after init.
+  double state_bytes() const noexcept { return state_bytes_; }
+  /// Bytes the recorder will hold at the end (every enabled series, every step, and snapshots).
+  double record_bytes() const noexcept { return record_bytes_; }
 
  private:
   void observe();
@@ -84,7 +88,15 @@ class Simulation {
   std::uint32_t snapshot_every_ = 0;
   std::uint32_t replicate_ = 0;
   std::vector<std::string> changes_;
+  double state_bytes_ = 0;
+  double record_bytes_ = 0;
 };
+
+/// Bytes of memory this process may still use: the least of the system's
+/// MemAvailable, a cgroup v2 limit less its use (batch jobs) and RLIMIT_AS;
+/// infinity when none is known. Runs needing more than 90 % of it are refused
+/// up front (Error naming the scenario file) instead of ending in bad_alloc.
+double available_memory_bytes();
 
 /// The outcome of running every replicate of a scenario.
 struct EnsembleResult {
