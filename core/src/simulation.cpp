@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "tegenmacht/registry.hpp"
 #include "tegenmacht/version.hpp"
@@ -63,9 +64,15 @@ double available_memory_bytes() {
       if (lim > 0) avail = std::min(avail, std::max(0.0, lim - cur));
     }
   }
+  // an address-space limit (ulimit -v), less the address space already in use
   rlimit as{};
-  if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY)
-    avail = std::min(avail, static_cast<double>(as.rlim_cur));
+  if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {
+    std::ifstream statm("/proc/self/statm");
+    double pages = 0;
+    statm >> pages;
+    const double used = pages * static_cast<double>(sysconf(_SC_PAGESIZE));
+    avail = std::min(avail, std::max(0.0, static_cast<double>(as.rlim_cur) - used));
+  }
   return avail;
 }
 
@@ -282,10 +289,12 @@ EnsembleResult run_ensemble(const Config& config, std::shared_ptr<Parallel> para
   }
   auto first_sim = std::make_unique<Simulation>(config, 0, parallel);
   {
+    // replicate 0 is already in memory: what must still fit is the others that run
+    // beside it and every replicate's recorded series
     const double at_once = std::min<double>(batch, replicates);
-    const double need = first_sim->state_bytes() * at_once + first_sim->record_bytes() * replicates;
+    const double need = first_sim->state_bytes() * (at_once - 1) + first_sim->record_bytes() * replicates;
     std::ostringstream what;
-    what << static_cast<int>(at_once) << " replicate(s) at a time of " << gigabytes(first_sim->state_bytes())
+    what << static_cast<int>(at_once) - 1 << " more replicate(s) at a time of " << gigabytes(first_sim->state_bytes())
          << " each, and the recorded series of " << replicates << " replicate(s): "
          << gigabytes(first_sim->record_bytes() * replicates);
     check_fits(config, need, what.str());

@@ -317,11 +317,13 @@ void register_bounded_confidence_model() {
   ModelInfo info{"bounded_confidence", "Deffuant / Hegselmann–Krause bounded-confidence opinion dynamics",
                  BoundedConfidenceModel::declare_schema,
                  [] { return std::make_unique<BoundedConfidenceModel>(); }};
-  // peak bytes to build one replicate: about 64 per agent for its columns, and the
-  // network (8 per link end; tests/cli/test_bad_input.cpp checks the estimate)
+  // peak bytes to build and step one replicate: about 20 per agent for Deffuant's
+  // columns, 64 for Hegselmann–Krause (which also keeps the next opinions and a sorted
+  // copy), and the network (8 per link end; tests/cli/test_bad_input.cpp checks it)
   info.memory_estimate = [](const Config& c) {
     const double n = static_cast<double>(c.get_int("population"));
-    return 64.0 * n + network_bytes_estimate(c, "network", n);
+    const double per = c.get_string("rule") == "hegselmann_krause" ? 64.0 : 20.0;
+    return per * n + network_bytes_estimate(c, "network", n);
   };
   Registry::instance().add(std::move(info));
 }
