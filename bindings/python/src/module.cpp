@@ -17,6 +17,8 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "tegenmacht engine (C++); use the `tegenmacht` package, not this module directly";
   m.attr("__version__") = tegenmacht::version();
   m.attr("git_commit") = tegenmacht::git_commit();
+  m.def("schema_version", [] { return tegenmacht::kSchemaVersion; },
+        "the newest results-file layout this build reads and writes (attribute schema_version)");
   tegenmacht::prepare_hdf5();  // before h5py (imported later by the package) initialises HDF5
   init_errors(m);
   init_scenario(m);

@@ -31,9 +31,14 @@ py::object to_python(const YAML::Node& n) {
   if (!n.IsScalar()) return py::none();
   const std::string& s = n.Scalar();
   long long i = 0;
+  unsigned long long u = 0;
   double x = 0;
   bool b = false;
   if (YAML::convert<long long>::decode(n, i) && s.find_first_of(".eE") == std::string::npos) return py::int_(i);
+  // above 2^63 (seeds up to 2^64 - 1): still an exact int, never a float
+  if (!s.empty() && s[0] != '-' && YAML::convert<unsigned long long>::decode(n, u) &&
+      s.find_first_of(".eE") == std::string::npos)
+    return py::int_(u);
   if (YAML::convert<double>::decode(n, x)) return py::float_(x);
   if (s == "true" || s == "false") {
     YAML::convert<bool>::decode(n, b);

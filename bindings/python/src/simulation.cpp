@@ -77,7 +77,37 @@ void read_only(py::array& a) { a.attr("flags").attr("writeable") = false; }
 struct SimulationHandle {
   std::shared_ptr<tg::Parallel> parallel;
   std::unique_ptr<tg::Simulation> sim;
+  /// True while step or run works without the GIL: then every other call on this
+  /// simulation, from any Python thread, raises instead of racing with it.
+  std::atomic<bool> busy{false};
 };
+
+[[noreturn]] void busy_error() {
+  throw tg::ArgumentError("simulation", "is stepping in another thread; a Simulation does one thing at a time "
+                                        "(give each thread its own, e.g. sim.fork())");
+}
+
+/// Marks the handle busy for the lifetime of a step or run; another call meanwhile raises.
+struct BusyGuard {
+  SimulationHandle& h;
+  explicit BusyGuard(SimulationHandle& handle) : h(handle) {
+    bool idle = false;
+    if (!h.busy.compare_exchange_strong(idle, true)) busy_error();
+  }
+  ~BusyGuard() { h.busy.store(false); }
+  BusyGuard(const BusyGuard&) = delete;
+  BusyGuard& operator=(const BusyGuard&) = delete;
+};
+
+/// For calls that keep the GIL: refuses while a step or run of this handle is under way.
+SimulationHandle& idle(SimulationHandle& h) {
+  if (h.busy.load()) busy_error();
+  return h;
+}
+const SimulationHandle& idle(const SimulationHandle& h) {
+  if (h.busy.load()) busy_error();
+  return h;
+}
 
 py::dict ensemble_to_python(const tg::EnsembleResult& res, const tg::Config& cfg) {
   py::dict out, metrics, dims, units, descriptions, labels;
@@ -163,6 +193,7 @@ void init_simulation(py::module_& m) {
           "step",
           [](SimulationHandle& h, long long n) {
             if (n < 0) throw tg::ArgumentError("n", "must be >= 0 (got " + std::to_string(n) + ")");
+            BusyGuard guard(h);
             std::uint32_t taken = 0;
             interruptible([&](const std::atomic<bool>* stop) {
               for (long long i = 0; i < n && !stop->load() && !h.sim->done(); ++i) taken += h.sim->step(1);
@@ -172,10 +203,11 @@ void init_simulation(py::module_& m) {
           py::arg("n") = 1)
       .def("run",
            [](SimulationHandle& h) {
+             BusyGuard guard(h);
              interruptible([&](const std::atomic<bool>* stop) { h.sim->run(stop); });
            })
       .def("checkpoint",
-           [](SimulationHandle& h) { return std::make_shared<tg::Checkpoint>(h.sim->checkpoint()); })
+           [](SimulationHandle& h) { return std::make_shared<tg::Checkpoint>(idle(h).sim->checkpoint()); })
       .def_static(
           "restore",
           [](const tg::Checkpoint& c, py::object threads, long long steps, const std::string& what) {
@@ -190,6 +222,7 @@ void init_simulation(py::module_& m) {
           py::arg("what") = "checkpoint")
       .def("fork",
            [](SimulationHandle& h) {
+             idle(h);
              auto copy = std::make_unique<SimulationHandle>();
              copy->parallel = std::make_shared<tg::Parallel>(h.parallel->threads());
              tg::Checkpoint c = h.sim->checkpoint();
@@ -197,7 +230,7 @@ void init_simulation(py::module_& m) {
              return copy;
            })
       .def("set", [](SimulationHandle& h, const std::string& key,
-                     const std::string& value) { h.sim->set(key, value, {"set", 0, 0}); })
+                     const std::string& value) { idle(h).sim->set(key, value, {"set", 0, 0}); })
       .def("settable", [](const SimulationHandle& h) { return h.sim->model().settable(); })
       .def_property_readonly("changes", [](const SimulationHandle& h) { return h.sim->changes(); })
       .def_property_readonly("replicate", [](const SimulationHandle& h) { return h.sim->replicate(); })
@@ -208,7 +241,7 @@ void init_simulation(py::module_& m) {
       .def(
           "metric",
           [](py::object self, const std::string& name) {
-            auto& h = self.cast<SimulationHandle&>();
+            auto& h = idle(self.cast<SimulationHandle&>());
             const tg::Series* s = h.sim->recorder().find(name);
             if (!s) throw py::key_error("unknown metric '" + name + "'");
             if (!s->enabled) throw py::key_error("metric '" + name + "' is not recorded (see output.metrics)");
@@ -231,6 +264,7 @@ void init_simulation(py::module_& m) {
       .def("labels", [](const SimulationHandle& h) { return h.sim->recorder().labels(); })
       .def("agents",
            [](const SimulationHandle& h) {
+             idle(h);
              py::dict d;
              for (const auto& c : h.sim->model().columns()) {
                py::array a = column_copy(c);
@@ -240,7 +274,7 @@ void init_simulation(py::module_& m) {
              return d;
            })
       .def("network", [](py::object self) -> py::object {
-        auto& h = self.cast<SimulationHandle&>();
+        auto& h = idle(self.cast<SimulationHandle&>());
         const tg::Network* g = h.sim->model().network();
         if (!g) return py::none();
         if (g->is_complete()) {

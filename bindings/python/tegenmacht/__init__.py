@@ -10,8 +10,8 @@ Main names: :class:`Scenario`, :class:`Simulation`, :func:`run`,
 """
 
 from ._core import __version__  # noqa: F401
-from .errors import (ArgumentError, ConfigError, ResultsFormatError, ResultsIOError,  # noqa: F401
-                     ScenarioWarning, TegenmachtError, UnknownKeyError)
+from .errors import (ArgumentError, ConfigError, IncompleteResultsWarning, ResultsFormatError,  # noqa: F401
+                     ResultsIOError, ScenarioWarning, TegenmachtError, UnknownKeyError)
 from .core import Checkpoint, Scenario, Simulation, models, run, scenarios  # noqa: F401
 from .results import load_results, to_dataframe  # noqa: F401
 from .experiment import Experiment, compare, experiment, summary, sweep  # noqa: F401
@@ -22,4 +22,4 @@ from .dashboard import Dashboard  # noqa: F401
 __all__ = ["Scenario", "Simulation", "Checkpoint", "run", "models", "scenarios", "__version__", "load_results", "to_dataframe", "analysis", "plot",
            "Experiment", "experiment", "sweep", "compare", "summary", "report", "export",
            "TegenmachtError", "ConfigError", "UnknownKeyError", "ArgumentError", "ResultsIOError",
-           "ResultsFormatError", "ScenarioWarning", "Dashboard"]
+           "ResultsFormatError", "ScenarioWarning", "IncompleteResultsWarning", "Dashboard"]

@@ -135,22 +135,37 @@ def _scenario(s: Union[Scenario, PathLike, Mapping[str, Any]]) -> Scenario:
     raise TypeError(f"scenario must be a Scenario, a path or a dict, not {type(s).__name__}")
 
 
-def _check_int(name: str, value: Any, minimum: int, maximum: Optional[int] = None) -> None:
+def _check_int(name: str, value: Any, minimum: int, maximum: Optional[int] = None) -> Optional[int]:
+    """``value`` as a Python int (numpy integers included, read exactly), or None;
+    TypeError for another type, ArgumentError naming ``name`` outside [minimum, maximum]."""
     if value is None:
-        return
+        return None
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    value = int(value)
     if value < minimum:
         raise ArgumentError(f"{name}: must be at least {minimum} (got {value})", name)
     if maximum is not None and value > maximum:
         raise ArgumentError(f"{name}: must be at most {maximum} (got {value})", name)
+    return value
 
 
-_MAX_SEED = 2**64 - 1   # seeds are exact unsigned 64-bit integers
+_MAX_SEED = 2**64 - 1       # seeds are exact unsigned 64-bit integers
+_MAX_THREADS = 4096         # as the command line
+_MAX_REPLICATES = 2**20     # replicate indices are 20 bits of every random stream's key
+_MAX_WEEKS = 2**32 - 1
 
 
-def _check_seed(seed: Any) -> None:
-    _check_int("seed", seed, 0, _MAX_SEED)
+def _check_seed(seed: Any) -> Optional[int]:
+    return _check_int("seed", seed, 0, _MAX_SEED)
+
+
+def _check_threads(threads: Any) -> Optional[int]:
+    return _check_int("threads", threads, 1, _MAX_THREADS)
+
+
+def _check_replicates(replicates: Any) -> Optional[int]:
+    return _check_int("replicates", replicates, 1, _MAX_REPLICATES)
 
 
 class Simulation:
@@ -166,10 +181,14 @@ class Simulation:
 
     def __init__(self, scenario: Union[Scenario, PathLike, Mapping[str, Any]], seed: Optional[int] = None,
                  threads: Optional[int] = None, replicate: int = 0):
-        _check_seed(seed)
-        _check_int("threads", threads, 1)
-        _check_int("replicate", replicate, 0)
+        seed = _check_seed(seed)
+        threads = _check_threads(threads)
+        replicate = _check_int("replicate", replicate, 0, _MAX_REPLICATES - 1)
+        if replicate is None:
+            raise TypeError("replicate must be an int, not NoneType")
         self.scenario = _scenario(scenario)
+        if seed is not None:   # the scenario shows the seed that runs
+            self.scenario = self.scenario.copy().set("seed", seed)
         self._args = dict(seed=seed, threads=threads, replicate=replicate)
         self._h = _core.SimulationHandle(self.scenario._h, **self._args)
         self.scenario._warn()
@@ -182,8 +201,10 @@ class Simulation:
 
     def step(self, n: int = 1) -> int:
         """Advances ``n`` weeks (never beyond the scenario's ``steps``); returns the weeks taken."""
-        _check_int("n", n, 0)
-        return self._h.step(n)
+        n = _check_int("n", n, 0)
+        if n is None:
+            raise TypeError("n must be an int, not NoneType")
+        return self._h.step(min(n, _MAX_WEEKS))   # never more than a run has
 
     def run(self) -> "Simulation":
         """Runs to the scenario's last week. Returns self."""
@@ -272,10 +293,10 @@ class Simulation:
 
         Raises ResultsIOError for a missing, damaged or newer-format file, ArgumentError
         for a checkpoint that does not fit the model (another model or version)."""
-        _check_int("threads", threads, 1)
-        _check_int("steps", steps, 0)
-        if steps is not None and steps > 2**32 - 1:
-            raise ArgumentError(f"steps: {steps} is more than a run can take (at most {2**32 - 1})", "steps")
+        threads = _check_threads(threads)
+        steps = _check_int("steps", steps, 0)
+        if steps is not None and steps > _MAX_WEEKS:
+            raise ArgumentError(f"steps: {steps} is more than a run can take (at most {_MAX_WEEKS})", "steps")
         if isinstance(checkpoint, (str, os.PathLike)):
             what = os.fspath(checkpoint)
             checkpoint = Checkpoint.load(checkpoint)
@@ -368,9 +389,9 @@ def run(scenario: Union[Scenario, PathLike, Mapping[str, Any]], replicates: Opti
     Releases the GIL while simulating; Ctrl-C raises KeyboardInterrupt within a second.
     Replicate r is keyed by (seed, r): the same for any ``threads``.
     """
-    _check_int("replicates", replicates, 1)
-    _check_seed(seed)
-    _check_int("threads", threads, 1)
+    replicates = _check_replicates(replicates)
+    seed = _check_seed(seed)
+    threads = _check_threads(threads)
     if output is not None and not isinstance(output, (str, os.PathLike)):
         raise TypeError(f"output must be a path, not {type(output).__name__}")
     sc = _scenario(scenario)

@@ -29,7 +29,7 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 import numpy as np
 
 from . import _core
-from .core import Scenario, Simulation, _check_int, _check_seed, _scenario, scenarios
+from .core import Scenario, Simulation, _check_int, _check_replicates, _check_seed, _scenario, scenarios
 from .errors import ArgumentError
 
 __all__ = ["Dashboard"]
@@ -155,8 +155,8 @@ class Dashboard:
     def __init__(self, scenario: Any, params: Optional[Sequence[str]] = None,
                  metrics: Optional[Sequence[str]] = None, replicates: int = 1, seed: int = 1, *,
                  redraw_every: int = 4):
-        _check_int("replicates", replicates, 1)
-        _check_seed(seed)
+        replicates = _check_replicates(replicates)
+        seed = _check_seed(seed)
         _check_int("redraw_every", redraw_every, 1)
         if isinstance(scenario, str) and not os.path.exists(scenario) and scenario in scenarios():
             scenario = Scenario.builtin(scenario)

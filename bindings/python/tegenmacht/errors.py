@@ -7,7 +7,7 @@ line and column when there is one, and the key path or argument.
 from __future__ import annotations
 
 __all__ = ["TegenmachtError", "ConfigError", "UnknownKeyError", "ArgumentError", "ResultsIOError",
-           "ResultsFormatError", "ScenarioWarning"]
+           "ResultsFormatError", "ScenarioWarning", "IncompleteResultsWarning"]
 
 
 class ScenarioWarning(UserWarning):
@@ -15,6 +15,12 @@ class ScenarioWarning(UserWarning):
     last week, a subsidy cut on an institution that pays no one, a neighbourhood far smaller
     than the rest); the message names the file, line and key. ``Scenario.warnings`` lists
     them; ``tgm.run`` and ``tgm.Simulation`` issue them with :func:`warnings.warn`."""
+
+
+class IncompleteResultsWarning(UserWarning):
+    """A results file from an interrupted run or experiment (attribute ``complete`` is
+    false): weeks, replicates or jobs that did not run are NaN. Issued by
+    :func:`load_results`; finish an experiment with ``resume=True``."""
 
 
 class TegenmachtError(Exception):

@@ -25,7 +25,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from . import _core
-from .core import PathLike, Scenario, _check_int, _check_seed, _yaml_value
+from .core import PathLike, Scenario, _check_int, _check_replicates, _check_seed, _check_threads, _yaml_value
 from .errors import ArgumentError
 
 __all__ = ["Experiment", "experiment", "sweep", "compare", "summary"]
@@ -200,7 +200,7 @@ def experiment(exp: Union[Experiment, PathLike, Mapping[str, Any]], output: Opti
     before any job runs when the experiment, a design point or an outcome is invalid.
     """
     e = _experiment(exp)
-    _check_int("threads", threads, 1)
+    threads = _check_threads(threads)
     if not isinstance(resume, bool):
         raise TypeError(f"resume must be a bool, not {type(resume).__name__}")
     if output is not None and not isinstance(output, (str, os.PathLike)):
@@ -277,8 +277,8 @@ def compare(scenario: Union[Scenario, PathLike, Mapping[str, Any]], key: str = "
 
 
 def _shortcut(scenario, extra, replicates, seed, outcomes, record) -> Experiment:
-    _check_int("replicates", replicates, 1)
-    _check_seed(seed)
+    replicates = _check_replicates(replicates)
+    seed = _check_seed(seed)
     d: Dict[str, Any] = dict(extra)
     if isinstance(scenario, (str, os.PathLike)):
         d["scenario"] = os.path.abspath(os.fspath(scenario))

@@ -18,11 +18,12 @@ command line, ...) is in ``ds.attrs`` and the resolved scenario in
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any, Dict, Iterable, Optional
 
 import numpy as np
 
-from .errors import ResultsFormatError, ResultsIOError
+from .errors import IncompleteResultsWarning, ResultsFormatError, ResultsIOError
 
 __all__ = ["load_results", "to_dataframe"]
 
@@ -94,6 +95,8 @@ def load_results(path: "os.PathLike[str] | str"):
     path = os.fspath(path)
     if not os.path.exists(path):
         raise ResultsIOError(f"{path}: no such results file", path)
+    if os.path.isdir(path):
+        raise ResultsIOError(f"{path}: is a folder, not a results file", path)
     import h5py
 
     try:
@@ -102,32 +105,90 @@ def load_results(path: "os.PathLike[str] | str"):
         raise ResultsFormatError(f"{path}: not a readable HDF5 file ({e})", path) from None
     with f:
         if _text(f.attrs.get("kind", "")) == "experiment":
+            _check_schema(f, path)
             try:
-                return _load_experiment(f, path)
+                ds = _load_experiment(f, path)
+                _warn_if_incomplete(ds, path)
+                return ds
             except ResultsFormatError:
                 raise
-            except (OSError, KeyError, ValueError, TypeError) as e:
+            except _DAMAGE as e:
                 raise ResultsFormatError(f"{path}: corrupt or incomplete experiment file ({e})", path) from None
         try:
             if "metrics" not in f or "schema_version" not in f.attrs:
                 raise ResultsFormatError(f"{path}: not a tegenmacht results file (no /metrics or schema_version)", path)
+            _check_schema(f, path)
             attrs = {k: _text(v) for k, v in f.attrs.items()}
-            attrs["config"] = _text(f["config"][()]) if "config" in f else ""
+            attrs["config"] = _text(_dataset(f, "config", path)[()]) if "config" in f else ""
             metrics, dims, units, descriptions = {}, {}, {}, {}
-            for name, d in f["metrics"].items():
+            for name in _group(f, "metrics", path):
+                d = _dataset(f, "metrics/" + name, path, numeric=True)
                 metrics[name] = d[()]
-                dims[name] = _text(d.attrs["dims"])
+                dims[name] = [str(x) for x in np.atleast_1d(_text(d.attrs["dims"]))]
+                if len(dims[name]) != metrics[name].ndim:
+                    raise ResultsFormatError(f"{path}: metrics/{name} has {metrics[name].ndim} dimensions but its "
+                                             f"dims attribute names {len(dims[name])}", path)
                 units[name] = _text(d.attrs.get("unit", ""))
                 descriptions[name] = _text(d.attrs.get("description", ""))
-            labels = {k: _text(v[()]) for k, v in f["labels"].items()} if "labels" in f else {}
+            labels = ({k: _text(_dataset(f, "labels/" + k, path)[()]) for k in _group(f, "labels", path)}
+                      if "labels" in f else {})
             parameters = None
             if "parameters" in f:
-                parameters = {k: _text(v[()]) for k, v in f["parameters"].items() if k != "_config"}
+                parameters = {k: _text(_dataset(f, "parameters/" + k, path)[()])
+                              for k in _group(f, "parameters", path) if k != "_config"}
         except ResultsFormatError:
             raise
-        except (OSError, KeyError, ValueError) as e:
+        except _DAMAGE as e:
             raise ResultsFormatError(f"{path}: corrupt or incomplete results file ({e})", path) from None
-    return _build(metrics, dims, units, descriptions, labels, attrs, parameters)
+    try:
+        ds = _build(metrics, dims, units, descriptions, labels, attrs, parameters)
+    except ResultsFormatError:
+        raise
+    except _DAMAGE as e:
+        raise ResultsFormatError(f"{path}: its datasets do not fit together (shapes, dims or labels: {e})",
+                                 path) from None
+    _warn_if_incomplete(ds, path)
+    return ds
+
+
+def _warn_if_incomplete(ds, path: str) -> None:
+    if str(ds.attrs.get("complete", "1")).strip() in ("0", "False", "false"):
+        warnings.warn(f"{path}: the run was interrupted (complete = false): what did not run is NaN "
+                      "(steps_completed, jobs_done say how far it got)", IncompleteResultsWarning, stacklevel=3)
+
+
+# what h5py, numpy and xarray raise on a damaged file: all become ResultsFormatError
+_DAMAGE = (OSError, KeyError, ValueError, TypeError, AttributeError, IndexError, MemoryError)
+
+
+def _check_schema(f, path: str) -> None:
+    from ._core import schema_version
+    v = f.attrs.get("schema_version")
+    try:
+        v = int(np.asarray(v).item())
+    except (TypeError, ValueError):
+        raise ResultsFormatError(f"{path}: schema_version {v!r} is not a version number", path) from None
+    if v > schema_version():
+        raise ResultsFormatError(f"{path}: written by a newer tegenmacht (results schema {v}; this one reads up "
+                                 f"to {schema_version()}): update tegenmacht to read it", path)
+
+
+def _group(f, name: str, path: str):
+    import h5py
+    g = f[name]
+    if not isinstance(g, h5py.Group):
+        raise ResultsFormatError(f"{path}: /{name} should be a group of datasets, but it is a dataset", path)
+    return list(g.keys())
+
+
+def _dataset(f, name: str, path: str, numeric: bool = False):
+    import h5py
+    d = f[name]
+    if not isinstance(d, h5py.Dataset):
+        raise ResultsFormatError(f"{path}: /{name} should be a dataset, but it is a group", path)
+    if numeric and not np.issubdtype(d.dtype, np.number):
+        raise ResultsFormatError(f"{path}: /{name} should hold numbers, but holds {d.dtype}", path)
+    return d
 
 
 def _names(v: Any) -> list:
