@@ -13,6 +13,7 @@
 #include <limits>
 #include <functional>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include <unistd.h>
@@ -49,12 +50,30 @@ bool is_worker() { return g_cluster && g_cluster->rank() != 0; }
 /// The signal that stopped a `run` (SIGINT or SIGTERM), 0 if none.
 std::atomic<int> g_run_signal{0};
 /// SIGINT and SIGTERM stop a `run` after the current step; the steps done are written.
+/// A step that has not ended 10 s after the signal (one step of an enormous
+/// scenario) ends the process with a message: the simulation cannot be cut
+/// short in mid-step, and its state then is not a week's state worth writing.
 extern "C" void on_sigint(int sig) {
   int none = 0;
-  g_run_signal.compare_exchange_strong(none, sig);
+  if (g_run_signal.compare_exchange_strong(none, sig)) ::alarm(10);
   g_stop.store(true);
 }
 int run_exit_code() { return g_run_signal.load() == SIGTERM ? 143 : 130; }
+extern "C" void on_run_alarm(int) {
+  static const char msg[] = "\ntegenmacht: a step did not end within 10 s of the signal; stopped at once, "
+                            "without a results file (a single step of this scenario takes longer than that)\n";
+  if (::write(2, msg, sizeof msg - 1) < 0) {
+  }
+  ::_exit(run_exit_code());
+}
+/// SIGINT and SIGTERM stop a run after its current step (and the 10 s watchdog).
+void catch_run_signals() {
+  std::signal(SIGALRM, on_run_alarm);
+  std::signal(SIGINT, on_sigint);
+  std::signal(SIGTERM, on_sigint);
+}
+/// The stepping is over: the file is written whatever its size, the watchdog is off.
+void stepping_done() { ::alarm(0); }
 
 /// The exit code of a `run` whose file `out` is written, and what to say: a signal
 /// stops the run after a step (the steps done are in the file), and one that comes
@@ -321,9 +340,9 @@ int do_continue(const RunOptions& o, const std::string& cmdline) {
     later.push_back(w);
   }
   const tg::CheckpointPlan plan = checkpoint_plan(later, out, 1);
-  std::signal(SIGINT, on_sigint);
-  std::signal(SIGTERM, on_sigint);
+  catch_run_signals();
   const bool complete = sim.run(&g_stop, later.empty() ? nullptr : &plan);
+  stepping_done();
   tg::EnsembleResult res;
   res.recorders.push_back(sim.recorder());
   res.steps_done.push_back(sim.current_step());
@@ -370,9 +389,9 @@ int do_run(const RunOptions& o, const std::string& cmdline) {
       checkpoint_plan(weeks, out, static_cast<std::uint32_t>(cfg.get_int("replicates")));
   const int threads = o.threads > 0 ? o.threads : tg::Parallel::default_threads();
   auto par = std::make_shared<tg::Parallel>(threads);
-  std::signal(SIGINT, on_sigint);
-  std::signal(SIGTERM, on_sigint);
+  catch_run_signals();
   tg::EnsembleResult res = tg::run_ensemble(cfg, par, &g_stop, weeks.empty() ? nullptr : &plan);
+  stepping_done();
   const std::string file = res.complete ? out : tg::incomplete_results_path(out);
   tg::write_results(file, cfg, res, tg::Provenance{cmdline, threads});  // a signal now waits for the file to be whole
   std::signal(SIGINT, SIG_DFL);
@@ -402,15 +421,19 @@ extern "C" void on_stop_signal(int sig) {
     return;
   }
   const int first = g_signal.load();
-  static const char msg[] = "\ntegenmacht: stopped at once; the results file keeps every finished job (use --resume)\n";
-  if (::write(2, msg, sizeof msg - 1) < 0) {
+  static const char msg[] = "\ntegenmacht: stopped at once; every job that finished is kept in the .partial "
+                            "results file (use --resume)\n";
+  // the leading newline ends a progress line, if one is shown
+  const char* m = g_progress_shown.load() ? msg : msg + 1;
+  if (::write(2, m, sizeof msg - 1 - static_cast<std::size_t>(m - msg)) < 0) {
   }
   ::_exit(first == SIGTERM ? 143 : 130);
 }
 extern "C" void on_alarm(int) {
   static const char msg[] = "\ntegenmacht: a step did not end within 10 s of the signal; stopped at once "
-                            "(the results file keeps every finished job; use --resume)\n";
-  if (::write(2, msg, sizeof msg - 1) < 0) {
+                            "(every job that finished is kept in the .partial results file; use --resume)\n";
+  const char* m = g_progress_shown.load() ? msg : msg + 1;
+  if (::write(2, m, sizeof msg - 1 - static_cast<std::size_t>(m - msg)) < 0) {
   }
   ::_exit(g_signal.load() == SIGTERM ? 143 : 130);
 }
@@ -726,7 +749,8 @@ std::string output_path(const std::string& given, const std::string& scenario, c
   if (given.empty()) return "";
   const std::filesystem::path p(given);
   std::error_code ec;
-  // anything but a folder that exists is the file itself (the library refuses devices and pipes)
+  // anything but a folder that exists is the file itself (the library refuses devices, pipes
+  // and names that do not end in .h5, such as the scenario itself)
   if (std::filesystem::exists(p, ec) && !std::filesystem::is_directory(p, ec)) return given;
   if (p.extension() == ".partial") return given;  // refused by the library with its reason
   if (std::filesystem::is_directory(p) || (p.extension() != ".h5" && p.extension() != ".hdf5")) {
@@ -806,9 +830,21 @@ int do_sweep(const SweepOptions& o, const std::string& cmdline) {
     const std::string first = f.key.substr(0, f.key.find('.'));
     if (first == "model" || first == "steps" || first == "replicates" || first == "seed")
       throw tg::ArgumentError("--vary", "'" + first + "' cannot be varied within one sweep file");
-    for (const auto& x : split_values(v.substr(eq + 1))) f.values.push_back(tg::Override::parse("v=" + x).value);
+    std::set<std::string> seen;
+    for (const auto& x : split_values(v.substr(eq + 1))) {
+      if (!seen.insert(x).second)
+        throw tg::ArgumentError("--vary", "key '" + f.key + "': the value " + x + " is given twice");
+      f.values.push_back(tg::Override::parse("v=" + x).value);
+    }
     e.factors.push_back(std::move(f));
   }
+  // the size is checked before anything is expanded, as for an experiment file's design
+  double points = 1;
+  for (const auto& f : e.factors) points *= static_cast<double>(f.values.size());
+  if (points > ex::kMaxPoints)
+    throw tg::ArgumentError("--vary", "the sweep has " + tg::format_double(points) + " points; at most " +
+                                          tg::format_double(ex::kMaxPoints) +
+                                          " fit in one results file (vary fewer keys or values, or split the sweep)");
   for (const auto& m : o.metrics) e.outcomes.push_back(metric_outcome(m));
   e.record = ex::Record::All;
   std::string out = o.run.output;
@@ -1037,6 +1073,13 @@ int main(int argc, char** argv) {
     }
   } catch (const ex::ClusterStopped& s) {  // rank 0 printed why
     return s.code() == 1 ? StopSignals::exit_code() : 2;
+  } catch (const tg::ArgumentError& e) {
+    if (is_worker()) return 2;
+    // the library names its argument `output`; on the command line that is -o
+    std::string msg = e.what();
+    if (e.argument() == "output") msg = "-o" + msg.substr(std::string("output").size());
+    std::fprintf(stderr, "tegenmacht: error: %s\n", msg.c_str());
+    return 2;
   } catch (const tg::Error& e) {
     if (is_worker()) return 2;  // rank 0 meets the same error and prints it once
     std::fprintf(stderr, "tegenmacht: error: %s\n", e.what());

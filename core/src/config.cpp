@@ -641,6 +641,10 @@ void check_text(const std::string& text, const std::string& source) {
       throw ConfigError(ConfigError::Kind::Syntax, SourceLocation{source, line, column}, "",
                         std::string("not valid UTF-8 (byte ") + hex + "); save the file as UTF-8");
     }
+    if (c == '\r' && (i + 1 >= text.size() || text[i + 1] != '\n'))
+      throw ConfigError(ConfigError::Kind::Syntax, SourceLocation{source, line, column}, "",
+                        "a carriage return without a line feed (old Mac line endings): save the file with "
+                        "Unix (LF) or Windows (CRLF) line endings");
     // YAML allows tab, line feed and carriage return among the control characters, no other
     if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
       char hex[8];
@@ -661,6 +665,42 @@ void check_text(const std::string& text, const std::string& source) {
 }  // namespace
 
 namespace {
+/// Refuses a second YAML document: content after a `---` or `...` line at
+/// column 0 that follows content of the first document.
+void check_one_document(const std::string& text, const std::string& source) {
+  bool content = false, ended = false;
+  int line = 0;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string l = text.substr(start, end - start);
+    ++line;
+    start = end + 1;
+    if (!l.empty() && l.back() == '\r') l.pop_back();
+    const bool marker = l.rfind("---", 0) == 0 && (l.size() == 3 || l[3] == ' ' || l[3] == '\t');
+    const bool end_marker = l.rfind("...", 0) == 0 && (l.size() == 3 || l[3] == ' ' || l[3] == '\t');
+    const auto first = l.find_first_not_of(" \t");
+    const bool blank = first == std::string::npos || l[first] == '#';
+    if (marker || end_marker) {
+      if (content) ended = true;
+      // `--- value` starts a document on the marker's own line
+      const auto rest = marker ? l.find_first_not_of(" \t", 3) : std::string::npos;
+      if (rest != std::string::npos && l[rest] != '#') {
+        if (ended) throw ConfigError(ConfigError::Kind::Syntax, SourceLocation{source, line, 1}, "",
+                                     "a second YAML document (after ---): a scenario is one document; remove the --- line");
+        content = true;
+      }
+      continue;
+    }
+    if (blank || (!content && l[0] == '%')) continue;  // comments; directives (%YAML) before the first ---
+    if (ended)
+      throw ConfigError(ConfigError::Kind::Syntax, SourceLocation{source, line, static_cast<int>(first) + 1}, "",
+                        "a second YAML document (after ---): a scenario is one document; remove the --- line");
+    content = true;
+  }
+}
+
 /// Deeper than any scenario or experiment file needs (the deepest key, a value list
 /// of a factor of an experiment's design, is six levels down).
 constexpr int kMaxDepth = 32;
@@ -705,13 +745,11 @@ Config Config::parse_text(const std::string& text, const std::string& source, co
   Config c;
   c.source_ = source;
   try {
-    // one document: a second (after ---) would be dropped without a word
-    const std::vector<YAML::Node> docs = YAML::LoadAll(text);
-    for (std::size_t d = 1; d < docs.size(); ++d)
-      if (!docs[d].IsNull())
-        throw ConfigError(ConfigError::Kind::Syntax, mark_location(source, docs[d].Mark()), "",
-                          "a second YAML document (after ---): a scenario is one document; remove the --- line");
-    c.root_ = docs.empty() ? YAML::Node() : docs.front();
+    // one document: a second (after ---) would be dropped without a word. Found in the
+    // text, not with YAML::LoadAll, which in yaml-cpp 0.7 never returns on some inputs
+    // (a stray ',' at the start of a line: it allocates until memory runs out)
+    check_one_document(text, source);
+    c.root_ = YAML::Load(text);
   } catch (const YAML::DeepRecursion& e) {
     throw ConfigError(ConfigError::Kind::Syntax, mark_location(source, e.mark), "",
                       "nested more than " + std::to_string(kMaxDepth) + " levels deep (no key needs more than " +
@@ -759,6 +797,8 @@ Override Override::parse(const std::string& assignment, const SourceLocation& wh
   Override o;
   o.key = assignment.substr(0, eq);
   const std::string text = assignment.substr(eq + 1);
+  if (text.find_first_not_of(" \t") == std::string::npos)
+    throw ArgumentError("--set", "key '" + o.key + "': has no value; write " + o.key + "=VALUE");
   try {
     o.value = YAML::Load(text);
   } catch (const YAML::Exception&) {

@@ -21,8 +21,28 @@ std::string format_config_error(const SourceLocation& where, const std::string& 
 }
 }  // namespace
 
+namespace {
+/// A message quoting a value of 100 000 digits stays one readable line: any run
+/// of more than 80 characters without a space is cut to its start and length.
+std::string shorten_long_words(std::string m) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < m.size()) {
+    std::size_t j = m.find(' ', i);
+    if (j == std::string::npos) j = m.size();
+    if (j - i > 80)
+      out += m.substr(i, 40) + "...(" + std::to_string(j - i) + " characters)";
+    else
+      out += m.substr(i, j - i);
+    if (j < m.size()) out += ' ';
+    i = j + 1;
+  }
+  return out;
+}
+}  // namespace
+
 ConfigError::ConfigError(Kind kind, SourceLocation where, std::string key, std::string message)
-    : Error(format_config_error(where, key, message)),
+    : Error(format_config_error(where, key, shorten_long_words(message))),
       kind_(kind), where_(std::move(where)), key_(std::move(key)), message_(std::move(message)) {}
 
 IoError::IoError(std::string path, std::string message)

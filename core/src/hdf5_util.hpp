@@ -44,26 +44,55 @@ inline hid_t vlen_string_type() {
   return t;
 }
 
+/// A fixed-length UTF-8 string type of `size` bytes (at least 1), padded with NULs.
+/// Text is written this way, not as variable-length strings: reading a
+/// variable-length string goes through HDF5's global heap, which carries no
+/// checksum, and HDF5 1.10 crashes on some damaged heaps (found by
+/// tests/fuzz/fuzz_results); fixed-length text lives in checksummed headers
+/// or in the dataset itself.
+inline hid_t fixed_string_type(std::size_t size) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, std::max<std::size_t>(1, size));
+  H5Tset_strpad(t, H5T_STR_NULLPAD);
+  H5Tset_cset(t, H5T_CSET_UTF8);
+  return t;
+}
+
+/// The values as one NUL-padded block of `width` bytes each (width >= 1).
+inline std::vector<char> fixed_block(const std::vector<std::string>& values, std::size_t& width) {
+  width = 1;
+  for (const auto& v : values) width = std::max(width, v.size());
+  std::vector<char> block(values.size() * width, '\0');
+  for (std::size_t i = 0; i < values.size(); ++i) std::copy(values[i].begin(), values[i].end(), block.begin() + i * width);
+  return block;
+}
+
+/// File access for new files: the HDF5 1.8 format or later, whose object
+/// headers and indexes carry checksums, so that damage is reported as an
+/// error instead of being parsed.
+inline hid_t checksummed_access() {
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+  return fapl;
+}
+
 struct Writer {
   std::string path;
 
-  void attr_string(hid_t obj, const char* name, const std::string& value) {
-    H type(vlen_string_type(), H5Tclose);
-    H space(H5Screate(H5S_SCALAR), H5Sclose);
-    H a(checked(H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT), path, name), H5Aclose);
-    const char* p = value.c_str();
-    check(H5Awrite(a, type, &p), path, name);
-  }
+  void attr_string(hid_t obj, const char* name, const std::string& value) { attr_text(obj, name, {value}, true); }
   void attr_strings(hid_t obj, const char* name, const std::vector<std::string>& values) {
-    H type(vlen_string_type(), H5Tclose);
+    attr_text(obj, name, values, false);
+  }
+  void attr_text(hid_t obj, const char* name, const std::vector<std::string>& values, bool scalar) {
+    std::size_t width = 1;
+    const std::vector<char> block = fixed_block(values, width);
+    H type(fixed_string_type(width), H5Tclose);
     const hsize_t n = values.size();
     // an empty list is a null dataspace (a simple one cannot have size 0)
-    H space(n ? H5Screate_simple(1, &n, nullptr) : H5Screate(H5S_NULL), H5Sclose);
+    H space(scalar ? H5Screate(H5S_SCALAR) : n ? H5Screate_simple(1, &n, nullptr) : H5Screate(H5S_NULL), H5Sclose);
     H a(checked(H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT), path, name), H5Aclose);
     if (!n) return;
-    std::vector<const char*> ptrs;
-    for (const auto& v : values) ptrs.push_back(v.c_str());
-    check(H5Awrite(a, type, ptrs.data()), path, name);
+    check(H5Awrite(a, type, block.data()), path, name);
   }
   template <class T>
   void attr_scalar(hid_t obj, const char* name, hid_t type, T value) {
@@ -77,21 +106,18 @@ struct Writer {
     H a(checked(H5Acreate2(obj, name, H5T_NATIVE_INT64, space, H5P_DEFAULT, H5P_DEFAULT), path, name), H5Aclose);
     check(H5Awrite(a, H5T_NATIVE_INT64, v.data()), path, name);
   }
-  void dataset_string(hid_t loc, const char* name, const std::string& text) {
-    H type(vlen_string_type(), H5Tclose);
-    H space(H5Screate(H5S_SCALAR), H5Sclose);
-    H d(checked(H5Dcreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, name), H5Dclose);
-    const char* p = text.c_str();
-    check(H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p), path, name);
-  }
+  void dataset_string(hid_t loc, const char* name, const std::string& text) { dataset_text(loc, name, {text}, true); }
   void dataset_strings(hid_t loc, const char* name, const std::vector<std::string>& values) {
-    H type(vlen_string_type(), H5Tclose);
+    dataset_text(loc, name, values, false);
+  }
+  void dataset_text(hid_t loc, const char* name, const std::vector<std::string>& values, bool scalar) {
+    std::size_t width = 1;
+    const std::vector<char> block = fixed_block(values, width);
+    H type(fixed_string_type(width), H5Tclose);
     const hsize_t n = values.size();
-    H space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    H space(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, nullptr), H5Sclose);
     H d(checked(H5Dcreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, name), H5Dclose);
-    std::vector<const char*> ptrs;
-    for (const auto& v : values) ptrs.push_back(v.c_str());
-    if (n) check(H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), path, name);
+    if (n) check(H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, block.data()), path, name);
   }
   hid_t dataset_f64(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims, const double* data) {
     H space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
@@ -148,23 +174,47 @@ void write_via_partial(const std::string& path, const char* what, Write&& write)
   }
 }
 
-/// A dataset of variable-length strings; IoError naming `path` with `missing`
+/// The text values of an attribute (is_attr) or dataset `id`: fixed-length
+/// strings (what this version writes) or variable-length ones (older files).
+/// Throws IoError naming `path` and `name` if it holds no text or cannot be read.
+inline std::vector<std::string> read_text_values(hid_t id, bool is_attr, const std::string& path, const std::string& name) {
+  H stored(is_attr ? H5Aget_type(id) : H5Dget_type(id), H5Tclose);
+  H space(is_attr ? H5Aget_space(id) : H5Dget_space(id), H5Sclose);
+  if (stored.id < 0 || space.id < 0 || H5Tget_class(stored) != H5T_STRING)
+    throw IoError(path, name + " is not text (a damaged file?)");
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  std::vector<std::string> out;
+  if (n <= 0) return out;
+  if (H5Tis_variable_str(stored) > 0) {
+    H type(vlen_string_type(), H5Tclose);
+    std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
+    const herr_t st = is_attr ? H5Aread(id, type, ptrs.data()) : H5Dread(id, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data());
+    if (st < 0) throw IoError(path, "cannot read " + name + " (a damaged file?)");
+    for (char* p : ptrs) out.emplace_back(p ? p : "");
+    H5Dvlen_reclaim(type, space, H5P_DEFAULT, ptrs.data());
+    return out;
+  }
+  const std::size_t width = H5Tget_size(stored);
+  if (width == 0 || static_cast<double>(width) * static_cast<double>(n) > double(1u << 30))
+    throw IoError(path, name + " has an impossible size (a damaged file?)");
+  H type(fixed_string_type(width), H5Tclose);
+  std::vector<char> block(width * static_cast<std::size_t>(n), '\0');
+  const herr_t st = is_attr ? H5Aread(id, type, block.data()) : H5Dread(id, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, block.data());
+  if (st < 0) throw IoError(path, "cannot read " + name + " (a damaged file?)");
+  for (hssize_t i = 0; i < n; ++i) {
+    const char* b = block.data() + static_cast<std::size_t>(i) * width;
+    out.emplace_back(b, std::find(b, b + width, '\0'));
+  }
+  return out;
+}
+
+/// A dataset of strings; IoError naming `path` with `missing`
 /// ("not a checkpoint (no x)") if it is absent, or if it cannot be read.
 inline std::vector<std::string> read_strings_dataset(hid_t loc, const char* name, const std::string& path,
                                                      const std::string& missing) {
   H d(H5Dopen2(loc, name, H5P_DEFAULT), H5Dclose);
   if (d.id < 0) throw IoError(path, missing);
-  H space(H5Dget_space(d), H5Sclose);
-  const hssize_t n = H5Sget_simple_extent_npoints(space);
-  std::vector<std::string> out;
-  if (n <= 0) return out;
-  H type(vlen_string_type(), H5Tclose);
-  std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
-  if (H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0)
-    throw IoError(path, std::string("cannot read ") + name + " (a damaged file?)");
-  for (char* p : ptrs) out.emplace_back(p ? p : "");
-  H5Dvlen_reclaim(type, space, H5P_DEFAULT, ptrs.data());
-  return out;
+  return read_text_values(d, false, path, name);
 }
 
 /// Now in UTC, ISO 8601 ("2026-11-29T16:29:16Z"), for the `created` attribute.
@@ -181,12 +231,12 @@ inline std::string iso_now() {
 inline std::string read_string_attr(hid_t obj, const char* name) {
   H a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
   if (a.id < 0) return "";
-  H type(vlen_string_type(), H5Tclose);
-  char* p = nullptr;
-  if (H5Aread(a, type, &p) < 0) return "";
-  std::string s = p ? p : "";
-  H5free_memory(p);
-  return s;
+  try {
+    const auto v = read_text_values(a, true, "", name);
+    return v.empty() ? "" : v.front();
+  } catch (const IoError&) {
+    return "";
+  }
 }
 
 /// A list-of-strings attribute (an empty list is a null dataspace). Throws
@@ -195,15 +245,7 @@ inline std::vector<std::string> read_strings_attr(hid_t obj, const char* name, c
   std::vector<std::string> out;
   H a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
   if (a.id < 0) throw IoError(path, std::string("not a complete experiment results file (no attribute ") + name + ")");
-  H space(H5Aget_space(a), H5Sclose);
-  const hssize_t n = H5Sget_simple_extent_npoints(space);
-  if (n <= 0) return out;
-  H type(vlen_string_type(), H5Tclose);
-  std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
-  if (H5Aread(a, type, ptrs.data()) < 0) throw IoError(path, std::string("cannot read attribute ") + name);
-  for (char* p : ptrs) out.emplace_back(p ? p : "");
-  H5Dvlen_reclaim(type, space, H5P_DEFAULT, ptrs.data());
-  return out;
+  return read_text_values(a, true, path, std::string("attribute ") + name);
 }
 
 }  // namespace tegenmacht::detail

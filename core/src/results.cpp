@@ -31,7 +31,8 @@ struct RunSet {
 
 void write_file(const std::string& path, const Config& config, const RunSet& runs, const Provenance& prov) {
   Writer w{path};
-  H file(checked(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), path, "file"), H5Fclose);
+  H fapl(detail::checksummed_access(), H5Pclose);
+  H file(checked(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), path, "file"), H5Fclose);
   const EnsembleResult& first = *runs.results.front();
   const auto nruns = static_cast<hsize_t>(runs.results.size());
   const auto replicates = static_cast<hsize_t>(first.recorders.size());
@@ -184,6 +185,12 @@ void check_output_path(const std::string& path) {
   if (path.size() > 8 && path.compare(path.size() - 8, 8, ".partial") == 0)
     throw ArgumentError("output", "'" + path + "' ends in .partial, the name of an unfinished file; "
                                   "give the name of the finished file (the .partial is found from it)");
+  // an HDF5 name, so that a slip (-o town.yaml) never replaces a scenario or another file
+  const std::string ext = std::filesystem::path(path).extension().string();
+  if (ext != ".h5" && ext != ".hdf5" && ext != ".he5")
+    throw ArgumentError("output", "'" + path + "' does not end in .h5: results are HDF5 files (e.g. " +
+                                      std::filesystem::path(path).replace_extension(".h5").string() +
+                                      "); a name ending otherwise could replace a scenario or another file");
 }
 
 void check_writable(const std::string& path) {

@@ -163,7 +163,8 @@ std::uint64_t checksum(const Checkpoint& c) {
 
 void write_file(const std::string& path, const Checkpoint& c) {
   Writer w{path};
-  H file(checked(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), path, "file"), H5Fclose);
+  H fapl(detail::checksummed_access(), H5Pclose);
+  H file(checked(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), path, "file"), H5Fclose);
   H g(checked(H5Gcreate2(file, "checkpoint", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, "/checkpoint"),
       H5Gclose);
   w.attr_string(g, "model", c.model);
@@ -238,13 +239,8 @@ std::int64_t read_int_attr(hid_t obj, const char* name, const std::string& path)
 std::string read_string_dataset(hid_t loc, const char* name, const std::string& path) {
   H d(H5Dopen2(loc, name, H5P_DEFAULT), H5Dclose);
   if (d.id < 0) throw IoError(path, std::string("is not a complete checkpoint (") + name + " is missing)");
-  H type(detail::vlen_string_type(), H5Tclose);
-  char* p = nullptr;
-  if (H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p) < 0)
-    throw IoError(path, std::string("cannot read ") + name + " (a damaged checkpoint?)");
-  std::string s = p ? p : "";
-  H5free_memory(p);
-  return s;
+  const auto v = detail::read_text_values(d, false, path, name);
+  return v.empty() ? std::string() : v.front();
 }
 
 std::vector<std::string> read_strings_dataset(hid_t loc, const char* name, const std::string& path) {

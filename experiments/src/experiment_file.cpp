@@ -260,6 +260,14 @@ Experiment Experiment::from_text(const std::string& text, const std::string& sou
             ConfigError::Kind::WrongType);
   }
   flatten(root["set"], "", source, "set", e.base);
+  // a key given both at the top and in `set:` would lose one of its values without a word
+  for (const auto& o : e.base)
+    for (const char* k : {"steps", "seed", "replicates"})
+      if (o.key == k && root[k])
+        fail_at(o.where, std::string("set.") + k,
+                std::string("'") + k + "' is also given at the experiment's top level (line " +
+                    std::to_string(cfg.location(k).line) + "); give it once",
+                ConfigError::Kind::Invalid);
   for (const auto& s : sets) e.base.push_back(Override::parse(s));
   for (const char* k : {"steps"})
     if (root[k]) e.base.push_back(Override{k, root[k], cfg.location(k)});

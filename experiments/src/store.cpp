@@ -387,7 +387,7 @@ void Store::finish(bool complete, std::size_t jobs_done, double seconds) {
 /// File access: no sieve buffer (raw writes reach the OS in program order),
 /// no file locking (the file can be read while the experiment runs).
 std::int64_t access_plist() {
-  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  hid_t fapl = tegenmacht::detail::checksummed_access();
   H5Pset_sieve_buf_size(fapl, 0);
 #if H5_VERSION_GE(1, 10, 7)
   H5Pset_file_locking(fapl, false, true);

@@ -695,10 +695,18 @@ void OrganizingModel::workers_act(const StepContext& ctx) {
     const auto cases = static_cast<std::uint32_t>(std::floor(p_.casework_share * hours / p_.hours_per_case));
     const auto sample = static_cast<std::uint32_t>(p_.case_sample);
     for (std::uint32_t c = 0; c < cases; ++c) {
-      std::uint32_t best = nb_start_[b] + s.below(nb_n);
-      for (std::uint32_t q = 1; q < sample; ++q) {
-        const std::uint32_t i = nb_start_[b] + s.below(nb_n);
-        if (s_[i] > s_[best]) best = i;
+      std::uint32_t best = nb_start_[b];
+      if (sample >= nb_n) {
+        // a sample as large as the neighbourhood is the neighbourhood: its neediest,
+        // found in one pass (drawing a million residents a case would only approach it)
+        for (std::uint32_t i = nb_start_[b] + 1; i < nb_start_[b] + nb_n; ++i)
+          if (s_[i] > s_[best]) best = i;
+      } else {
+        best = nb_start_[b] + s.below(nb_n);
+        for (std::uint32_t q = 1; q < sample; ++q) {
+          const std::uint32_t i = nb_start_[b] + s.below(nb_n);
+          if (s_[i] > s_[best]) best = i;
+        }
       }
       s_[best] = clamp01(s_[best] - p_.relief * (1.0 - 0.3 * p_.iron_rule));
       skill_[best] = clamp01(skill_[best] + p_.iron_rule * p_.skill_gain);

@@ -1,5 +1,7 @@
 // The results file: layout, provenance, atomic writing, interrupted runs.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <hdf5.h>
 
 #include <atomic>
@@ -21,10 +23,17 @@ std::string read_string_attr(hid_t obj, const char* name) {
   hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
   EXPECT_GE(a, 0) << name;
   hid_t t = H5Aget_type(a);
-  char* p = nullptr;
-  EXPECT_GE(H5Aread(a, t, &p), 0) << name;
-  std::string s = p ? p : "";
-  H5free_memory(p);
+  std::string s;
+  if (H5Tis_variable_str(t) > 0) {  // files of earlier versions
+    char* p = nullptr;
+    EXPECT_GE(H5Aread(a, t, &p), 0) << name;
+    s = p ? p : "";
+    H5free_memory(p);
+  } else {  // fixed-length, NUL-padded (what this version writes)
+    std::vector<char> buf(H5Tget_size(t), '\0');
+    EXPECT_GE(H5Aread(a, t, buf.data()), 0) << name;
+    s.assign(buf.begin(), std::find(buf.begin(), buf.end(), '\0'));
+  }
   H5Tclose(t);
   H5Aclose(a);
   return s;
@@ -102,10 +111,10 @@ TEST_F(Results, LayoutValuesAndProvenance) {
   // the stored config is the resolved scenario and loads back to the same run
   hid_t c = H5Dopen2(f, "/config", H5P_DEFAULT);
   hid_t mem = H5Dget_type(c);
-  char* text = nullptr;
-  H5Dread(c, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text);
-  const Config again = load_scenario_text(text, "<stored>");
-  H5free_memory(text);
+  ASSERT_EQ(H5Tis_variable_str(mem), 0);  // fixed-length text: no global heap to trust
+  std::vector<char> text(H5Tget_size(mem) + 1, '\0');
+  H5Dread(c, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data());
+  const Config again = load_scenario_text(text.data(), "<stored>");
   H5Tclose(mem);
   H5Dclose(c);
   H5Fclose(f);

@@ -30,7 +30,8 @@ void prepare_hdf5();
 
 /// Fails (IoError, ArgumentError) if `path` cannot name a results file: a
 /// folder, a device, pipe or socket (which renaming the finished file over
-/// would replace), or a name ending in .partial (the unfinished file's).
+/// would replace), a name ending in .partial (the unfinished file's), or a
+/// name not ending in .h5, .hdf5 or .he5 (so that -o never replaces a scenario).
 void check_output_path(const std::string& path);
 
 /// Fails early (IoError) if `path` cannot be written, leaving nothing behind
