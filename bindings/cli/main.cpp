@@ -203,6 +203,7 @@ std::string explain_parse_error(const CLI::ParseError& e, CLI::App& app, int arg
     }
     opt = msg.substr(0, msg.find(':'));
     if (msg.find("missing") != std::string::npos) return opt + ": needs a value" + help;
+    if (msg.find("At Most") != std::string::npos) return opt + ": given more than once; give it once" + help;
   }
   if (e.get_name() == "RequiredError" && msg.size() > 12 && msg.compare(msg.size() - 12, 12, " is required") == 0) {
     const std::string name = msg.substr(0, msg.size() - 12);

@@ -87,6 +87,9 @@ std::string gigabytes(double bytes) {
 /// Refuses (Error naming the scenario) a run that would need more memory than
 /// this process may use, before the big allocations are made.
 void check_fits(const Config& config, double need, const std::string& what) {
+  // small needs are not judged: the memory available moves with everything else the
+  // machine runs, and a refusal is for runs that cannot fit, not for a busy moment
+  if (need < 64e6) return;
   const double avail = available_memory_bytes();
   if (need <= 0.9 * avail) return;
   throw Error(config.source() + ": this run needs about " + gigabytes(need) + " of memory (" + what + ") but " +

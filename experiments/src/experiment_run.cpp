@@ -159,7 +159,7 @@ struct Bytes {
   template <class T>
   void get(T* v, std::size_t n) {
     if (at + n * sizeof(T) > b.size()) throw Error("a malformed message between MPI ranks");
-    std::memcpy(v, b.data() + at, n * sizeof(T));
+    if (n) std::memcpy(v, b.data() + at, n * sizeof(T));  // an empty vector's data() may be null
     at += n * sizeof(T);
   }
   template <class T>

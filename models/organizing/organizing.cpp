@@ -429,6 +429,10 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
         for (double v : ev.value)
           if (const std::string why = Schema::check_value(*d, v); !why.empty())
             cfg.fail(p + ".value", why + " (the range of '" + ev.key + "')");
+      // and the rule that binds its values together, as Model::set checks it at run time
+      if (ev.key == "workers.profile" && std::abs(ev.value[0] + ev.value[1] + ev.value[2] - 1.0) > 1e-6)
+        cfg.fail(p + ".value", "shares of dialogue, organising and coalition must sum to 1 (they sum to " +
+                                   rounded(ev.value[0] + ev.value[1] + ev.value[2]) + ")");
     }
     events_.push_back(std::move(ev));
   }

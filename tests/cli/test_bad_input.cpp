@@ -169,6 +169,8 @@ const std::vector<Case> kKinds = {
     {"run nan.yaml", R"(nan\.yaml:2:20: key 'thresholds\.mean': expected a number, got NaN)"},
     {"run hex.yaml", R"(hex\.yaml:2:8: key 'steps': expected an integer, got '0x10')"},
     {"run item_default.yaml", R"(item_default\.yaml:3:18: key 'neighbourhoods\.0\.group_shares': is missing)"},
+    {"run profile_sum.yaml", R"(profile_sum\.yaml:48:\d+: key 'timeline\.0\.value': shares of dialogue, organising and coalition must sum to 1 \(they sum to 3\))"},
+    {"run tiny.yaml --seed 1 --seed 2", R"(--seed: given more than once)"},
     {"run dup_neighbourhoods.yaml", R"(dup_neighbourhoods\.yaml:\d+:\d+: key 'neighbourhoods\.1\.name': 'estate' is already the name)"},
     {"run /dev/zero", R"(/dev/zero: )"},
     {"run .", R"(\.: is a folder, not a scenario file)"},
@@ -210,7 +212,7 @@ const std::vector<Case> kKinds = {
     {"compare tiny.yaml -o tiny.yaml", R"(-o: 'tiny\.yaml' does not end in \.h5)"},
     {"run tiny.yaml --set steps=", R"(--set: key 'steps': has no value)"},
     {"sweep tiny.yaml --vary network.mean_degree=4,4", R"(--vary: key 'network\.mean_degree': the value 4 is given twice)"},
-    {"run cr_only.yaml", R"(cr_only\.yaml:1:18: a carriage return without a line feed)"},
+    {"run cr_only.yaml", R"(cr_only\.yaml:1:17: a carriage return without a line feed)"},
     {"run long_number.yaml", R"(long_number\.yaml:2:\d+: key 'steps': .*\.\.\.\(100000 characters\))"},
 };
 
@@ -236,6 +238,12 @@ void write_kind_inputs(BadInput& t) {
   const auto at = text.find("{name: rental");
   text.replace(at, std::string("{name: rental").size(), "{name: estate");
   t.write("dup_neighbourhoods.yaml", text);
+  // a timeline `set` of the workers' profile whose shares do not sum to 1
+  text = town.str();
+  const auto ev = text.find("{week: 20, type: structural, issue: housing, size: 0.15}");
+  text.replace(ev, std::string("{week: 20, type: structural, issue: housing, size: 0.15}").size(),
+               "{week: 2, type: set, key: workers.profile, value: [1, 1, 1]}");
+  t.write("profile_sum.yaml", text);
 }
 
 }  // namespace
