@@ -365,7 +365,9 @@ TEST_F(Cli, ExperimentSecondSignalStopsAtOnceAndOneWriterAtATime) {
   write("s.yaml", kSlowScenario);
   write("e.yaml", kExperiment);
   // a second writer on the same file is refused while the first runs
-  const Out two = sh("experiment e.yaml -q -o w.h5 & pid=$!; sleep 1.0; '" + kCli +
+  // (at a sanitizer's speed the first job needs longer: with none finished, a stop leaves no file)
+  const Out two = sh(std::string("experiment e.yaml -q -o w.h5 & pid=$!; sleep ") + (TGM_SANITIZED ? "4" : "1.0") +
+                         "; '" + kCli +
                          "' experiment e.yaml -q -o w.h5 --resume; echo \"second=$?\"; kill -INT $pid; kill -INT $pid; "
                          "wait $pid; echo \"exit=$?\"",
                      dir);
