@@ -4,6 +4,8 @@
 // (file:line:column and key, or the option's name) and that no results file
 // is left behind. Signals, write failures and memory are below the tables.
 #include <gtest/gtest.h>
+
+#include "cli_helpers.hpp"
 #include <hdf5.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -21,33 +23,12 @@
 
 namespace fs = std::filesystem;
 
-// AddressSanitizer reserves terabytes of address space, so an address-space
-// limit (ulimit -v) cannot be tested under it
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define TGM_SANITIZED 1
-#else
-#define TGM_SANITIZED 0
-#endif
-
 namespace {
-const std::string kSrc = TEGENMACHT_SOURCE_DIR;
-const std::string kCli = TEGENMACHT_CLI;
+using tgm_test::kCli;
+using tgm_test::kSrc;
+using tgm_test::Out;
+using tgm_test::shell;
 const std::string kCases = kSrc + "/tests/cases/bad-input/";
-
-struct Out {
-  int code;
-  std::string text;  // stdout + stderr
-};
-
-Out shell(const std::string& command, const fs::path& cwd) {
-  const std::string cmd = "cd '" + cwd.string() + "' && { " + command + " ; } 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string text;
-  std::array<char, 4096> buf{};
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) text.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), text};
-}
 
 std::string cli() { return "TEGENMACHT_THREADS=2 '" + kCli + "'"; }
 

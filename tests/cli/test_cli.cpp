@@ -1,6 +1,8 @@
 // The command line: every bad input gives a one-line error naming where and
 // what, a non-zero exit, and no results file.
 #include <gtest/gtest.h>
+
+#include "cli_helpers.hpp"
 #include <sys/wait.h>
 
 #include <array>
@@ -11,33 +13,11 @@
 
 namespace fs = std::filesystem;
 
-// under a sanitizer everything runs several times slower and allocates through
-// the sanitizer's own allocator: signals come later, and peak memory is not compared
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define TGM_SANITIZED 1
-#else
-#define TGM_SANITIZED 0
-#endif
-
 namespace {
-const std::string kSrc = TEGENMACHT_SOURCE_DIR;
-const std::string kCli = TEGENMACHT_CLI;
-
-struct Out {
-  int code;
-  std::string text;  // stdout + stderr
-};
-
-/// Runs a shell command in cwd; stdout and stderr together.
-Out shell(const std::string& command, const fs::path& cwd) {
-  const std::string cmd = "cd '" + cwd.string() + "' && { " + command + " ; } 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string text;
-  std::array<char, 4096> buf{};
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) text.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
-}
+using tgm_test::kCli;
+using tgm_test::kSrc;
+using tgm_test::Out;
+using tgm_test::shell;
 
 /// Runs the tegenmacht command with these arguments (a shell tail may follow).
 Out sh(const std::string& args, const fs::path& cwd) { return shell("TEGENMACHT_THREADS=2 '" + kCli + "' " + args, cwd); }
