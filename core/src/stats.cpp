@@ -36,9 +36,14 @@ double bimodality_coefficient(std::span<const double> x) {
   if (n < 4) return 0.0;
   const Moments m = moments(x);
   if (m.variance <= 0) return 0.0;
+  return bimodality_coefficient(n, m.skewness, m.kurtosis_excess);
+}
+
+double bimodality_coefficient(double n, double skewness, double kurtosis_excess) {
+  if (n < 4) return 0.0;
   // sample-corrected skewness and excess kurtosis (SAS/SPSS definitions)
-  const double g = m.skewness * std::sqrt(n * (n - 1)) / (n - 2);
-  const double k = ((n + 1) * m.kurtosis_excess + 6) * (n - 1) / ((n - 2) * (n - 3));
+  const double g = skewness * std::sqrt(n * (n - 1)) / (n - 2);
+  const double k = ((n + 1) * kurtosis_excess + 6) * (n - 1) / ((n - 2) * (n - 3));
   return (g * g + 1) / (k + 3 * (n - 1) * (n - 1) / ((n - 2) * (n - 3)));
 }
 

@@ -182,11 +182,39 @@ void OrganizingModel::state(State& s) {
   s.scratch("scratch/partials", partials_).scratch("scratch/obs_partials", obs_partials_);
 }
 
+struct OrganizingModel::Town {
+  struct Group {
+    double trust, survival, efficacy, skill, attitude;
+    std::vector<double> exposure;
+  };
+  double kappa = 0;  // concentration of the Beta draws of the traits
+  std::vector<Group> groups;
+  std::vector<double> nb_factor;  // [b * K + k]
+  std::vector<double> nb_conc0, nb_dep;
+  std::vector<std::uint32_t> nb_workers;
+  std::vector<std::uint64_t> cell_size;  // [b * G + g], summing exactly to each neighbourhood's size
+};
+
 void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
   parallel_ = &par;
   read_params(cfg);
-  const double kappa = cfg.get_double("concentration");
+  const Town town = read_town(cfg);
+  read_timeline(cfg);
+  build_population(cfg, town, rng, par);
+  build_network(cfg, town, rng);
+  partials_.assign(Parallel::block_count(n_, block_) * std::max<std::size_t>(B_ * 8, 1), 0.0);
+  member_total_prev_ = active_total_prev_ = 0;
+  for (std::uint32_t i = 0; i < n_; ++i) {
+    member_total_prev_ += state_.cur()[i] >= kMember;
+    active_total_prev_ += state_.cur()[i] == kActive;
+    A_prev_[nb_[i]] += state_.cur()[i] == kActive;
+  }
+}
 
+
+OrganizingModel::Town OrganizingModel::read_town(const Config& cfg) {
+  Town town;
+  town.kappa = cfg.get_double("concentration");
   // issues
   K_ = static_cast<std::uint32_t>(cfg.size("issues"));
   double wsum = 0;
@@ -202,8 +230,7 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
   // groups
   G_ = static_cast<std::uint32_t>(cfg.size("groups"));
   if (G_ == 0 || G_ > 255) cfg.fail("groups", "between 1 and 255 groups are needed");
-  struct GroupMeans { double trust, survival, efficacy, skill, attitude; std::vector<double> exposure; };
-  std::vector<GroupMeans> gm;
+  std::vector<Town::Group>& gm = town.groups;
   for (std::uint32_t g = 0; g < G_; ++g) {
     const std::string p = "groups." + std::to_string(g);
     group_names_.push_back(cfg.get_string(p + ".name"));
@@ -222,9 +249,16 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
   // neighbourhoods and cells
   B_ = static_cast<std::uint32_t>(cfg.size("neighbourhoods"));
   if (B_ == 0 || B_ > 65535) cfg.fail("neighbourhoods", "between 1 and 65535 neighbourhoods are needed");
-  std::vector<double> nb_factor(B_ * K_), nb_conc0(B_), nb_dep(B_);
-  std::vector<std::uint32_t> nb_workers(B_);
-  std::vector<std::uint64_t> cell_size(B_ * G_);
+  town.nb_factor.assign(B_ * K_, 0.0);
+  town.nb_conc0.assign(B_, 0.0);
+  town.nb_dep.assign(B_, 0.0);
+  town.nb_workers.assign(B_, 0);
+  town.cell_size.assign(B_ * G_, 0);
+  auto& nb_factor = town.nb_factor;
+  auto& nb_conc0 = town.nb_conc0;
+  auto& nb_dep = town.nb_dep;
+  auto& nb_workers = town.nb_workers;
+  auto& cell_size = town.cell_size;
   std::uint64_t total = 0;
   for (std::uint32_t b = 0; b < B_; ++b) {
     const std::string p = "neighbourhoods." + std::to_string(b);
@@ -346,7 +380,10 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
   }
   cso_allied_.assign(S, 0);
 
-  // timeline
+  return town;
+}
+
+void OrganizingModel::read_timeline(const Config& cfg) {
   const auto E = cfg.size("timeline");
   std::unique_ptr<Schema> schema;  // built only if a `set` event needs its ranges
   for (std::size_t e = 0; e < E; ++e) {
@@ -394,12 +431,12 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
     if (ev.type == Event::Set) {
       if (!cfg.has(p + ".key") || !cfg.has(p + ".value")) cfg.fail(p, "a set event needs `key` and `value`");
       ev.key = cfg.get_string(p + ".key");
-      const YAML::Node v = cfg.node(p + ".value");
+      const YAML::Node given = cfg.node(p + ".value");
       try {
-        if (v.IsScalar()) {
-          ev.value = {v.as<double>()};
-        } else if (v.IsSequence()) {
-          for (const auto& x : v) ev.value.push_back(x.as<double>());
+        if (given.IsScalar()) {
+          ev.value = {given.as<double>()};
+        } else if (given.IsSequence()) {
+          for (const auto& x : given) ev.value.push_back(x.as<double>());
         } else {
           throw YAML::Exception(YAML::Mark::null_mark(), "");
         }
@@ -438,6 +475,12 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
   }
   std::stable_sort(events_.begin(), events_.end(), [](const Event& a, const Event& b) { return a.week < b.week; });
 
+}
+
+void OrganizingModel::build_population(const Config& cfg, const Town& town, const Rng& rng, Parallel& par) {
+  const auto& gm = town.groups;
+  const auto& cell_size = town.cell_size;
+  const double kappa = town.kappa;
   // residents, sorted by cell (neighbourhood-major)
   cell_start_.assign(B_ * G_ + 1, 0);
   for (std::size_t c = 0; c < B_ * G_; ++c) cell_start_[c + 1] = cell_start_[c] + static_cast<std::uint32_t>(cell_size[c]);
@@ -446,8 +489,9 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
   expo_.assign(B_ * G_ * K_, 0.0);
   for (std::uint32_t b = 0; b < B_; ++b)
     for (std::uint32_t g = 0; g < G_; ++g)
-      for (std::uint32_t k = 0; k < K_; ++k) expo_[(b * G_ + g) * K_ + k] = gm[g].exposure[k] * nb_factor[b * K_ + k];
+      for (std::uint32_t k = 0; k < K_; ++k) expo_[(b * G_ + g) * K_ + k] = gm[g].exposure[k] * town.nb_factor[b * K_ + k];
 
+  C_.assign(B_ * K_, 0.0);
   nb_.resize(n_);
   grp_.resize(n_);
   h_.assign(K_, std::vector<double>(n_));
@@ -488,7 +532,7 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
       if (st.uniform() < init_members) state_.cur()[i] = kMember;
       double hmean = 0;
       for (std::uint32_t k = 0; k < K_; ++k) {
-        h_[k][i] = clamp01(expo_[c * K_ + k] * (1.0 - p_.safety_net));
+        h_[k][i] = clamp01(structural_cell(c, b, k));  // no concession yet: C = 0
         hmean += h_[k][i];
       }
       hmean /= K_;
@@ -500,10 +544,9 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
   state_.nxt() = state_.cur();
 
   // per-neighbourhood state
-  C_.assign(B_ * K_, 0.0);
   conc_.assign(B_ * K_, 0.0);
   for (std::uint32_t b = 0; b < B_; ++b)
-    for (std::uint32_t k = 0; k < K_; ++k) conc_[b * K_ + k] = nb_conc0[b];
+    for (std::uint32_t k = 0; k < K_; ++k) conc_[b * K_ + k] = town.nb_conc0[b];
   wc_.assign(B_ * K_, 0.0);
   update_weighted_concreteness();
   won_pressure_.assign(B_, 0.0);
@@ -521,7 +564,11 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
   members_off_.assign(B_ + 1, 0);
   top_members_.assign(B_, {0, 0});
 
-  // network: stochastic block model over cells, or the implicit complete graph
+}
+
+void OrganizingModel::build_network(const Config& cfg, const Town& town, const Rng& rng) {
+  // the stochastic block model over cells, or the implicit complete graph
+  const auto& cell_size = town.cell_size;
   complete_graph_ = cfg.get_string("network.type") == "complete";
   if (complete_graph_) {
     net_ = Network::complete(n_);
@@ -572,20 +619,12 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
       }
     net_ = generators::stochastic_block_model(sizes, rates, rng);
   }
-  partials_.assign(Parallel::block_count(n_, block_) * std::max<std::size_t>(B_ * 8, 1), 0.0);
-  member_total_prev_ = active_total_prev_ = 0;
-  for (std::uint32_t i = 0; i < n_; ++i) {
-    member_total_prev_ += state_.cur()[i] >= kMember;
-    active_total_prev_ += state_.cur()[i] == kActive;
-    A_prev_[nb_[i]] += state_.cur()[i] == kActive;
-  }
 }
 
 // ------------------------------------------------------------------ helpers
 
 double OrganizingModel::structural(std::uint32_t i, std::size_t k) const noexcept {
-  const std::uint32_t c = nb_[i] * G_ + grp_[i];
-  return expo_[c * K_ + k] * (1.0 - C_[nb_[i] * K_ + k]) * (1.0 - p_.safety_net);
+  return structural_cell(nb_[i] * G_ + grp_[i], nb_[i], static_cast<std::uint32_t>(k));
 }
 
 void OrganizingModel::update_weighted_concreteness() noexcept {
@@ -627,6 +666,10 @@ void OrganizingModel::apply_events(std::uint32_t week) {
   }
 }
 
+// 1. Environment (MODEL.md 3.1):
+//   h_ik ← clip(h_ik + λ_h (H_ik − h_ik) + shock_k(b) x_ik (1 − safety_net)),
+//   s_i ← clip(s_i + λ_in,i mean_k(h_ik) (1 − s_i) − λ_out s_i),
+// with H_ik from structural_cell (the only place it is formed).
 void OrganizingModel::environment(const StepContext& ctx) {
   const double sn = 1.0 - p_.safety_net, lambda_h = p_.lambda_h, lambda_out = p_.lambda_out;
   ctx.parallel.for_blocks(n_, block_, [&](std::size_t, std::size_t begin, std::size_t end) {
@@ -635,9 +678,8 @@ void OrganizingModel::environment(const StepContext& ctx) {
       const std::uint32_t b = nb_[i], c = b * G_ + grp_[i];
       double hmean = 0;
       for (std::uint32_t k = 0; k < K_; ++k) {
-        const double expo = expo_[c * K_ + k];
-        const double H = expo * (1.0 - C_[b * K_ + k]) * sn;
-        double h = h_[k][i] + lambda_h * (H - h_[k][i]) + pending_shock_[b * K_ + k] * expo * sn;
+        const double H = structural_cell(c, b, k);
+        double h = h_[k][i] + lambda_h * (H - h_[k][i]) + pending_shock_[b * K_ + k] * expo_[c * K_ + k] * sn;
         h = clamp01(h);
         h_[k][i] = h;
         hmean += h;
@@ -649,8 +691,19 @@ void OrganizingModel::environment(const StepContext& ctx) {
   std::fill(pending_shock_.begin(), pending_shock_.end(), 0.0);
 }
 
+namespace {
+/// A count from fractional hours: the floor plus a Bernoulli remainder, so that
+/// the expected count is x (README deviation 3). Draws one uniform.
+std::uint32_t whole(double x, Stream& s) {
+  const double f = std::floor(x);
+  return static_cast<std::uint32_t>(f) + (s.uniform() < x - f ? 1u : 0u);
+}
+}  // namespace
+
+// 2. Social workers (MODEL.md 3.2), each in index order: effective hours =
+// hours × funding; casework takes casework_share of them, the rest is split by
+// the profile into dialogue, organising and coalition building.
 void OrganizingModel::workers_act(const StepContext& ctx) {
-  const auto t = static_cast<std::int32_t>(ctx.step);
   const auto& st = state_.cur();
   std::fill(meeting_.begin(), meeting_.end(), 0);
   std::fill(att_count_.begin(), att_count_.end(), 0.0);
@@ -659,8 +712,8 @@ void OrganizingModel::workers_act(const StepContext& ctx) {
   if (w_nb_.empty()) return;
 
   // members of each neighbourhood last week, and its two most skilled members
-  const bool organising = p_.profile[1] > 0 && p_.casework_share < 1;
-  if (organising) {
+  const bool organising_hours = p_.profile[1] > 0 && p_.casework_share < 1;
+  if (organising_hours) {
     std::uint32_t pos = 0;
     for (std::uint32_t b = 0; b < B_; ++b) {
       members_off_[b] = pos;
@@ -680,102 +733,156 @@ void OrganizingModel::workers_act(const StepContext& ctx) {
     members_off_[B_] = pos;
   }
 
-  const std::uint32_t interval = static_cast<std::uint32_t>(p_.meeting_interval);
   for (std::uint32_t w = 0; w < w_nb_.size(); ++w) {
     const std::uint32_t b = w_nb_[w];
-    const std::uint32_t nb_n = nb_start_[b + 1] - nb_start_[b];
-    if (nb_n == 0) continue;
+    if (nb_start_[b + 1] == nb_start_[b]) continue;
     auto s = ctx.rng.stream(ctx.step, w, kPurposeWorker);
     const double hours = p_.hours * w_funding_[w];
     const double collective = (1.0 - p_.casework_share) * hours;
     casework_hours_ += p_.casework_share * hours;
     collective_hours_ += collective;
-    auto whole = [&](double x) {  // floor plus a Bernoulli remainder: unbiased counts
-      const double f = std::floor(x);
-      return static_cast<std::uint32_t>(f) + (s.uniform() < x - f ? 1u : 0u);
-    };
-
-    // casework: the neediest of a random sample, relieved; never touches H
-    const auto cases = static_cast<std::uint32_t>(std::floor(p_.casework_share * hours / p_.hours_per_case));
-    const auto sample = static_cast<std::uint32_t>(p_.case_sample);
-    for (std::uint32_t c = 0; c < cases; ++c) {
-      std::uint32_t best = nb_start_[b];
-      if (sample >= nb_n) {
-        // a sample as large as the neighbourhood is the neighbourhood: its neediest,
-        // found in one pass (drawing a million residents a case would only approach it)
-        for (std::uint32_t i = nb_start_[b] + 1; i < nb_start_[b] + nb_n; ++i)
-          if (s_[i] > s_[best]) best = i;
-      } else {
-        best = nb_start_[b] + s.below(nb_n);
-        for (std::uint32_t q = 1; q < sample; ++q) {
-          const std::uint32_t i = nb_start_[b] + s.below(nb_n);
-          if (s_[i] > s_[best]) best = i;
-        }
-      }
-      s_[best] = clamp01(s_[best] - p_.relief * (1.0 - 0.3 * p_.iron_rule));
-      skill_[best] = clamp01(skill_[best] + p_.iron_rule * p_.skill_gain);
-    }
-
-    // dialogue: a consultation meeting every `interval` weeks, staggered by neighbourhood
-    const double dialogue_h = collective * p_.profile[0];
-    if (dialogue_h > 0 && (ctx.step + b) % interval == 0) {
-      const std::uint32_t invites = whole(dialogue_h * interval * p_.invites_per_hour);
-      for (std::uint32_t q = 0; q < invites; ++q) {
-        const std::uint32_t i = nb_start_[b] + s.below(nb_n);
-        const double attend = L_[i] * capacity(i) * (0.5 + grievance(i)) / 1.5;
-        const double u = s.uniform(), u2 = s.uniform();
-        if (u >= attend || attended_at_[i] == t) continue;
-        attended_at_[i] = consulted_at_[i] = t;
-        meeting_[b] = 1;
-        att_count_[b] += 1;
-        att_skill_sum_[b] += skill_[i];
-        if (u2 < p_.meeting_recruit) contacted_at_[i] = t;
-      }
-    }
-
-    // organising: one-to-ones, snowballing through members' contacts
-    const double org_h = collective * p_.profile[1];
-    if (org_h > 0) {
-      const std::uint32_t talks = whole(org_h / p_.hours_per_121);
-      const std::uint32_t mcount = members_off_[b + 1] - members_off_[b];
-      const int k = target_issue_[b];
-      for (std::uint32_t q = 0; q < talks; ++q) {
-        std::uint32_t target;
-        const double u = s.uniform();
-        if (mcount > 0 && u < p_.snowball) {
-          const std::uint32_t m = members_list_[members_off_[b] + s.below(mcount)];
-          target = random_contact(m, s);
-        } else {
-          target = nb_start_[b] + s.below(nb_n);
-        }
-        contacted_at_[target] = t;
-        E_[target] += p_.agitation * (1.0 - E_[target]);
-        double& c = conc_[b * K_ + k];
-        c += p_.issue_cut * (1.0 - c);
-        wc_[b * K_ + k] = issue_w_[k] * c;
-        for (std::uint32_t top : top_members_[b])
-          if (top < n_) skill_[top] = clamp01(skill_[top] + p_.training * p_.power_literacy);
-      }
-    }
-
-    // coalition: unallied organisations of the neighbourhood may join
-    const double coal_h = collective * p_.profile[2];
-    if (coal_h > 0)
-      for (std::size_t c = 0; c < cso_nb_.size(); ++c) {
-        if (cso_nb_[c] != b || cso_allied_[c]) continue;
-        const double p = p_.ally_rate * coal_h * cso_interest_[c][target_issue_[b]];
-        if (s.uniform() < p) cso_allied_[c] = 1;
-      }
+    casework(b, hours, s);
+    dialogue(b, collective * p_.profile[0], ctx.step, s);
+    organising(b, collective * p_.profile[1], ctx.step, s);
+    coalition_building(b, collective * p_.profile[2], s);
   }
 }
 
+// Casework: ⌊casework_share × hours / hours_per_case⌋ clients, each the
+// highest-s resident of its own random sample of case_sample residents of b
+// (with replacement); s ← s − relief (1 − 0.3 iron_rule), ℓ ← ℓ + iron_rule ×
+// skill_gain. Casework never changes H.
+void OrganizingModel::casework(std::uint32_t b, double hours, Stream& s) {
+  const std::uint32_t nb_n = nb_start_[b + 1] - nb_start_[b];
+  const auto cases = static_cast<std::uint32_t>(std::floor(p_.casework_share * hours / p_.hours_per_case));
+  const auto sample = static_cast<std::uint32_t>(p_.case_sample);
+  for (std::uint32_t c = 0; c < cases; ++c) {
+    std::uint32_t best = nb_start_[b];
+    if (sample >= nb_n) {
+      // a sample as large as the neighbourhood is the neighbourhood: its neediest,
+      // found in one pass (drawing a million residents a case would only approach it)
+      for (std::uint32_t i = nb_start_[b] + 1; i < nb_start_[b] + nb_n; ++i)
+        if (s_[i] > s_[best]) best = i;
+    } else {
+      best = nb_start_[b] + s.below(nb_n);
+      for (std::uint32_t q = 1; q < sample; ++q) {
+        const std::uint32_t i = nb_start_[b] + s.below(nb_n);
+        if (s_[i] > s_[best]) best = i;
+      }
+    }
+    s_[best] = clamp01(s_[best] - p_.relief * (1.0 - 0.3 * p_.iron_rule));
+    skill_[best] = clamp01(skill_[best] + p_.iron_rule * p_.skill_gain);
+  }
+}
+
+// Dialogue: b meets when (week + b) mod meeting_interval = 0; the dialogue
+// hours of the weeks between meetings go to that meeting (deviation 2):
+// dialogue hours × meeting_interval × invites_per_hour invitations. An invited
+// resident attends with probability L K (0.5 + G) / 1.5; attendees are
+// consulted, and with probability meeting_recruit contacted.
+void OrganizingModel::dialogue(std::uint32_t b, double hours, std::uint32_t week, Stream& s) {
+  const auto interval = static_cast<std::uint32_t>(p_.meeting_interval);
+  if (!(hours > 0 && (week + b) % interval == 0)) return;
+  const auto t = static_cast<std::int32_t>(week);
+  const std::uint32_t nb_n = nb_start_[b + 1] - nb_start_[b];
+  const std::uint32_t invites = whole(hours * interval * p_.invites_per_hour, s);
+  for (std::uint32_t q = 0; q < invites; ++q) {
+    const std::uint32_t i = nb_start_[b] + s.below(nb_n);
+    const double attend = L_[i] * capacity(i) * (0.5 + grievance(i)) / 1.5;
+    const double u = s.uniform(), u2 = s.uniform();
+    if (u >= attend || attended_at_[i] == t) continue;
+    attended_at_[i] = consulted_at_[i] = t;
+    meeting_[b] = 1;
+    att_count_[b] += 1;
+    att_skill_sum_[b] += skill_[i];
+    if (u2 < p_.meeting_recruit) contacted_at_[i] = t;
+  }
+}
+
+// Organising: hours / hours_per_121 one-to-ones. With probability snowball the
+// target is a random contact of a random member (members as of last week), else
+// a random resident of b. The target is contacted and agitated,
+// E ← E + agitation (1 − E); the organisation cuts its target issue,
+// c ← c + issue_cut (1 − c); the two most skilled members gain
+// training × power_literacy skill.
+void OrganizingModel::organising(std::uint32_t b, double hours, std::uint32_t week, Stream& s) {
+  if (!(hours > 0)) return;
+  const auto t = static_cast<std::int32_t>(week);
+  const std::uint32_t nb_n = nb_start_[b + 1] - nb_start_[b];
+  const std::uint32_t talks = whole(hours / p_.hours_per_121, s);
+  const std::uint32_t mcount = members_off_[b + 1] - members_off_[b];
+  const int k = target_issue_[b];
+  for (std::uint32_t q = 0; q < talks; ++q) {
+    std::uint32_t target;
+    const double u = s.uniform();
+    if (mcount > 0 && u < p_.snowball) {
+      const std::uint32_t m = members_list_[members_off_[b] + s.below(mcount)];
+      target = random_contact(m, s);
+    } else {
+      target = nb_start_[b] + s.below(nb_n);
+    }
+    contacted_at_[target] = t;
+    E_[target] += p_.agitation * (1.0 - E_[target]);
+    double& c = conc_[b * K_ + k];
+    c += p_.issue_cut * (1.0 - c);
+    wc_[b * K_ + k] = issue_w_[k] * c;
+    for (std::uint32_t top : top_members_[b])
+      if (top < n_) skill_[top] = clamp01(skill_[top] + p_.training * p_.power_literacy);
+  }
+}
+
+// Coalition building: each unallied CSO of b joins the alliance with
+// probability ally_rate × coalition hours × interest[target issue].
+void OrganizingModel::coalition_building(std::uint32_t b, double hours, Stream& s) {
+  if (!(hours > 0)) return;
+  for (std::size_t c = 0; c < cso_nb_.size(); ++c) {
+    if (cso_nb_[c] != b || cso_allied_[c]) continue;
+    const double p = p_.ally_rate * hours * cso_interest_[c][target_issue_[b]];
+    if (s.uniform() < p) cso_allied_[c] = 1;
+  }
+}
+
+// Decisions (MODEL.md 3.3): one move per resident, from last week's state, in
+// this order:
+//   1. MEMBER/ACTIVE → PASSIVE with probability dropout (1 − E)(1 − K);
+//   2. ACTIVE → MEMBER at level 0, when f > fatigue_max, or when co-opted;
+//   3. MEMBER → ACTIVE when the organisation acts (e ≥ 1), not co-opted,
+//      f ≤ fatigue_max, m ≥ θ (1 − ℓ) (0 for leaders) and M − r P > act_threshold;
+//   4. PASSIVE → MEMBER when contacted this week (a one-to-one, a meeting, or
+//      each member contact with probability invite) and M > join_threshold.
+// M = (G E K)^(1/3) is compared through its cube (motive3, join3) where M itself
+// is not needed.
+inline std::uint8_t OrganizingModel::decide(std::uint32_t i, std::uint8_t s0, double nm, double na, double motive3,
+                                            double K, double risk, double u_drop, double u_invite, std::int32_t t,
+                                            const OrganizingParams& p, double join3) const noexcept {
+  const int e = level_[nb_[i]];
+  if (s0 >= kMember && u_drop < p.dropout * (1.0 - E_[i]) * (1.0 - K)) return kPassive;
+  if (s0 == kActive) return (e == 0 || f_[i] > p.fatigue_max || coopted_[i]) ? kMember : kActive;
+  if (s0 == kMember) {
+    if (e >= 1 && !coopted_[i] && f_[i] <= p.fatigue_max) {
+      const bool leader = skill_[i] > p.leader_skill;
+      const double m = nm > 0 ? na / nm : 0.0;
+      const double need = leader ? 0.0 : theta_[i] * (1.0 - skill_[i]);
+      if (m >= need && std::cbrt(motive3) - r_[i] * risk > p.act_threshold) return kActive;
+    }
+    return kMember;
+  }
+  if (motive3 > join3) {
+    const bool contacted = contacted_at_[i] == t || (nm > 0 && u_invite < 1.0 - std::pow(1.0 - p.invite, nm));
+    if (contacted) return kMember;
+  }
+  return kPassive;
+}
+
+// 3. Residents decide (parallel; read last week, write this week).
 void OrganizingModel::residents_decide(const StepContext& ctx) {
   const auto t = static_cast<std::int32_t>(ctx.step);
   const auto& cur = state_.cur();
   auto& nxt = state_.nxt();
   constexpr std::size_t Q = 4;  // per-neighbourhood partials: actives, members, leaders, leader skill
   const std::size_t stride = static_cast<std::size_t>(B_) * Q;
-  // perceived risk per neighbourhood (safety in numbers uses last week's actives)
+  // perceived risk per neighbourhood, P = ρ^act_j exp(−A_b / (a0 N_b)) (safety in
+  // numbers uses last week's actives; deviation 14)
   std::vector<double>& risk = risk_;
   for (std::uint32_t b = 0; b < B_; ++b) {
     const int j = target_inst_[b];
@@ -812,24 +919,8 @@ void OrganizingModel::residents_decide(const StepContext& ctx) {
       const double u_drop = rs.uniform32(), u_invite = rs.uniform32();
       peer_[i] = random_contact(i, rs);
       const double K = capacity(i);
-      const double motive3 = grievance(i) * E_[i] * K;  // M^3: cube roots only where M itself is needed
-      const int e = level_[b];
-      std::uint8_t s1 = s0;
-      if (s0 >= kMember && u_drop < p.dropout * (1.0 - E_[i]) * (1.0 - K)) {
-        s1 = kPassive;
-      } else if (s0 == kActive) {
-        if (e == 0 || f_[i] > p.fatigue_max || coopted_[i]) s1 = kMember;
-      } else if (s0 == kMember) {
-        if (e >= 1 && !coopted_[i] && f_[i] <= p.fatigue_max) {
-          const bool leader = skill_[i] > p.leader_skill;
-          const double m = nm > 0 ? na / nm : 0.0;
-          const double need = leader ? 0.0 : theta_[i] * (1.0 - skill_[i]);
-          if (m >= need && std::cbrt(motive3) - r_[i] * risk[b] > p.act_threshold) s1 = kActive;
-        }
-      } else if (motive3 > join3) {
-        const bool contacted = contacted_at_[i] == t || (nm > 0 && u_invite < 1.0 - std::pow(1.0 - p.invite, nm));
-        if (contacted) s1 = kMember;
-      }
+      const double motive3 = grievance(i) * E_[i] * K;
+      const std::uint8_t s1 = decide(i, s0, nm, na, motive3, K, risk[b], u_drop, u_invite, t, p, join3);
       nxt[i] = s1;
       double* pb = part + static_cast<std::size_t>(b) * Q;
       pb[0] += s1 == kActive;
@@ -858,59 +949,171 @@ void OrganizingModel::residents_decide(const StepContext& ctx) {
   }
 }
 
+// Power (MODEL.md 3.4):
+//   Π_b = (A_b + member_weight M_b + Σ_allied members × legitimacy) / N_b × (1 + mean skill of leaders),
+// with M_b the members who are not acting and leaders the non-co-opted members
+// with ℓ > leader_skill.
+double OrganizingModel::power(std::uint32_t b) const noexcept {
+  const double nb_n = std::max(1u, nb_start_[b + 1] - nb_start_[b]);
+  double allied_power = 0;
+  for (std::size_t c = 0; c < cso_nb_.size(); ++c)
+    if (cso_nb_[c] == b && cso_allied_[c]) allied_power += cso_members_[c] * cso_legit_[c];
+  const double lead_skill = leaders_[b] > 0 ? leader_skill_sum_[b] / leaders_[b] : 0.0;
+  return (A_[b] + p_.member_weight * Mem_[b] + allied_power) / nb_n * (1.0 + lead_skill);
+}
+
+// Escalation (MODEL.md 3.4): up one level when `patience` weeks have passed at
+// the current level without a concession, Π_b ≥ power_needed[e+1] and, for
+// level 4, turnout_needed × N_b residents acted last week; never above
+// max_level. Otherwise down one level when Π_b < deescalate × power_needed[e].
+void OrganizingModel::escalation(std::uint32_t b, double power) noexcept {
+  const double nb_n = std::max(1u, nb_start_[b + 1] - nb_start_[b]);
+  const int max_level = static_cast<int>(p_.max_level);
+  int& e = level_[b];
+  if (e > max_level) e = max_level;
+  weeks_at_level_[b] += 1;
+  const bool turnout = e + 1 < 4 || A_prev_[b] >= p_.turnout_needed * nb_n;
+  if (e < max_level && weeks_at_level_[b] >= p_.patience && power >= p_.power_needed[e + 1] && turnout) {
+    ++e;
+    weeks_at_level_[b] = 0;
+  } else if (e >= 1 && power < p_.deescalate * p_.power_needed[e]) {
+    --e;
+    weeks_at_level_[b] = 0;
+  }
+}
+
+// Pressure on the target institution j (MODEL.md 3.4):
+//   P_bj = Π_b intensity[e] (ω_j if e = 0 else 1) + ω_j voice V_b / N_b × mean skill of attendees
+//          + assembly_weight Σ_allied legitimacy in an assembly week,
+// with V_b this week's attendees.
+double OrganizingModel::pressure(std::uint32_t b, bool assembly) const noexcept {
+  const int j = target_inst_[b];
+  if (j < 0) return 0;
+  const double nb_n = std::max(1u, nb_start_[b + 1] - nb_start_[b]);
+  double allied_legit = 0;
+  for (std::size_t c = 0; c < cso_nb_.size(); ++c)
+    if (cso_nb_[c] == b && cso_allied_[c]) allied_legit += cso_legit_[c];
+  const int e = level_[b];
+  const double omega = inst_omega_[j];
+  const double attendee_skill = att_count_[b] > 0 ? att_skill_sum_[b] / att_count_[b] : 0.0;
+  return Pi_[b] * p_.intensity[e] * (e == 0 ? omega : 1.0) + omega * p_.voice * att_count_[b] / nb_n * attendee_skill +
+         (assembly && allied_legit > 0 ? p_.assembly_weight * allied_legit : 0.0);
+}
+
+// 4. Organisations (per neighbourhood): power, escalation, pressure.
 void OrganizingModel::organisations(const StepContext& ctx) {
   actions_ = 0;
   const bool assembly = p_.assembly_interval >= 1 &&
                         ctx.step % static_cast<std::uint32_t>(p_.assembly_interval) == 0;
-  const int max_level = static_cast<int>(p_.max_level);
   for (std::uint32_t b = 0; b < B_; ++b) {
-    const double nb_n = std::max(1u, nb_start_[b + 1] - nb_start_[b]);
-    double allied_power = 0, allied_legit = 0;
-    for (std::size_t c = 0; c < cso_nb_.size(); ++c)
-      if (cso_nb_[c] == b && cso_allied_[c]) {
-        allied_power += cso_members_[c] * cso_legit_[c];
-        allied_legit += cso_legit_[c];
-      }
-    const double lead_skill = leaders_[b] > 0 ? leader_skill_sum_[b] / leaders_[b] : 0.0;
-    const double power = (A_[b] + p_.member_weight * Mem_[b] + allied_power) / nb_n * (1.0 + lead_skill);
-    Pi_[b] = power;
-    int& e = level_[b];
-    if (e > max_level) e = max_level;
-    weeks_at_level_[b] += 1;
-    const bool turnout = e + 1 < 4 || A_prev_[b] >= p_.turnout_needed * nb_n;
-    if (e < max_level && weeks_at_level_[b] >= p_.patience && power >= p_.power_needed[e + 1] && turnout) {
-      ++e;
-      weeks_at_level_[b] = 0;
-    } else if (e >= 1 && power < p_.deescalate * p_.power_needed[e]) {
-      --e;
-      weeks_at_level_[b] = 0;
-    }
-    if (e >= 1) ++actions_;
-    const int j = target_inst_[b];
-    if (j < 0) {
-      P_[b] = 0;
-      continue;
-    }
-    const double omega = inst_omega_[j];
-    const double attendee_skill = att_count_[b] > 0 ? att_skill_sum_[b] / att_count_[b] : 0.0;
-    P_[b] = power * p_.intensity[e] * (e == 0 ? omega : 1.0) + omega * p_.voice * att_count_[b] / nb_n * attendee_skill +
-            (assembly && allied_legit > 0 ? p_.assembly_weight * allied_legit : 0.0);
+    Pi_[b] = power(b);
+    escalation(b, Pi_[b]);
+    if (level_[b] >= 1) ++actions_;
+    P_[b] = pressure(b, assembly);
   }
 }
 
+// Concession of `size` on b's target issue by institution j:
+// C_k(b) += size, counted as won by pressure or in consultation; the
+// institution's legitimacy rises by legit_concession × min(1, size / gain).
+void OrganizingModel::concession(std::uint32_t b, double size, bool by_pressure, std::uint32_t j) noexcept {
+  const int k = target_issue_[b];
+  C_[b * K_ + k] += size;
+  (by_pressure ? won_pressure_ : won_consult_)[b] += size;
+  conceded_[b] += size;
+  inst_legit_[j] = clamp01(inst_legit_[j] + p_.legit_concession * std::min(1.0, p_.gain > 0 ? size / p_.gain : 1.0));
+}
+
+// Concession to pressure (MODEL.md 3.5): if anyone presses j, with probability
+// logistic((P̃_j / R_j − 1) / spread) one pressing neighbourhood, drawn with
+// weight P_bj, gets gain (1 − C_k(b)) min(1, P̃_j / R_j) on its target issue
+// (won by pressure if it was acting, else in consultation); its level returns
+// to 0. Draws two uniforms whether or not anyone presses.
+void OrganizingModel::concession_to_pressure(std::uint32_t j, double total, Stream& s) noexcept {
+  const double pt = inst_Ptilde_[j], R = inst_R_[j];
+  const double u_concede = s.uniform(), u_pick = s.uniform();
+  if (!(total > 0 && u_concede < logistic((pt / R - 1.0) / p_.spread))) return;
+  double acc = 0;
+  std::uint32_t pick = B_;
+  for (std::uint32_t b = 0; b < B_ && pick == B_; ++b) {
+    if (target_inst_[b] != static_cast<int>(j) || P_[b] <= 0) continue;
+    acc += P_[b];
+    if (u_pick * total < acc) pick = b;
+  }
+  if (pick == B_)  // rounding: the last pressing neighbourhood
+    for (std::uint32_t b = 0; b < B_; ++b)
+      if (target_inst_[b] == static_cast<int>(j) && P_[b] > 0) pick = b;
+  const int k = target_issue_[pick];
+  const double size = p_.gain * (1.0 - C_[pick * K_ + k]) * std::min(1.0, pt / R);
+  concession(pick, size, level_[pick] >= 1, j);
+  level_[pick] = 0;
+  weeks_at_level_[pick] = 0;
+  weeks_acting_unanswered_[pick] = 0;
+}
+
+// Co-optation (MODEL.md 3.5): called when 0 < P̃_j < R_j, e ≤ 1, b has leaders
+// and the week's draw fell below `cooptation`: the leader of b at position
+// ⌊u_pick × leaders⌋ becomes co-opted (no longer a leader, no longer counted in
+// power), trust += coopt_trust (1 − L).
+void OrganizingModel::cooptation(std::uint32_t b, std::uint32_t, double u_pick, std::uint32_t) noexcept {
+  auto target = static_cast<std::uint32_t>(u_pick * leaders_[b]);
+  const auto& st = state_.cur();
+  for (std::uint32_t i = nb_start_[b]; i < nb_start_[b + 1]; ++i) {
+    if (st[i] < kMember || coopted_[i] || skill_[i] <= p_.leader_skill) continue;
+    if (target-- == 0) {
+      coopted_[i] = 1;
+      L_[i] += p_.coopt_trust * (1.0 - L_[i]);
+      leaders_[b] -= 1;
+      leader_skill_sum_[b] -= skill_[i];
+      return;
+    }
+  }
+}
+
+// Sanction (MODEL.md 3.5) of b's campaign by j (drawn with probability
+// ρ_j Λ_j e/4 at e ≥ 3): ρ^act_j += risk_jump (1 − ρ^act_j), Λ_j −= legit_sanction,
+// a worker of b funded by j loses subsidy_cut × d_w of funding, one funded by
+// another institution funder_solidarity × subsidy_cut × d_w.
+void OrganizingModel::sanction(std::uint32_t b, std::uint32_t j) noexcept {
+  sanctioned_[b] = 1;
+  ++sanctions_;
+  ++sanctions_total_;
+  inst_rho_act_[j] += p_.risk_jump * (1.0 - inst_rho_act_[j]);
+  inst_legit_[j] = clamp01(inst_legit_[j] - p_.legit_sanction);
+  for (std::size_t w = 0; w < w_nb_.size(); ++w) {
+    if (w_nb_[w] != b || w_funder_[w] < 0) continue;
+    const double cut = (w_funder_[w] == static_cast<int>(j) ? 1.0 : p_.funder_solidarity) * p_.subsidy_cut * w_dep_[w];
+    if (cut > 0) {
+      w_funding_[w] = clamp01(w_funding_[w] - cut);
+      w_cut_[w] = 1;
+    }
+  }
+}
+
+// Legitimacy lost to unanswered action (MODEL.md 3.5): each week that b acts
+// (e ≥ 1) without a concession counts; every `patience`-th such week is an
+// ignored action (efficacy falls, deviation 7), and at e ≥ 2 the week costs
+// Λ_j legit_action × e/4.
+void OrganizingModel::unanswered_action(std::uint32_t b, std::uint32_t j) noexcept {
+  const int e = level_[b];
+  if (e >= 1 && conceded_[b] == 0) {
+    weeks_acting_unanswered_[b] += 1;
+    if (weeks_acting_unanswered_[b] % static_cast<int>(p_.patience) == 0) ignored_[b] = 1;
+    if (e >= 2) inst_legit_[j] = clamp01(inst_legit_[j] - p_.legit_action * e / 4.0);
+  }
+}
+
+// 5. Institutions (index order). P̃_j ← (1 − β) P̃_j + β Σ_b P_bj; then the
+// concession to pressure, and per neighbourhood that targets j: consultation
+// (each meeting concedes small_gain (1 − C_k(b)) with probability ω_j),
+// co-optation, sanction and unanswered action; Λ_j recovers towards Λ_j0 at
+// legit_recovery; funding lost to a sanction recovers towards the budget.
 void OrganizingModel::institutions(const StepContext& ctx) {
   std::fill(conceded_.begin(), conceded_.end(), 0.0);
   std::fill(sanctioned_.begin(), sanctioned_.end(), 0);
   std::fill(ignored_.begin(), ignored_.end(), 0);
   std::fill(w_cut_.begin(), w_cut_.end(), 0);
   sanctions_ = 0;
-  auto concede = [&](std::uint32_t b, double size, bool pressure, std::uint32_t j) {
-    const int k = target_issue_[b];
-    C_[b * K_ + k] += size;
-    (pressure ? won_pressure_ : won_consult_)[b] += size;
-    conceded_[b] += size;
-    inst_legit_[j] = clamp01(inst_legit_[j] + p_.legit_concession * std::min(1.0, p_.gain > 0 ? size / p_.gain : 1.0));
-  };
   for (std::uint32_t j = 0; j < J_; ++j) {
     auto s = ctx.rng.stream(ctx.step, j, kPurposeInstitution);
     double total = 0;
@@ -919,72 +1122,18 @@ void OrganizingModel::institutions(const StepContext& ctx) {
     double& pt = inst_Ptilde_[j];
     pt = (1.0 - p_.beta) * pt + p_.beta * total;
     const double R = inst_R_[j];
-    // concession to pressure: one pressing neighbourhood, drawn with weight P_bj
-    const double u_concede = s.uniform(), u_pick = s.uniform();
-    if (total > 0 && u_concede < logistic((pt / R - 1.0) / p_.spread)) {
-      double acc = 0;
-      std::uint32_t pick = B_;
-      for (std::uint32_t b = 0; b < B_ && pick == B_; ++b) {
-        if (target_inst_[b] != static_cast<int>(j) || P_[b] <= 0) continue;
-        acc += P_[b];
-        if (u_pick * total < acc) pick = b;
-      }
-      if (pick == B_)  // rounding: the last pressing neighbourhood
-        for (std::uint32_t b = 0; b < B_; ++b)
-          if (target_inst_[b] == static_cast<int>(j) && P_[b] > 0) pick = b;
-      const int k = target_issue_[pick];
-      const double size = p_.gain * (1.0 - C_[pick * K_ + k]) * std::min(1.0, pt / R);
-      concede(pick, size, level_[pick] >= 1, j);
-      level_[pick] = 0;
-      weeks_at_level_[pick] = 0;
-      weeks_acting_unanswered_[pick] = 0;
-    }
-    double rho_target = inst_rho_[j];
-    inst_rho_act_[j] += p_.risk_decay * (rho_target - inst_rho_act_[j]);
+    concession_to_pressure(j, total, s);
+    inst_rho_act_[j] += p_.risk_decay * (inst_rho_[j] - inst_rho_act_[j]);
     for (std::uint32_t b = 0; b < B_; ++b) {
       if (target_inst_[b] != static_cast<int>(j)) continue;
       const double u_meet = s.uniform(), u_coopt = s.uniform(), u_pickl = s.uniform(), u_sanction = s.uniform();
       const int k = target_issue_[b];
       // consultation: each meeting concedes a little with probability ω
-      if (meeting_[b] && u_meet < inst_omega_[j]) concede(b, p_.small_gain * (1.0 - C_[b * K_ + k]), false, j);
+      if (meeting_[b] && u_meet < inst_omega_[j]) concession(b, p_.small_gain * (1.0 - C_[b * K_ + k]), false, j);
       const int e = level_[b];
-      // co-optation of a leader while pressure stays below resistance
-      if (pt > 0 && pt < R && e <= 1 && leaders_[b] > 0 && u_coopt < p_.cooptation) {
-        auto target = static_cast<std::uint32_t>(u_pickl * leaders_[b]);
-        const auto& st = state_.cur();
-        for (std::uint32_t i = nb_start_[b]; i < nb_start_[b + 1]; ++i) {
-          if (st[i] < kMember || coopted_[i] || skill_[i] <= p_.leader_skill) continue;
-          if (target-- == 0) {
-            coopted_[i] = 1;
-            L_[i] += p_.coopt_trust * (1.0 - L_[i]);
-            leaders_[b] -= 1;
-            leader_skill_sum_[b] -= skill_[i];
-            break;
-          }
-        }
-      }
-      // sanction of disruptive campaigns
-      if (e >= 3 && u_sanction < inst_rho_[j] * inst_legit_[j] * e / 4.0) {
-        sanctioned_[b] = 1;
-        ++sanctions_;
-        ++sanctions_total_;
-        inst_rho_act_[j] += p_.risk_jump * (1.0 - inst_rho_act_[j]);
-        inst_legit_[j] = clamp01(inst_legit_[j] - p_.legit_sanction);
-        for (std::size_t w = 0; w < w_nb_.size(); ++w) {
-          if (w_nb_[w] != b || w_funder_[w] < 0) continue;
-          const double cut = (w_funder_[w] == static_cast<int>(j) ? 1.0 : p_.funder_solidarity) * p_.subsidy_cut * w_dep_[w];
-          if (cut > 0) {
-            w_funding_[w] = clamp01(w_funding_[w] - cut);
-            w_cut_[w] = 1;
-          }
-        }
-      }
-      // unanswered action costs legitimacy; each `patience` weeks of it is an ignored action
-      if (e >= 1 && conceded_[b] == 0) {
-        weeks_acting_unanswered_[b] += 1;
-        if (weeks_acting_unanswered_[b] % static_cast<int>(p_.patience) == 0) ignored_[b] = 1;
-        if (e >= 2) inst_legit_[j] = clamp01(inst_legit_[j] - p_.legit_action * e / 4.0);
-      }
+      if (pt > 0 && pt < R && e <= 1 && leaders_[b] > 0 && u_coopt < p_.cooptation) cooptation(b, j, u_pickl, ctx.step);
+      if (e >= 3 && u_sanction < inst_rho_[j] * inst_legit_[j] * e / 4.0) sanction(b, j);
+      unanswered_action(b, j);
     }
     inst_legit_[j] = clamp01(inst_legit_[j] + p_.legit_recovery * (inst_legit0_[j] - inst_legit_[j]));
   }
@@ -995,6 +1144,67 @@ void OrganizingModel::institutions(const StepContext& ctx) {
     if (!w_cut_[w]) w_funding_[w] = std::min(w_budget_[w], w_funding_[w] + p_.funding_recovery);
   }
 }
+
+namespace {
+
+// 6. Feedback, per resident (MODEL.md 3.6). `share` is 1 for the engaged
+// (members, actives, this week's attendees), 1/3 for residents with a member
+// contact (deviation 8), else 0.
+
+/// Efficacy: after a concession of `conceded`, E += learning_rate
+/// min(1, conceded / gain) share (1 − E); after a sanction or an ignored action
+/// (`setback`), E −= learning_rate share E.
+inline double efficacy(double E, double share, double conceded, bool setback, const OrganizingParams& p) noexcept {
+  if (share > 0) {
+    if (conceded > 0) {
+      const double up = p.learning_rate * std::min(1.0, p.gain > 0 ? conceded / p.gain : 1.0) * share;
+      E += up * (1.0 - E);
+    }
+    if (setback) E -= p.learning_rate * share * E;
+  }
+  return E;
+}
+
+/// Trust: attendees gain trust_gain (1 − L) in a week with a concession, else
+/// lose trust_loss L; a sanction costs sanction_trust L; with a target
+/// institution, L drifts towards its legitimacy Λ at media_rate. Clipped to [0, 1].
+inline double trust(double L, bool attended, double conceded, bool sanctioned, const double* legitimacy,
+                    const OrganizingParams& p) noexcept {
+  if (attended) L += conceded > 0 ? p.trust_gain * (1.0 - L) : -p.trust_loss * L;
+  if (sanctioned) L -= p.sanction_trust * L;
+  if (legitimacy) L += p.media_rate * (*legitimacy - L);
+  return clamp01(L);
+}
+
+/// Attitudes (from last week's values): a Deffuant step towards the drawn
+/// peer, a += peer_mu (a_peer − a) when |a_peer − a| < confidence; attendees
+/// move towards the institution's stance a_j by mu when |a − a_j| < confidence;
+/// actives in confrontation (e ≥ 2) move away by mu when |a − a_j| > rejection
+/// (Jager & Amblard 2005). Clipped to [−1, 1].
+inline double attitudes(double a, const double* peer, const double* stance, bool attended, bool confronting,
+                       const OrganizingParams& p) noexcept {
+  double na = a;
+  if (peer && std::abs(*peer - a) < p.confidence) na += p.peer_mu * (*peer - a);
+  if (stance) {
+    const double aj = *stance;
+    if (attended && std::abs(a - aj) < p.confidence) na += p.mu * (aj - a);
+    if (confronting && std::abs(a - aj) > p.rejection) na -= p.mu * (aj - a);
+  }
+  return na < -1 ? -1 : (na > 1 ? 1 : na);
+}
+
+/// Fatigue: ACTIVE f += fatigue_rate (1 − f), else f −= fatigue_decay f.
+inline double fatigue(double f, bool active, const OrganizingParams& p) noexcept {
+  return active ? f + p.fatigue_rate * (1.0 - f) : f - p.fatigue_decay * f;
+}
+
+/// The iron rule's training of members: ℓ += learning (1 − ℓ) iron_rule in a
+/// neighbourhood with workers (`with_workers` 1, else 0).
+inline double skill_learning(double l, double with_workers, const OrganizingParams& p) noexcept {
+  return clamp01(l + p.learning * (1.0 - l) * p.iron_rule * with_workers);
+}
+
+}  // namespace
 
 void OrganizingModel::feedback(const StepContext& ctx) {
   const auto t = static_cast<std::int32_t>(ctx.step);
@@ -1010,34 +1220,13 @@ void OrganizingModel::feedback(const StepContext& ctx) {
       const bool attended = attended_at_[i] == t;
       const bool engaged = st[i] >= kMember || attended;
       const double share = engaged ? 1.0 : (member_contacts_[i] > 0 ? 1.0 / 3.0 : 0.0);
-      // efficacy: concessions teach that acting together works; sanctions and silence that it does not
-      if (share > 0) {
-        if (conceded_[b] > 0) {
-          const double up = p.learning_rate * std::min(1.0, p.gain > 0 ? conceded_[b] / p.gain : 1.0) * share;
-          E_[i] += up * (1.0 - E_[i]);
-        }
-        if (sanctioned_[b] || ignored_[b]) E_[i] -= p.learning_rate * share * E_[i];
-      }
-      // trust
-      double L = L_[i];
-      if (attended) L += conceded_[b] > 0 ? p.trust_gain * (1.0 - L) : -p.trust_loss * L;
-      if (sanctioned_[b]) L -= p.sanction_trust * L;
-      if (j >= 0) L += p.media_rate * (inst_legit_[j] - L);
-      L_[i] = clamp01(L);
-      // attitudes: a peer step, assimilation at meetings, repulsion in confrontation
-      const double a = a_old[i];
-      double na = a;
+      E_[i] = efficacy(E_[i], share, conceded_[b], sanctioned_[b] || ignored_[b], p);
+      L_[i] = trust(L_[i], attended, conceded_[b], sanctioned_[b], j >= 0 ? &inst_legit_[j] : nullptr, p);
       const std::uint32_t c = peer_[i];
-      if (c != i && std::abs(a_old[c] - a) < p.confidence) na += p.peer_mu * (a_old[c] - a);
-      if (j >= 0) {
-        const double aj = inst_stance_[j];
-        if (attended && std::abs(a - aj) < p.confidence) na += p.mu * (aj - a);
-        if (st[i] == kActive && level_[b] >= 2 && std::abs(a - aj) > p.rejection) na -= p.mu * (aj - a);
-      }
-      a_new[i] = na < -1 ? -1 : (na > 1 ? 1 : na);
-      // fatigue and the iron rule's slow training of members
-      f_[i] = st[i] == kActive ? f_[i] + p.fatigue_rate * (1.0 - f_[i]) : f_[i] - p.fatigue_decay * f_[i];
-      if (st[i] >= kMember) skill_[i] = clamp01(skill_[i] + p.learning * (1.0 - skill_[i]) * p.iron_rule * nb_iron_[b]);
+      a_new[i] = attitudes(a_old[i], c != i ? &a_old[c] : nullptr, j >= 0 ? &inst_stance_[j] : nullptr, attended,
+                          st[i] == kActive && level_[b] >= 2, p);
+      f_[i] = fatigue(f_[i], st[i] == kActive, p);
+      if (st[i] >= kMember) skill_[i] = skill_learning(skill_[i], nb_iron_[b], p);
     }
   });
   att_.swap();

@@ -113,7 +113,21 @@ class OrganizingModel final : public Model {
     std::size_t n;
   };
 
+  /// What init reads from the scenario and checks before anything is built
+  /// (the town's groups, neighbourhoods, cells and funders); organizing.cpp.
+  struct Town;
+
   void read_params(const Config& cfg);
+  /// Issues, groups, institutions, neighbourhoods, workers and CSOs: read and
+  /// checked (names, shares, references), nothing drawn yet.
+  Town read_town(const Config& cfg);
+  /// Timeline events, checked against the town and the settable keys.
+  void read_timeline(const Config& cfg);
+  /// Residents sorted by cell, their traits drawn from the group means
+  /// (MODEL.md section 2), and the per-neighbourhood state.
+  void build_population(const Config& cfg, const Town& town, const Rng& rng, Parallel& par);
+  /// The stochastic block model over cells, or the implicit complete graph.
+  void build_network(const Config& cfg, const Town& town, const Rng& rng);
   void apply_setting(const std::string& key, const std::vector<double>& value);
   /// A run-time change of a parameter (timeline `set`, Simulation::set): the
   /// key counts as set by the scenario from then on (see apply_strategy).
@@ -122,13 +136,39 @@ class OrganizingModel final : public Model {
   /// time: the preset fills the keys that the scenario (or a run-time change)
   /// has not set itself.
   void apply_strategy(const std::string& name);
+
+  // The weekly cycle (MODEL.md section 3), one function per stage and, within
+  // a stage, one per mechanism; README "The weekly cycle" has the same order.
   void apply_events(std::uint32_t week);
   void environment(const StepContext& ctx);
   void workers_act(const StepContext& ctx);
+  void casework(std::uint32_t b, double hours, Stream& s);
+  void dialogue(std::uint32_t b, double hours, std::uint32_t week, Stream& s);
+  void organising(std::uint32_t b, double hours, std::uint32_t week, Stream& s);
+  void coalition_building(std::uint32_t b, double hours, Stream& s);
   void residents_decide(const StepContext& ctx);
+  std::uint8_t decide(std::uint32_t i, std::uint8_t s0, double nm, double na, double motive3, double K, double risk,
+                      double u_drop, double u_invite, std::int32_t t, const OrganizingParams& p,
+                      double join3) const noexcept;
   void organisations(const StepContext& ctx);
+  /// Π_b (MODEL.md 3.4).
+  double power(std::uint32_t b) const noexcept;
+  void escalation(std::uint32_t b, double power) noexcept;
+  /// P_bj (MODEL.md 3.4).
+  double pressure(std::uint32_t b, bool assembly) const noexcept;
   void institutions(const StepContext& ctx);
+  void concession(std::uint32_t b, double size, bool by_pressure, std::uint32_t j) noexcept;
+  void concession_to_pressure(std::uint32_t j, double total, Stream& s) noexcept;
+  void cooptation(std::uint32_t b, std::uint32_t j, double u_pick, std::uint32_t week) noexcept;
+  void sanction(std::uint32_t b, std::uint32_t j) noexcept;
+  /// Legitimacy lost to unanswered action, and ignored actions.
+  void unanswered_action(std::uint32_t b, std::uint32_t j) noexcept;
   void feedback(const StepContext& ctx);
+  /// H_ik for the residents of cell c (neighbourhood b) on issue k:
+  /// x_ck (1 − C_k(b)) (1 − safety_net) (MODEL.md 3.1); the one place H is formed.
+  double structural_cell(std::uint32_t c, std::uint32_t b, std::uint32_t k) const noexcept {
+    return expo_[c * K_ + k] * (1.0 - C_[b * K_ + k]) * (1.0 - p_.safety_net);
+  }
   /// G_i = (1 - L_i) Σ_k w_k c_k(b) h_ik (MODEL.md section 2).
   double grievance(std::uint32_t i) const noexcept {
     const double* wc = wc_.data() + static_cast<std::size_t>(nb_[i]) * K_;

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "organizing/organizing.hpp"
+#include "tegenmacht/stats.hpp"
 
 namespace tegenmacht::models {
 
@@ -177,7 +178,7 @@ void OrganizingModel::observe(Recorder& rec) {
       double H = 0;
       for (std::uint32_t g = 0; g < G_; ++g) {
         const double n = cell_start_[b * G_ + g + 1] - cell_start_[b * G_ + g];
-        H += n * expo_[(b * G_ + g) * K_ + k] * (1.0 - C_[b * K_ + k]) * (1.0 - p_.safety_net);
+        H += n * structural_cell(b * G_ + g, b, k);
       }
       rec.set(m_.structural[k], b, share(H, bsize[b]));
       rec.set(m_.concessions[k], b, C_[b * K_ + k]);
@@ -233,12 +234,7 @@ void OrganizingModel::observe(Recorder& rec) {
     m4 /= N;
     rec.set(m_.att_var, m2);
     double bc = 0;
-    if (n_ > 3 && m2 > 0) {
-      const double n = N, skew = m3 / std::pow(m2, 1.5), kurt = m4 / (m2 * m2) - 3.0;
-      const double g = skew * std::sqrt(n * (n - 1)) / (n - 2);
-      const double k = ((n + 1) * kurt + 6) * (n - 1) / ((n - 2) * (n - 3));
-      bc = (g * g + 1) / (k + 3 * (n - 1) * (n - 1) / ((n - 2) * (n - 3)));
-    }
+    if (n_ > 3 && m2 > 0) bc = bimodality_coefficient(N, m3 / std::pow(m2, 1.5), m4 / (m2 * m2) - 3.0);
     rec.set(m_.att_bc, bc);
   }
   rec.set(m_.actions, actions_);

@@ -16,6 +16,10 @@ Moments moments(std::span<const double> x);
 /// with g the skewness and k the excess kurtosis (sample-corrected). Above
 /// 5/9 ≈ 0.555 suggests bimodality.
 double bimodality_coefficient(std::span<const double> x);
+/// The same coefficient from the sample size n and the population skewness
+/// m3 / m2^1.5 and excess kurtosis m4 / m2² − 3 (as in Moments), for callers
+/// that accumulate the central moments themselves; 0 when n < 4.
+double bimodality_coefficient(double n, double skewness, double kurtosis_excess);
 /// Least-squares line y = a + b x; returns {a, b}.
 std::pair<double, double> linear_fit(std::span<const double> x, std::span<const double> y);
 /// Standard normal CDF.
