@@ -22,6 +22,7 @@ enum : std::uint32_t {
 };
 constexpr std::size_t kBlock = 16384;
 constexpr std::uint32_t kOffDuty = 0xFFFFFFFFu;
+constexpr std::uint32_t kNone = 0xFFFFFFFFu;  // no arrest
 
 Schedule read_schedule(const Config& cfg, const std::string& p, const std::string& initial_key,
                        const std::string& final_key) {
@@ -124,6 +125,11 @@ Outbursts find_outbursts(std::span<const double> active, double threshold, std::
   return o;
 }
 
+std::vector<std::string> epstein_closest_rules() {
+  return {"arrest_ratio=round", "jail.terms=exclusive", "rule_order=move_then_act", "jail.keep_site=false",
+          "cops.move_to_arrest=true", "vision.shape=euclidean"};
+}
+
 void CivilViolenceModel::declare_schema(Schema& s) {
   s.add_int("width", 40, 1, 65535, "torus width (sites)");
   s.add_int("height", 40, 1, 65535, "torus height (sites)");
@@ -133,7 +139,11 @@ void CivilViolenceModel::declare_schema(Schema& s) {
   s.add_choice("arrest_ratio", "floor", {"floor", "round", "exact"},
                "ratio in P: floor(C/A) (NetLogo Rebellion), round(C/A) half to even (Mesa), or exact C/A "
                "(the printed formula)");
-  s.add_bool("movement", true, "citizens move to a random empty site in vision before deciding (cops always move)");
+  s.add_bool("movement", true, "citizens move to a random empty site in vision (cops always move)");
+  s.add_choice("rule_order", "move_then_act", {"move_then_act", "act_then_move"},
+               "order of the rules within one activation: move_then_act: move (rule M), then decide (A) or arrest "
+               "(C) from the new site (NetLogo Rebellion); act_then_move: decide or arrest from the old site, then "
+               "move (Mesa)");
   auto& v = s.section("vision", "what agents see");
   v.add_double("citizen", 7, 0, 1e4, "citizen vision radius v (sites)");
   v.add_double("cop", 7, 0, 1e4, "cop vision radius v* (sites)");
@@ -155,10 +165,18 @@ void CivilViolenceModel::declare_schema(Schema& s) {
   c.add_double("final_density", 0.04, 0, 1, "cop density after the change (withdrawn cops leave the lattice)");
   c.add_int("start", 0, 0, 1e9, "step at which the change starts");
   c.add_int("end", 0, 0, 1e9, "gradual: step at which the density reaches final_density");
-  c.add_bool("move_to_arrest", true, "a cop moves to the site of the citizen it arrests (NetLogo)");
+  c.add_bool("move_to_arrest", true,
+             "a cop moves to the site of the citizen it arrests (NetLogo); with act_then_move this is its move of "
+             "the step. false: cops move only by rule M (Mesa)");
   auto& j = s.section("jail", "jail terms");
   j.add_double("max_term", 30, 0, std::numeric_limits<double>::infinity(),
-               "J_max: terms are uniform integers in [0, J_max] steps; .inf jails for life");
+               "J_max: jail terms are drawn up to J_max steps (see terms); .inf jails for life");
+  j.add_choice("terms", "inclusive", {"inclusive", "exclusive"},
+               "jail terms are uniform integers: inclusive: 0..J_max (Mesa's randint(0, J_max); mean J_max/2 as "
+               "U(0, J_max)); exclusive: 0..J_max - 1 (NetLogo's random J_max)");
+  j.add_bool("keep_site", false,
+             "jailed citizens keep occupying the site of their arrest, where they return (Mesa); false: they "
+             "leave the lattice and free the site (NetLogo). true needs cops.move_to_arrest: false");
 }
 
 CivilViolenceModel::Vision CivilViolenceModel::make_vision(double v) const {
@@ -221,6 +239,13 @@ void CivilViolenceModel::init(const Config& cfg, const Rng& rng, Parallel& par) 
   ratio_ = ratio == "exact" ? ArrestRatio::Exact : ratio == "round" ? ArrestRatio::Round : ArrestRatio::Floor;
   movement_ = cfg.get_bool("movement");
   move_to_arrest_ = cfg.get_bool("cops.move_to_arrest");
+  rule_order_ = cfg.get_string("rule_order") == "act_then_move" ? RuleOrder::ActThenMove : RuleOrder::MoveThenAct;
+  terms_ = cfg.get_string("jail.terms") == "exclusive" ? JailTerms::Exclusive : JailTerms::Inclusive;
+  keep_site_ = cfg.get_bool("jail.keep_site");
+  if (keep_site_ && move_to_arrest_)
+    cfg.fail("jail.keep_site",
+             "a jailed citizen that keeps its site leaves no room for the arresting cop: set cops.move_to_arrest: "
+             "false (as Mesa)");
   const std::string shape = cfg.get_string("vision.shape");
   shape_ = shape == "cross"         ? VisionShape::Cross
            : shape == "moore"       ? VisionShape::Moore
@@ -296,7 +321,9 @@ bool CivilViolenceModel::would_be_active(std::uint32_t c) const {
 
 std::uint32_t CivilViolenceModel::draw_term(Stream& s) const {
   if (!std::isfinite(max_term_)) return kLife;
-  return s.below(static_cast<std::uint32_t>(max_term_) + 1);
+  const auto j = static_cast<std::uint32_t>(max_term_);
+  if (terms_ == JailTerms::Exclusive) return j == 0 ? 0 : s.below(j);  // NetLogo: random 0 is 0
+  return s.below(j + 1);
 }
 
 std::uint32_t CivilViolenceModel::collect(const Vision& v, std::uint32_t site, std::uint8_t code) {
@@ -313,42 +340,61 @@ std::uint32_t CivilViolenceModel::collect(const Vision& v, std::uint32_t site, s
   return n;
 }
 
-void CivilViolenceModel::activate_citizen(std::uint32_t c, Stream& s) {
-  std::uint32_t site = pos_[c];
-  if (movement_) {  // rule M
-    const std::uint32_t n = collect(cit_vision_, site, kEmpty);
-    if (n > 0) {
-      const std::uint32_t q = scratch_[s.below(n)];
-      vacate(site);
-      place(c, q, state_[c] == Active ? kActive : kQuiet);
-      site = q;
-    }
-  }
-  // rule A
-  const bool active = would_be_active(c);
-  state_[c] = active ? Active : Quiet;
-  code_[site] = active ? kActive : kQuiet;
+std::uint32_t CivilViolenceModel::move(std::uint32_t a, const Vision& v, Code code, Stream& s) {
+  const std::uint32_t site = pos_[a];
+  const std::uint32_t n = collect(v, site, kEmpty);
+  if (n == 0) return site;
+  const std::uint32_t q = scratch_[s.below(n)];
+  vacate(site);
+  place(a, q, code);
+  return q;
 }
 
-void CivilViolenceModel::activate_cop(std::uint32_t k, Stream& s) {
-  std::uint32_t site = pos_[k];
-  const std::uint32_t n = collect(cop_vision_, site, kEmpty);  // rule M: cops always move
-  if (n > 0) {
-    const std::uint32_t q = scratch_[s.below(n)];
-    vacate(site);
-    place(k, q, kCop);
-    site = q;
-  }
-  // rule C: arrest a random active citizen in vision
+void CivilViolenceModel::decide(std::uint32_t c) {
+  const bool active = would_be_active(c);
+  state_[c] = active ? Active : Quiet;
+  code_[pos_[c]] = active ? kActive : kQuiet;
+}
+
+std::uint32_t CivilViolenceModel::arrest(std::uint32_t site, Stream& s) {
   const std::uint32_t m = collect(cop_vision_, site, kActive);
-  if (m == 0) return;
+  if (m == 0) return kNone;
   const std::uint32_t q = scratch_[s.below(m)];
   const auto c = static_cast<std::uint32_t>(occ_[q]);
   state_[c] = Jailed;
   jail_[c] = draw_term(s);
-  vacate(q);  // the jailed citizen leaves the lattice; pos_[c] keeps the site of the arrest
+  if (keep_site_)
+    code_[q] = kJailed;  // Mesa: the site stays taken, nobody sees the prisoner
+  else
+    vacate(q);  // the jailed citizen leaves the lattice; pos_[c] keeps the site of the arrest
   ++arrests_;
-  if (move_to_arrest_) {
+  return q;
+}
+
+void CivilViolenceModel::activate_citizen(std::uint32_t c, Stream& s) {
+  if (rule_order_ == RuleOrder::ActThenMove) {  // Mesa: decide, then move
+    decide(c);
+    if (movement_) move(c, cit_vision_, state_[c] == Active ? kActive : kQuiet, s);
+    return;
+  }
+  if (movement_) move(c, cit_vision_, state_[c] == Active ? kActive : kQuiet, s);  // rule M
+  decide(c);                                                                          // rule A
+}
+
+void CivilViolenceModel::activate_cop(std::uint32_t k, Stream& s) {
+  if (rule_order_ == RuleOrder::ActThenMove) {  // arrest from the old site, then move
+    const std::uint32_t q = arrest(pos_[k], s);
+    if (q != kNone && move_to_arrest_) {  // the move to the arrest is the cop's move of the step
+      vacate(pos_[k]);
+      place(k, q, kCop);
+    } else {
+      move(k, cop_vision_, kCop, s);
+    }
+    return;
+  }
+  const std::uint32_t site = move(k, cop_vision_, kCop, s);  // rule M: cops always move
+  const std::uint32_t q = arrest(site, s);                   // rule C: a random active citizen in vision
+  if (q != kNone && move_to_arrest_) {
     vacate(site);
     place(k, q, kCop);
   }
@@ -393,6 +439,11 @@ void CivilViolenceModel::step(const StepContext& ctx) {
       continue;
     }
     std::uint32_t q = pos_[c];
+    if (keep_site_) {  // back on its own site, which it never left
+      state_[c] = Quiet;
+      code_[q] = kQuiet;
+      continue;
+    }
     if (code_[q] != kEmpty) {
       const std::uint32_t n = collect(cit_vision_, q, kEmpty);
       if (n == 0) continue;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "tegenmacht/model.hpp"
@@ -20,6 +21,13 @@ enum class ArrestRatio { Exact, Floor, Round };
 double arrest_ratio(ArrestRatio mode, std::uint32_t cops, std::uint32_t actives) noexcept;
 
 enum class VisionShape { VonNeumann, Moore, Euclidean, Cross };
+/// Order of the rules within one activation: move (rule M) then decide or
+/// arrest (rules A, C), as NetLogo's Rebellion; or decide or arrest first and
+/// move after, as Mesa's example.
+enum class RuleOrder { MoveThenAct, ActThenMove };
+/// Jail terms: uniform on {0, ..., J_max} (Mesa's randint(0, J_max)) or on
+/// {0, ..., J_max - 1} (NetLogo's random J_max).
+enum class JailTerms { Inclusive, Exclusive };
 /// The lattice offsets (dx, dy) an agent at (0, 0) sees with vision radius v
 /// (r = floor(v)), its own site excluded: von Neumann |dx| + |dy| <= r, Moore
 /// max(|dx|, |dy|) <= r, Euclidean dx² + dy² <= v² (NetLogo's in-radius),
@@ -50,6 +58,13 @@ struct Outbursts {
 };
 Outbursts find_outbursts(std::span<const double> active, double threshold, std::size_t from = 0);
 
+/// The documented reading of the rules whose Run 2 outbursts come closest to
+/// Epstein's (waiting 60 ± 55, activation 708 ± 230; study in
+/// models/civil_violence/README.md): NetLogo's Rebellion with Mesa's round(C/A),
+/// as scenario overrides `key=value`. scenarios/reference/epstein_run2_closest.yaml
+/// is Run 2 with them.
+std::vector<std::string> epstein_closest_rules();
+
 class CivilViolenceModel final : public Model {
  public:
   enum State : std::uint8_t { Quiet = 0, Active = 1, Jailed = 2 };
@@ -74,7 +89,8 @@ class CivilViolenceModel final : public Model {
   const std::vector<double>& risk_aversion() const noexcept { return risk_; }
   /// Site of every agent (citizens first, then cops); for a jailed citizen the site of its arrest.
   const std::vector<std::uint32_t>& position() const noexcept { return pos_; }
-  /// Agent on each site (-1: empty); jailed citizens and retired cops occupy none.
+  /// Agent on each site (-1: empty); retired cops occupy none, jailed citizens
+  /// none unless jail.keep_site (then the site of their arrest).
   const std::vector<std::int32_t>& occupant() const noexcept { return occ_; }
   std::uint32_t width() const noexcept { return w_; }
   std::uint32_t height() const noexcept { return h_; }
@@ -84,7 +100,7 @@ class CivilViolenceModel final : public Model {
   bool would_be_active(std::uint32_t citizen) const;
 
  private:
-  enum Code : std::uint8_t { kEmpty = 0, kQuiet = 1, kActive = 2, kCop = 3 };
+  enum Code : std::uint8_t { kEmpty = 0, kQuiet = 1, kActive = 2, kCop = 3, kJailed = 4 };
   struct Vision {
     struct Run {
       int dy, lo, hi;  // the sites (x + lo .. x + hi, y + dy), wrapped
@@ -102,6 +118,14 @@ class CivilViolenceModel final : public Model {
   std::uint32_t collect(const Vision& v, std::uint32_t site, std::uint8_t code);
   void activate_citizen(std::uint32_t c, Stream& s);
   void activate_cop(std::uint32_t k, Stream& s);
+  /// Rule M: agent `a` moves to a uniformly random empty site in vision `v`
+  /// (stays if there is none); returns its site.
+  std::uint32_t move(std::uint32_t a, const Vision& v, Code code, Stream& s);
+  /// Rule A for citizen c at its site: sets its state and the site's code.
+  void decide(std::uint32_t c);
+  /// Rule C for a cop at `site`: arrests a random active citizen in vision;
+  /// returns the site of the arrest (kNone: no arrest).
+  std::uint32_t arrest(std::uint32_t site, Stream& s);
   std::uint32_t draw_term(Stream& s) const;
   void place(std::uint32_t agent, std::uint32_t site, Code code);
   void vacate(std::uint32_t site);
@@ -111,7 +135,9 @@ class CivilViolenceModel final : public Model {
   double threshold_ = 0.1, k_ = 2.3, legitimacy_ = 0;
   ArrestRatio ratio_ = ArrestRatio::Floor;
   VisionShape shape_ = VisionShape::Euclidean;
-  bool movement_ = true, move_to_arrest_ = true;
+  bool movement_ = true, move_to_arrest_ = true, keep_site_ = false;
+  RuleOrder rule_order_ = RuleOrder::MoveThenAct;
+  JailTerms terms_ = JailTerms::Inclusive;
   double max_term_ = 30;  // +inf: life
   Schedule legit_, cops_;
   Vision cit_vision_, cop_vision_;

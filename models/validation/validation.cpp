@@ -378,6 +378,74 @@ void epstein_exact(ValidationResult& r, bool quick, const Pool& par) {
   r.seeds = seeds(n);
 }
 
+/// Sample kurtosis m4 / m2^2 (3 for a normal distribution).
+double kurtosis(const std::vector<double>& x) {
+  const double m = mean(x);
+  double m2 = 0, m4 = 0;
+  for (double v : x) {
+    m2 += (v - m) * (v - m);
+    m4 += (v - m) * (v - m) * (v - m) * (v - m);
+  }
+  m2 /= static_cast<double>(x.size());
+  m4 /= static_cast<double>(x.size());
+  return m2 > 0 ? m4 / (m2 * m2) : 3.0;
+}
+
+void epstein_closest(ValidationResult& r, bool quick, const Pool& par) {
+  const std::uint32_t n = quick ? 4 : 10;
+  const std::uint32_t steps = quick ? 600 : 1100;
+  auto over = models::epstein_closest_rules();
+  over.push_back("steps=" + std::to_string(steps));
+  const auto b = bursts(run_all(reference_scenario("epstein_run2", sets(over, n)), par), 100);
+  // Tolerance: each of the four moments within a factor sqrt(10) of the paper's
+  // ("of the order", as epstein_punctuated: the paper's figures come from one
+  // implementation with unstated details). Also printed: whether a moment lies
+  // within the sampling error of the two estimates, |ln(ours / paper)| <= 2.5 se,
+  // se^2 = se_paper^2 + se_ours^2 (2.5: two-sided 5 % Bonferroni-split over the
+  // four moments). se of ln(mean) = cv / sqrt(n), of ln(sd) = sqrt((kurtosis - 1) / (4 n));
+  // the paper does not give its number of outbursts: taken as 16 (a run of 1000
+  // steps at a mean wait of 60), with our kurtosis. No documented reading meets
+  // this stricter test on all four moments (README), so it is reported, not required.
+  const double f = std::sqrt(10.0), z = 2.5, n_paper = 16;
+  struct Moment {
+    const char* name;
+    double ours, paper, se;
+  };
+  std::vector<Moment> m;
+  bool enough = b.waiting.size() >= 2 && b.activation.size() >= 2;
+  if (enough) {
+    const auto add = [&](const std::vector<double>& x, double pm, double ps) {
+      const double k = kurtosis(x), no = static_cast<double>(x.size());
+      const double mu = mean(x), s = sd(x);
+      m.push_back({"mean", mu, pm, std::sqrt((ps / pm) * (ps / pm) / n_paper + (s / mu) * (s / mu) / no)});
+      m.push_back({"sd", s, ps, std::sqrt((k - 1) / (4 * n_paper) + (k - 1) / (4 * no))});
+    };
+    add(b.waiting, 60, 55);
+    add(b.activation, 708, 230);
+  }
+  bool pass = enough;
+  std::string text, within;
+  int in_error = 0;
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    const double lr = std::abs(std::log(m[i].ours / m[i].paper));
+    pass = pass && m[i].ours > 0 && lr <= std::log(f);
+    const bool ok = lr <= z * m[i].se;
+    in_error += ok ? 1 : 0;
+    const char* quantity = i < 2 ? "waiting" : "activation";
+    within += fmt("%s%s %s %s", within.empty() ? "" : ", ", quantity, m[i].name, ok ? "yes" : "no");
+    if (i % 2 == 0)
+      text += fmt("%s%s %.0f +- %.0f (x%.2f, x%.2f)", text.empty() ? "" : "; ", quantity, m[i].ours, m[i + 1].ours,
+                  m[i].ours / m[i].paper, m[i + 1].ours / m[i + 1].paper);
+  }
+  // and punctuated: quiet (median trough at most 10 actives) between outbursts, as epstein_punctuated
+  pass = pass && median(b.trough) <= 10;
+  r.ours = fmt("%g outbursts, median trough %g; ", std::accumulate(b.per_run.begin(), b.per_run.end(), 0.0),
+               median(b.trough)) + text +
+           fmt("; within sampling error (2.5 se): %d of 4 (", in_error) + within + ")";
+  r.pass = pass;
+  r.seeds = seeds(n);
+}
+
 /// Paired comparison of peak actives, replicate by replicate (same initial population).
 struct Paired {
   int wins = 0, trials = 0;
@@ -486,6 +554,8 @@ const std::vector<Check>& checks() {
       {"hk_consensus", "Hegselmann-Krause: N = 625, eps = 0.25", "consensus (Fig. 3)", hk_consensus},
       {"epstein_punctuated", "Epstein Run 2, floor(C/A) (NetLogo)",
        "punctuated equilibrium; waiting 60 +- 55, activation 708 +- 230", epstein_punctuated},
+      {"epstein_closest", "Epstein Run 2, closest reading: NetLogo rules, round(C/A), terms 0..J_max-1",
+       "waiting 60 +- 55, activation 708 +- 230 (mean +- sd)", epstein_closest},
       {"epstein_round", "Epstein Run 2, round(C/A) (Mesa)", "punctuated equilibrium (Mesa's example)",
        epstein_round},
       {"epstein_exact", "Epstein Run 2, exact C/A (printed formula)",

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <set>
 
 #include "civil_violence/civil_violence.hpp"
@@ -259,4 +260,210 @@ TEST_F(CivilViolence, BadConfigurations) {
   EXPECT_THROW(make(scenario("citizen_density: 0.98\ncops: {density: 0.04}\n")), ConfigError);
   EXPECT_THROW(make(scenario("jail: {max_term: 7.5}\n")), ConfigError);
   EXPECT_THROW(make(scenario("legitimacy: {schedule: gradual, start: 50, end: 50}\n")), ConfigError);
+}
+
+namespace {
+/// Cops within Euclidean radius v of `site` (torus distances), counted over the cops on duty.
+std::uint32_t cops_near(const CivilViolenceModel& m, std::uint32_t site, double v) {
+  const auto w = static_cast<int>(m.width()), h = static_cast<int>(m.height());
+  const int sx = static_cast<int>(site % m.width()), sy = static_cast<int>(site / m.width());
+  std::uint32_t n = 0;
+  for (std::uint32_t k = 0; k < m.cops_on_duty(); ++k) {
+    const std::uint32_t p = m.position()[m.citizens() + k];
+    int dx = std::abs(static_cast<int>(p % m.width()) - sx), dy = std::abs(static_cast<int>(p / m.width()) - sy);
+    dx = std::min(dx, w - dx);
+    dy = std::min(dy, h - dy);
+    n += dx * dx + dy * dy <= v * v ? 1u : 0u;
+  }
+  return n;
+}
+bool within(const CivilViolenceModel& m, std::uint32_t a, std::uint32_t b, double v) {
+  const auto w = static_cast<int>(m.width()), h = static_cast<int>(m.height());
+  int dx = std::abs(static_cast<int>(a % m.width()) - static_cast<int>(b % m.width()));
+  int dy = std::abs(static_cast<int>(a / m.width()) - static_cast<int>(b / m.width()));
+  dx = std::min(dx, w - dx);
+  dy = std::min(dy, h - dy);
+  return dx * dx + dy * dy <= v * v;
+}
+
+/// One citizen among cops that neither move nor arrest (cop vision 0): its
+/// decision in a step must follow rule A at the site it stood on before its
+/// move (act_then_move) or after it (move_then_act). Returns, over replicates,
+/// {steps where the decision matched the expected site, steps where the two
+/// sites imply different decisions}.
+std::pair<int, int> lone_citizen(const std::string& order, bool expect_pre) {
+  int matched = 0, informative = 0, steps = 0;
+  for (int rep = 0; rep < 8; ++rep) {
+    const Config cfg = load_scenario_text(
+        "model: civil_violence\nseed: 5\nsteps: 60\nwidth: 20\nheight: 20\ncitizen_density: 0.0025\n"
+        "cops: {density: 0.25}\nvision: {citizen: 2, cop: 0}\nlegitimacy: {initial: 0}\nrule_order: " +
+            order + "\n",
+        "<test>");
+    Simulation sim(cfg, static_cast<std::uint32_t>(rep), std::make_shared<Parallel>(1));
+    auto& m = dynamic_cast<CivilViolenceModel&>(sim.model());
+    EXPECT_EQ(m.citizens(), 1u);
+    for (int t = 0; t < 60; ++t) {
+      const std::uint32_t before = m.position()[0];
+      sim.step(1);
+      const std::uint32_t after = m.position()[0];
+      auto rule = [&](std::uint32_t site) {  // G - R P > T, A = 1 (alone), floor(C / 1) = C
+        const double p = 1 - std::exp(-2.3 * cops_near(m, site, 2));
+        return m.hardship()[0] * (1 - 0) - m.risk_aversion()[0] * p > 0.1;
+      };
+      const bool pre = rule(before), post = rule(after);
+      const bool active = m.state()[0] == CivilViolenceModel::Active;
+      matched += active == (expect_pre ? pre : post) ? 1 : 0;
+      informative += pre != post ? 1 : 0;
+      ++steps;
+    }
+  }
+  EXPECT_EQ(matched, steps) << order;
+  return {matched, informative};
+}
+}  // namespace
+
+TEST_F(CivilViolence, RuleOrderDecidesOnTheOldOrTheNewSite) {
+  // Mesa's citizens decide where they stand, then move; NetLogo's move first.
+  // The test is informative only if the two sites often imply different
+  // decisions, which it checks.
+  EXPECT_GT(lone_citizen("act_then_move", /*expect_pre=*/true).second, 20);
+  EXPECT_GT(lone_citizen("move_then_act", /*expect_pre=*/false).second, 20);
+}
+
+TEST_F(CivilViolence, RuleOrderArrestsFromTheOldOrTheNewSite) {
+  // one cop (it does not move to the arrest): every arrest of a step is within
+  // its vision of the site it held before its move (act_then_move) or after it
+  // (move_then_act); some arrests are out of reach of the other site
+  for (const std::string order : {"act_then_move", "move_then_act"}) {
+    auto sim = make(scenario("steps: 300\nlegitimacy: {initial: 0.5}\ncops: {density: 0.000625, "
+                             "move_to_arrest: false}\nvision: {cop: 3}\njail: {max_term: .inf}\nrule_order: " +
+                                 order + "\n",
+                             {}));
+    auto& m = model(*sim);
+    ASSERT_EQ(m.cops_on_duty(), 1u);
+    const std::uint32_t cop = m.citizens();
+    int arrests = 0, pre_only = 0, post_only = 0;
+    for (int t = 0; t < 300; ++t) {
+      const auto state0 = m.state();
+      const std::uint32_t before = m.position()[cop];
+      sim->step(1);
+      const std::uint32_t after = m.position()[cop];
+      for (std::uint32_t c = 0; c < m.citizens(); ++c) {
+        if (state0[c] == CivilViolenceModel::Jailed || m.state()[c] != CivilViolenceModel::Jailed) continue;
+        ++arrests;
+        const bool pre = within(m, before, m.position()[c], 3), post = within(m, after, m.position()[c], 3);
+        ASSERT_TRUE(order == "act_then_move" ? pre : post) << order << " step " << t;
+        pre_only += pre && !post;
+        post_only += post && !pre;
+      }
+    }
+    EXPECT_GT(arrests, 30) << order;
+    EXPECT_GT(order == "act_then_move" ? pre_only : post_only, 5) << order;
+  }
+}
+
+TEST_F(CivilViolence, JailTermDistributions) {
+  // the term a citizen carries right after its arrest is the one drawn: Mesa's
+  // randint(0, J_max) reaches J_max, NetLogo's random J_max never does
+  for (const std::string terms : {"inclusive", "exclusive"}) {
+    auto sim = make(scenario("steps: 400\nlegitimacy: {initial: 0.7}\njail: {max_term: 3, terms: " + terms + "}\n"));
+    auto& m = model(*sim);
+    std::map<std::uint32_t, int> drawn;
+    for (int t = 0; t < 400; ++t) {
+      const auto state0 = m.state();
+      sim->step(1);
+      for (std::uint32_t c = 0; c < m.citizens(); ++c)
+        if (state0[c] != CivilViolenceModel::Jailed && m.state()[c] == CivilViolenceModel::Jailed) ++drawn[m.jail_term()[c]];
+    }
+    const std::uint32_t top = terms == "inclusive" ? 3 : 2;
+    int total = 0;
+    for (const auto& [term, n] : drawn) {
+      EXPECT_LE(term, top) << terms;
+      total += n;
+    }
+    ASSERT_GT(total, 400) << terms;
+    for (std::uint32_t j = 0; j <= top; ++j)  // each value about total / (top + 1) times
+      EXPECT_GT(drawn[j], total / static_cast<int>(top + 1) / 2) << terms << " term " << j;
+  }
+  // J_max = 0: every term is 0 either way (NetLogo: random 0 is 0)
+  auto sim = make(scenario("steps: 30\nlegitimacy: {initial: 0.7}\njail: {max_term: 0, terms: exclusive}\n"));
+  sim->run();
+  for (const auto j : model(*sim).jail_term()) EXPECT_EQ(j, 0u);
+}
+
+TEST_F(CivilViolence, JailedCitizensKeepTheirSite) {
+  // Mesa: a prisoner stays on the site of its arrest, which nobody else may
+  // take, and returns there; it is seen neither as active nor as a cop
+  auto sim = make(scenario("steps: 150\nlegitimacy: {initial: 0.7}\njail: {max_term: 8, keep_site: true}\n"
+                           "cops: {move_to_arrest: false}\n"));
+  auto& m = model(*sim);
+  int jailed_seen = 0, released = 0, stayed = 0;
+  for (int t = 0; t < 150; ++t) {
+    const auto state0 = m.state();
+    const auto term0 = m.jail_term();
+    const auto site0 = m.position();
+    sim->step(1);
+    std::set<std::uint32_t> sites;
+    for (std::uint32_t a = 0; a < m.position().size(); ++a) {
+      if (a >= m.citizens() && a - m.citizens() >= m.cops_on_duty()) continue;
+      ASSERT_TRUE(sites.insert(m.position()[a]).second) << "two agents on site " << m.position()[a];
+      ASSERT_EQ(m.occupant()[m.position()[a]], static_cast<std::int32_t>(a));
+    }
+    for (std::uint32_t c = 0; c < m.citizens(); ++c) {
+      if (m.state()[c] == CivilViolenceModel::Jailed) {
+        ++jailed_seen;
+        ASSERT_EQ(m.occupant()[m.position()[c]], static_cast<std::int32_t>(c));
+        if (state0[c] == CivilViolenceModel::Jailed && term0[c] > 0) {  // still serving: not moved
+          ASSERT_EQ(m.position()[c], site0[c]);
+          ASSERT_EQ(m.jail_term()[c], term0[c] - 1);
+          ++stayed;
+        }
+      } else if (state0[c] == CivilViolenceModel::Jailed) {
+        ++released;  // released at the start of the step, on its own site; it may have moved since
+      }
+    }
+    // the prisoners do not count as actives for anybody's decision
+    for (std::uint32_t c = 0; c < m.citizens(); c += 37)
+      if (m.state()[c] != CivilViolenceModel::Jailed) {
+        const auto [cops, actives] = brute_force_seen(m, c, 7);
+        const double p = 1 - std::exp(-2.3 * models::arrest_ratio(models::ArrestRatio::Floor, cops, 1 + actives));
+        ASSERT_EQ(m.would_be_active(c), m.hardship()[c] * 0.3 - m.risk_aversion()[c] * p > 0.1);
+      }
+  }
+  EXPECT_GT(jailed_seen, 100);
+  EXPECT_GT(stayed, 50);
+  EXPECT_GT(released, 10);
+  // it changes the run: prisoners block moves
+  auto other = make(scenario("steps: 150\nlegitimacy: {initial: 0.7}\njail: {max_term: 8}\ncops: {move_to_arrest: false}\n"));
+  other->run();
+  EXPECT_NE(other->recorder().find("active")->data, sim->recorder().find("active")->data);
+}
+
+TEST_F(CivilViolence, VariantsAreBitwiseReproducible) {
+  const Config cfg = load_scenario(kSrc + "/scenarios/reference/epstein_run2.yaml",
+                                   {"replicates=1", "steps=150", "rule_order=act_then_move", "jail.terms=exclusive",
+                                    "jail.keep_site=true", "cops.move_to_arrest=false"});
+  auto a = make(cfg, 1), b = make(cfg, 3);
+  a->run();
+  b->run();
+  for (const auto& s : a->recorder().series()) EXPECT_EQ(s.data, b->recorder().find(s.name)->data) << s.name;
+  EXPECT_EQ(model(*a).position(), model(*b).position());
+}
+
+TEST_F(CivilViolence, KeepSiteNeedsCopsThatStay) {
+  // the arresting cop cannot move onto a site its prisoner keeps: an error, not a silent choice
+  EXPECT_THROW(make(scenario("jail: {keep_site: true}\n")), ConfigError);
+  EXPECT_NO_THROW(make(scenario("jail: {keep_site: true}\ncops: {move_to_arrest: false}\n")));
+  EXPECT_THROW(make(scenario("rule_order: act_first\n")), ConfigError);
+  EXPECT_THROW(make(scenario("jail: {terms: netlogo}\n")), ConfigError);
+}
+
+TEST_F(CivilViolence, ClosestScenarioIsRun2WithTheClosestRules) {
+  // the validation runs Run 2 with models::epstein_closest_rules(); the
+  // scenario file offered to users must be the same run
+  auto sets = models::epstein_closest_rules();
+  sets.push_back("description=x");
+  const Config file = load_scenario(kSrc + "/scenarios/reference/epstein_run2_closest.yaml", {"description=x"});
+  const Config run2 = load_scenario(kSrc + "/scenarios/reference/epstein_run2.yaml", sets);
+  EXPECT_EQ(file.to_yaml(), run2.to_yaml());
 }
