@@ -4,6 +4,7 @@
 #include "threshold/threshold.hpp"
 #include "bounded_confidence/bounded_confidence.hpp"
 #include "civil_violence/civil_violence.hpp"
+#include "schelling/schelling.hpp"
 #include "test_functions/test_functions.hpp"
 
 namespace tegenmacht {
@@ -12,6 +13,7 @@ void register_builtin_models() {
   models::register_threshold_model();
   models::register_bounded_confidence_model();
   models::register_civil_violence_model();
+  models::register_schelling_model();
   models::register_organizing_model();
   models::register_ishigami_model();
   models::register_sobol_g_model();

@@ -532,6 +532,61 @@ void epstein_cops(ValidationResult& r, bool quick, const Pool& par) {
   r.seeds = seeds(n) + ", paired";
 }
 
+// ------------------------------------------------------------ Schelling
+
+// The mean share of like neighbours (`similar`) at the start and at the end of
+// each replicate of the small set-up with `wanted` like neighbours demanded.
+std::pair<std::vector<double>, std::vector<double>> schelling_similar(const std::string& scenario, int wanted,
+                                                                       std::uint32_t steps, std::uint32_t n,
+                                                                       const Pool& par) {
+  const auto rs = run_all(
+      reference_scenario(scenario, sets({"steps=" + std::to_string(steps), "wanted=" + std::to_string(wanted)}, n)),
+      par);
+  std::vector<double> start, end;
+  for (const auto& rec : rs) {
+    start.push_back(series(rec, "similar").front());
+    end.push_back(series(rec, "similar").back());
+  }
+  return {start, end};
+}
+
+void schelling_rising(ValidationResult& r, bool quick, const Pool& par) {
+  const std::uint32_t n = quick ? 3 : 10;
+  std::vector<double> end, start;
+  std::string text;
+  for (int wanted = 0; wanted <= 8; ++wanted) {
+    const auto [s, e] = schelling_similar("schelling_small", wanted, 100, n, par);
+    start.push_back(mean(s));
+    end.push_back(mean(e));
+    text += (text.empty() ? "" : ", ") + fmt("%.2f", end.back());
+  }
+  // rising while most agents can be satisfied (a cell has about 5 occupied
+  // neighbours at density 0.625): each step of the demand from 0 to 4 adds at
+  // least 0.02; demands few can meet (6 to 8) keep everyone moving at random,
+  // so the grid stays as mixed as placed (within 0.05)
+  bool ok = std::abs(end[0] - start[0]) < 1e-12;
+  for (int w = 1; w <= 4; ++w) ok = ok && end[w] > end[w - 1] + 0.02;
+  for (int w = 6; w <= 8; ++w) ok = ok && std::abs(end[w] - start[w]) <= 0.05;
+  r.ours = "like neighbours after 100 steps for wanted 0..8 of 8: " + text + fmt(" (random start %.2f)", mean(start));
+  r.pass = ok;
+  r.seeds = seeds(n) + " per wanted";
+}
+
+void schelling_tipping(ValidationResult& r, bool quick, const Pool& par) {
+  const std::uint32_t n = quick ? 3 : 10;
+  const auto [s, e] = schelling_similar("schelling_small", 3, 100, n, par);
+  const auto [sl, el] = schelling_similar("schelling_large", 8, 20, n, par);
+  double least_gain = 1;
+  for (std::size_t i = 0; i < e.size(); ++i) least_gain = std::min({least_gain, e[i] - s[i], el[i] - sl[i]});
+  // a demand of 3 of 8 (37.5 %) or 8 of 24 (33 %) ends at three quarters or
+  // more like neighbours on average, every replicate at least 0.25 above its
+  // random start (about 0.5)
+  r.ours = fmt("like neighbours %.2f -> %.2f (3 of 8, 100 steps); %.2f -> %.2f (8 of 24, 20 steps); least gain %.2f",
+               mean(s), mean(e), mean(sl), mean(el), least_gain);
+  r.pass = mean(e) >= 0.75 && mean(el) >= 0.75 && least_gain >= 0.25;
+  r.seeds = seeds(n) + " per set-up";
+}
+
 const std::vector<Check>& checks() {
   static const std::vector<Check> all = {
       {"granovetter_riot", "Granovetter: riot of thresholds 0..99", "all 100 riot; one threshold moved 1 -> 2: only 1",
@@ -565,6 +620,10 @@ const std::vector<Check>& checks() {
       {"epstein_legitimacy_cross", "Epstein Runs 3-4 with vision.shape = cross (N, S, E, W)",
        "gradual: no outburst; sudden drop: outburst", epstein_legitimacy_cross},
       {"epstein_cops", "Epstein Run 5: L 0.8, cops withdrawn 0.074 -> 0.03", "fewer cops: rebellion", epstein_cops},
+      {"schelling_rising", "Schelling: 40 x 40, 1000 agents, r = 1, wanted 0..8 of 8 like neighbours",
+       "segregation rises with the demand for like neighbours", schelling_rising},
+      {"schelling_tipping", "Schelling: wanted 3 of 8 (37.5 %, small set-up) and 8 of 24 (large set-up)",
+       "mild demands tip a mixed grid into marked segregation", schelling_tipping},
   };
   return all;
 }
