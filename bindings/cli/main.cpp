@@ -53,13 +53,16 @@ std::atomic<int> g_run_signal{0};
 /// A step that has not ended 10 s after the signal (one step of an enormous
 /// scenario) ends the process with a message: the simulation cannot be cut
 /// short in mid-step, and its state then is not a week's state worth writing.
+/// Set when the stepping is over: a signal then waits for the file, unwatched.
+std::atomic<bool> g_stepping_over{false};
 extern "C" void on_sigint(int sig) {
   int none = 0;
-  if (g_run_signal.compare_exchange_strong(none, sig)) ::alarm(10);
+  if (g_run_signal.compare_exchange_strong(none, sig) && !g_stepping_over.load()) ::alarm(10);
   g_stop.store(true);
 }
 int run_exit_code() { return g_run_signal.load() == SIGTERM ? 143 : 130; }
 extern "C" void on_run_alarm(int) {
+  if (g_stepping_over.load()) return;  // armed by a signal that raced with the end of the stepping
   static const char msg[] = "\ntegenmacht: a step did not end within 10 s of the signal; stopped at once, "
                             "without a results file (a single step of this scenario takes longer than that)\n";
   if (::write(2, msg, sizeof msg - 1) < 0) {
@@ -73,7 +76,10 @@ void catch_run_signals() {
   std::signal(SIGTERM, on_sigint);
 }
 /// The stepping is over: the file is written whatever its size, the watchdog is off.
-void stepping_done() { ::alarm(0); }
+void stepping_done() {
+  g_stepping_over.store(true);
+  ::alarm(0);
+}
 
 /// The exit code of a `run` whose file `out` is written, and what to say: a signal
 /// stops the run after a step (the steps done are in the file), and one that comes
@@ -409,6 +415,8 @@ namespace ex = tg::experiments;
 std::atomic<int> g_signal{0};
 /// Set while a progress line is on the terminal (so a message starts on a new line).
 std::atomic<bool> g_progress_shown{false};
+// --progress: progress lines also when stderr is not a terminal (a batch job's log)
+bool g_progress_always = false;
 
 /// The first SIGINT or SIGTERM asks the jobs to stop after their current
 /// step; a second one, or a step that does not end within 10 s, ends the
@@ -471,9 +479,30 @@ std::string duration(double s) {
   return buf;
 }
 
-/// A progress line on a terminal: jobs done, rate, time left.
+/// A progress line on a terminal: jobs done, rate, time left. With --progress
+/// and no terminal (a log file), one plain line when the first job finishes and
+/// then at most one a second, and the last.
 std::function<void(const ex::Progress&)> progress_line(bool quiet) {
-  if (quiet || !isatty(fileno(stderr))) return nullptr;
+  if (quiet) return nullptr;
+  if (!isatty(fileno(stderr))) {
+    if (!g_progress_always) return nullptr;
+    struct Seen {
+      std::chrono::steady_clock::time_point at{};
+      std::size_t done = 0;
+    };
+    auto seen = std::make_shared<Seen>();
+    return [seen](const ex::Progress& p) {
+      const auto now = std::chrono::steady_clock::now();
+      if (p.done == seen->done || (seen->done > 0 && p.done < p.total && now - seen->at < std::chrono::seconds(1)))
+        return;
+      seen->at = now;
+      seen->done = p.done;
+      const double rate = p.seconds > 0 ? static_cast<double>(p.run) / p.seconds : 0;
+      const double eta = rate > 0 ? static_cast<double>(p.total - p.done) / rate : 0;
+      std::fprintf(stderr, "%zu/%zu jobs  %.1f jobs/s  %s left\n", p.done, p.total, rate, duration(eta).c_str());
+      std::fflush(stderr);
+    };
+  }
   auto last = std::make_shared<std::chrono::steady_clock::time_point>();
   return [last](const ex::Progress& p) {
     const auto now = std::chrono::steady_clock::now();
@@ -965,7 +994,11 @@ int main(int argc, char** argv) {
   swp->add_option("--threads", so.run.threads, "worker threads")->check(integer_in(1, 4096, "an integer from 1 to 4096"));
   swp->add_option("--set", so.run.sets, "override a scenario key: --set a.b=value (repeatable); list items by number from 0 or by name, e.g. neighbourhoods.0.size or neighbourhoods.estate.size");
   swp->add_flag("--resume", so.resume, "continue an interrupted sweep into the same -o file");
-  swp->add_flag("-q,--quiet", so.run.quiet, "do not print progress and the summary");
+  auto* swp_quiet = swp->add_flag("-q,--quiet", so.run.quiet, "do not print progress and the summary");
+  swp->add_flag("--progress", g_progress_always,
+                "print progress lines even when stderr is not a terminal (a batch job's log): the first finished "
+                "job, then at most one line a second")
+      ->excludes(swp_quiet);
 
   ExperimentOptions eo;
   auto* exp = app.add_subcommand("experiment", "run an experiment file: a design × arms × replicates, streamed to one HDF5 file");
@@ -976,7 +1009,11 @@ int main(int argc, char** argv) {
       ->check(integer_in(1, 4096, "an integer from 1 to 4096"));
   exp->add_option("--set", eo.sets, "override a key of the base scenario: --set a.b=value (repeatable); list items by number from 0 or by name, e.g. institutions.municipality.resistance");
   exp->add_flag("--print-experiment", eo.print, "print the resolved experiment and exit");
-  exp->add_flag("-q,--quiet", eo.quiet, "print nothing but errors");
+  auto* exp_quiet = exp->add_flag("-q,--quiet", eo.quiet, "print nothing but errors");
+  exp->add_flag("--progress", g_progress_always,
+                "print progress lines even when stderr is not a terminal (a batch job's log): the first finished "
+                "job, then at most one line a second")
+      ->excludes(exp_quiet);
   exp->add_option("--adequacy", eo.adequacy,
                   "print the replicates each outcome needs for a 95% interval of this half-width, relative to |mean| "
                   "(0.05: ± 5 %; also written to /analysis/adequacy)")

@@ -151,9 +151,9 @@ std::string range_text(const KeyDecl& d) {
     return format_double(v);
   };
   if (std::isinf(d.min) && std::isinf(d.max)) return "";
-  if (std::isinf(d.max)) return ">= " + b(d.min);
+  if (std::isinf(d.max)) return (d.min_exclusive ? "> " : ">= ") + b(d.min);
   if (std::isinf(d.min)) return "<= " + b(d.max);
-  return "[" + b(d.min) + ", " + b(d.max) + "]";
+  return (d.min_exclusive ? "(" : "[") + b(d.min) + ", " + b(d.max) + "]";
 }
 
 YAML::Node scalar_node(const std::string& s) {
@@ -287,7 +287,8 @@ std::string Schema::check_value(const KeyDecl& d, double x) {
   if (std::isnan(x)) return "expected a number, got NaN";
   const bool integer = d.type == ValueType::Int || d.type == ValueType::IntList;
   if (integer && (x != std::floor(x) || std::isinf(x))) return "expected an integer, got " + format_double(x);
-  if (x < d.min || x > d.max) return "value " + format_double(x) + " is out of range " + range_text(d);
+  if (x < d.min || x > d.max || (d.min_exclusive && x == d.min))
+    return "value " + format_double(x) + " is out of range " + range_text(d);
   return "";
 }
 
@@ -464,7 +465,7 @@ struct Validator {
       fail(ConfigError::Kind::WrongType, loc, path,
            "'" + v.Scalar() + "' looks like a number with a thousands separator; write whole numbers without one (" +
                ungrouped(v.Scalar()) + ", or " + format_double(x) + " if that is what you mean)");
-    if (x < d.min || x > d.max)
+    if (x < d.min || x > d.max || (d.min_exclusive && x == d.min))
       fail(ConfigError::Kind::OutOfRange, loc, path,
            "value " + v.Scalar() + " is out of range " + range_text(d));
     return x;
@@ -494,7 +495,8 @@ struct Validator {
                                                       std::from_chars(first, last, u).ec == std::errc());
           if (exact) {
             const long double x = neg ? static_cast<long double>(i) : static_cast<long double>(u);
-            if (x < static_cast<long double>(d.min) || x > static_cast<long double>(d.max))
+            if (x < static_cast<long double>(d.min) || x > static_cast<long double>(d.max) ||
+                (d.min_exclusive && x == static_cast<long double>(d.min)))
               fail(ConfigError::Kind::OutOfRange, loc, path, "value " + t + " is out of range " + range_text(d));
             return scalar_node(neg ? std::to_string(i) : std::to_string(u));
           }

@@ -70,7 +70,8 @@ void BoundedConfidenceModel::declare_schema(Schema& s) {
   s.add_double("epsilon", 0.2, 0, 1e6,
                "confidence bound: deffuant pairs move when abs(x_i - x_j) < epsilon (strict); hegselmann_krause "
                "averages the opinions with abs(x_j - x_i) <= epsilon, its own included");
-  s.add_double("mu", 0.5, 0, 0.5, "deffuant: share of the difference each side moves in a meeting");
+  s.add_double("mu", 0.5, 0, 0.5, "deffuant: share of the difference each side moves in a meeting (0 would move nobody)")
+      .min_exclusive = true;
   s.add_int("meetings", 0, 0, 1e12, "deffuant: pair meetings per step (0: population, so a step is one time unit)");
   declare_network_schema(s.section("network", "who can meet: complete (the papers) or any network (a random edge)"));
   auto& init = s.section("initial", "initial opinions");

@@ -505,6 +505,36 @@ std::vector<ColumnView> CivilViolenceModel::columns() const {
           {"site", ColumnView::Type::U32, pos_.data(), nc_, "site y·width + x (jailed: site of the arrest)"}};
 }
 
+namespace {
+/// A schedule that does nothing or does not finish within the run (the change
+/// after the last step, a gradual change cut short, keys a constant schedule
+/// ignores).
+std::vector<Warning> civil_violence_warnings(const Config& c) {
+  std::vector<Warning> out;
+  const std::int64_t steps = c.get_int("steps");
+  for (const char* section : {"legitimacy", "cops"}) {
+    const std::string p = section;
+    const std::string schedule = c.get_string(p + ".schedule");
+    auto warn = [&](const std::string& key, const std::string& msg) { out.push_back({c.location(key), key, msg}); };
+    if (schedule == "constant") {
+      const std::string final_key = p == "cops" ? p + ".final_density" : p + ".final";
+      for (const std::string& key : {final_key, p + ".start", p + ".end"})
+        if (c.location(key).file != "<default>")
+          warn(key, "has no effect while " + p + ".schedule is constant (give schedule: sudden or gradual)");
+      continue;
+    }
+    const std::int64_t start = c.get_int(p + ".start"), end = c.get_int(p + ".end");
+    if (start > steps)
+      warn(p + ".start", "step " + std::to_string(start) + " is after the last step (" + std::to_string(steps) +
+                             "): the change never happens");
+    else if (schedule == "gradual" && end > steps)
+      warn(p + ".end", "step " + std::to_string(end) + " is after the last step (" + std::to_string(steps) +
+                           "): the run ends before the change is complete");
+  }
+  return out;
+}
+}  // namespace
+
 void register_civil_violence_model() {
   ModelInfo info{"civil_violence", "Epstein (2002) civil violence, Model I", CivilViolenceModel::declare_schema,
                  [] { return std::make_unique<CivilViolenceModel>(); }};
@@ -513,6 +543,7 @@ void register_civil_violence_model() {
   info.memory_estimate = [](const Config& c) {
     return 24.0 * static_cast<double>(c.get_int("width")) * static_cast<double>(c.get_int("height"));
   };
+  info.warnings = civil_violence_warnings;
   Registry::instance().add(std::move(info));
 }
 

@@ -144,7 +144,7 @@ void OrganizingModel::state(State& s) {
   s.add("residents/lambda_in", lam_in_).add("residents/survival_load", s_).add("residents/trust", L_);
   s.add("residents/efficacy", E_).add("residents/threshold", theta_).add("residents/risk_aversion", r_);
   s.add("residents/skill", skill_).add("residents/fatigue", f_).add("residents/attitude", att_);
-  s.add("residents/state", state_).add("residents/coopted", coopted_).add("residents/consulted_at", consulted_at_);
+  s.add("residents/state", state_).add("residents/coopted", coopted_).add("residents/coopted_since", coopted_since_).add("residents/consulted_at", consulted_at_);
   s.add("residents/contacted_at", contacted_at_).add("residents/attended_at", attended_at_);
   s.add("residents/member_contacts", member_contacts_).add("residents/peer", peer_);
   // cells and neighbourhoods
@@ -156,6 +156,7 @@ void OrganizingModel::state(State& s) {
   s.add("neighbourhoods/target_issue", target_issue_).add("neighbourhoods/target_institution", target_inst_);
   s.add("neighbourhoods/pending_shock", pending_shock_).add("neighbourhoods/active", A_);
   s.add("neighbourhoods/active_prev", A_prev_).add("neighbourhoods/members", Mem_);
+  s.add("neighbourhoods/coopted_members", coopted_members_);
   s.add("neighbourhoods/leaders", leaders_).add("neighbourhoods/leader_skill_sum", leader_skill_sum_);
   s.add("neighbourhoods/attending", att_count_).add("neighbourhoods/attending_skill_sum", att_skill_sum_);
   s.add("neighbourhoods/power", Pi_).add("neighbourhoods/pressure", P_).add("neighbourhoods/conceded", conceded_);
@@ -506,6 +507,7 @@ void OrganizingModel::build_population(const Config& cfg, const Town& town, cons
   att_.assign(n_, 0.0);
   state_.assign(n_, kPassive);
   coopted_.assign(n_, 0);
+  coopted_since_.assign(n_, -1);
   consulted_at_.assign(n_, -1000000);
   contacted_at_.assign(n_, -1);
   attended_at_.assign(n_, -1);
@@ -555,7 +557,7 @@ void OrganizingModel::build_population(const Config& cfg, const Town& town, cons
   weeks_at_level_.assign(B_, 0);
   weeks_acting_unanswered_.assign(B_, 0);
   pending_shock_.assign(B_ * K_, 0.0);
-  for (auto* v : {&A_, &A_prev_, &Mem_, &leaders_, &leader_skill_sum_, &att_count_, &att_skill_sum_, &Pi_, &P_, &conceded_, &risk_})
+  for (auto* v : {&A_, &A_prev_, &Mem_, &coopted_members_, &leaders_, &leader_skill_sum_, &att_count_, &att_skill_sum_, &Pi_, &P_, &conceded_, &risk_})
     v->assign(B_, 0.0);
   meeting_.assign(B_, 0);
   sanctioned_.assign(B_, 0);
@@ -630,6 +632,22 @@ double OrganizingModel::structural(std::uint32_t i, std::size_t k) const noexcep
 void OrganizingModel::update_weighted_concreteness() noexcept {
   for (std::uint32_t b = 0; b < B_; ++b)
     for (std::uint32_t k = 0; k < K_; ++k) wc_[b * K_ + k] = issue_w_[k] * conc_[b * K_ + k];
+}
+
+std::uint32_t OrganizingModel::contact_in(std::uint32_t m, std::uint32_t b, Stream& s) const noexcept {
+  const std::uint32_t lo = nb_start_[b], hi = nb_start_[b + 1];
+  if (complete_graph_) {  // everyone in b but m (m lives in b)
+    if (hi - lo < 2) return lo + s.below(hi - lo);
+    const std::uint32_t j = s.below(hi - lo - 1);
+    return lo + (j < m - lo ? j : j + 1);
+  }
+  // neighbour lists are sorted and residents are numbered by neighbourhood:
+  // the contacts in b are one run of the list
+  const auto nbrs = net_.neighbours(m);
+  const auto first = std::lower_bound(nbrs.begin(), nbrs.end(), lo);
+  const auto last = std::lower_bound(first, nbrs.end(), hi);
+  const auto count = static_cast<std::uint32_t>(last - first);
+  return count == 0 ? lo + s.below(hi - lo) : first[s.below(count)];
 }
 
 std::uint32_t OrganizingModel::random_contact(std::uint32_t i, Stream& s) const noexcept {
@@ -800,8 +818,9 @@ void OrganizingModel::dialogue(std::uint32_t b, double hours, std::uint32_t week
 }
 
 // Organising: hours / hours_per_121 one-to-ones. With probability snowball the
-// target is a random contact of a random member (members as of last week), else
-// a random resident of b. The target is contacted and agitated,
+// target is a random contact in b of a random member (members as of last week;
+// a member without contacts in b: a random resident of b), else a random
+// resident of b: a worker organises its own neighbourhood. The target is contacted and agitated,
 // E ← E + agitation (1 − E); the organisation cuts its target issue,
 // c ← c + issue_cut (1 − c); the two most skilled members gain
 // training × power_literacy skill.
@@ -817,7 +836,7 @@ void OrganizingModel::organising(std::uint32_t b, double hours, std::uint32_t we
     const double u = s.uniform();
     if (mcount > 0 && u < p_.snowball) {
       const std::uint32_t m = members_list_[members_off_[b] + s.below(mcount)];
-      target = random_contact(m, s);
+      target = contact_in(m, b, s);
     } else {
       target = nb_start_[b] + s.below(nb_n);
     }
@@ -879,7 +898,7 @@ void OrganizingModel::residents_decide(const StepContext& ctx) {
   const auto t = static_cast<std::int32_t>(ctx.step);
   const auto& cur = state_.cur();
   auto& nxt = state_.nxt();
-  constexpr std::size_t Q = 4;  // per-neighbourhood partials: actives, members, leaders, leader skill
+  constexpr std::size_t Q = 5;  // per-neighbourhood partials: actives, members, leaders, leader skill, co-opted members
   const std::size_t stride = static_cast<std::size_t>(B_) * Q;
   // perceived risk per neighbourhood, P = ρ^act_j exp(−A_b / (a0 N_b)) (safety in
   // numbers uses last week's actives; deviation 14)
@@ -929,6 +948,7 @@ void OrganizingModel::residents_decide(const StepContext& ctx) {
         pb[2] += 1;
         pb[3] += skill_[i];
       }
+      pb[4] += s1 >= kMember && coopted_[i];
     }
   });
   state_.swap();
@@ -937,6 +957,7 @@ void OrganizingModel::residents_decide(const StepContext& ctx) {
   std::fill(Mem_.begin(), Mem_.end(), 0.0);
   std::fill(leaders_.begin(), leaders_.end(), 0.0);
   std::fill(leader_skill_sum_.begin(), leader_skill_sum_.end(), 0.0);
+  std::fill(coopted_members_.begin(), coopted_members_.end(), 0.0);
   const std::size_t nblk = Parallel::block_count(n_, block_);
   for (std::size_t blk = 0; blk < nblk; ++blk) {
     const double* part = partials_.data() + blk * stride;
@@ -945,21 +966,23 @@ void OrganizingModel::residents_decide(const StepContext& ctx) {
       Mem_[b] += part[b * Q + 1];
       leaders_[b] += part[b * Q + 2];
       leader_skill_sum_[b] += part[b * Q + 3];
+      coopted_members_[b] += part[b * Q + 4];
     }
   }
 }
 
 // Power (MODEL.md 3.4):
 //   Π_b = (A_b + member_weight M_b + Σ_allied members × legitimacy) / N_b × (1 + mean skill of leaders),
-// with M_b the members who are not acting and leaders the non-co-opted members
-// with ℓ > leader_skill.
+// with A_b the actives, M_b the members who are not acting and leaders the
+// members with ℓ > leader_skill, none of them co-opted (a co-opted resident is
+// never ACTIVE after the decisions, so A_b needs no correction).
 double OrganizingModel::power(std::uint32_t b) const noexcept {
   const double nb_n = std::max(1u, nb_start_[b + 1] - nb_start_[b]);
   double allied_power = 0;
   for (std::size_t c = 0; c < cso_nb_.size(); ++c)
     if (cso_nb_[c] == b && cso_allied_[c]) allied_power += cso_members_[c] * cso_legit_[c];
   const double lead_skill = leaders_[b] > 0 ? leader_skill_sum_[b] / leaders_[b] : 0.0;
-  return (A_[b] + p_.member_weight * Mem_[b] + allied_power) / nb_n * (1.0 + lead_skill);
+  return (A_[b] + p_.member_weight * (Mem_[b] - coopted_members_[b]) + allied_power) / nb_n * (1.0 + lead_skill);
 }
 
 // Escalation (MODEL.md 3.4): up one level when `patience` weeks have passed at
@@ -983,9 +1006,10 @@ void OrganizingModel::escalation(std::uint32_t b, double power) noexcept {
 }
 
 // Pressure on the target institution j (MODEL.md 3.4):
-//   P_bj = Π_b intensity[e] (ω_j if e = 0 else 1) + ω_j voice V_b / N_b × mean skill of attendees
-//          + assembly_weight Σ_allied legitimacy in an assembly week,
-// with V_b this week's attendees.
+//   P_bj = [Π_b intensity[e] + assembly_weight Σ_allied legitimacy (in an assembly week)] (ω_j if e = 0 else 1)
+//          + ω_j voice V_b / N_b × mean skill of attendees,
+// with V_b this week's attendees: responsiveness gates all level-0 pressure,
+// an accountability assembly's too.
 double OrganizingModel::pressure(std::uint32_t b, bool assembly) const noexcept {
   const int j = target_inst_[b];
   if (j < 0) return 0;
@@ -996,8 +1020,9 @@ double OrganizingModel::pressure(std::uint32_t b, bool assembly) const noexcept 
   const int e = level_[b];
   const double omega = inst_omega_[j];
   const double attendee_skill = att_count_[b] > 0 ? att_skill_sum_[b] / att_count_[b] : 0.0;
-  return Pi_[b] * p_.intensity[e] * (e == 0 ? omega : 1.0) + omega * p_.voice * att_count_[b] / nb_n * attendee_skill +
-         (assembly && allied_legit > 0 ? p_.assembly_weight * allied_legit : 0.0);
+  const double gate = e == 0 ? omega : 1.0;
+  return Pi_[b] * p_.intensity[e] * gate + omega * p_.voice * att_count_[b] / nb_n * attendee_skill +
+         (assembly && allied_legit > 0 ? p_.assembly_weight * allied_legit * gate : 0.0);
 }
 
 // 4. Organisations (per neighbourhood): power, escalation, pressure.
@@ -1016,7 +1041,12 @@ void OrganizingModel::organisations(const StepContext& ctx) {
 // Concession of `size` on b's target issue by institution j:
 // C_k(b) += size, counted as won by pressure or in consultation; the
 // institution's legitimacy rises by legit_concession × min(1, size / gain).
+// Any concession restarts the escalation clock (the weeks at the current level
+// "with no concession", MODEL.md 3.4) and the count of unanswered acting weeks;
+// only a concession to pressure also returns the level to 0.
 void OrganizingModel::concession(std::uint32_t b, double size, bool by_pressure, std::uint32_t j) noexcept {
+  weeks_at_level_[b] = 0;
+  weeks_acting_unanswered_[b] = 0;
   const int k = target_issue_[b];
   C_[b * K_ + k] += size;
   (by_pressure ? won_pressure_ : won_consult_)[b] += size;
@@ -1047,21 +1077,21 @@ void OrganizingModel::concession_to_pressure(std::uint32_t j, double total, Stre
   const double size = p_.gain * (1.0 - C_[pick * K_ + k]) * std::min(1.0, pt / R);
   concession(pick, size, level_[pick] >= 1, j);
   level_[pick] = 0;
-  weeks_at_level_[pick] = 0;
-  weeks_acting_unanswered_[pick] = 0;
 }
 
 // Co-optation (MODEL.md 3.5): called when 0 < P̃_j < R_j, e ≤ 1, b has leaders
 // and the week's draw fell below `cooptation`: the leader of b at position
 // ⌊u_pick × leaders⌋ becomes co-opted (no longer a leader, no longer counted in
-// power), trust += coopt_trust (1 − L).
-void OrganizingModel::cooptation(std::uint32_t b, std::uint32_t, double u_pick, std::uint32_t) noexcept {
+// power, never ACTIVE), trust += coopt_trust (1 − L). It lasts
+// `cooptation_term` weeks (0: for good); feedback ends it.
+void OrganizingModel::cooptation(std::uint32_t b, std::uint32_t, double u_pick, std::uint32_t week) noexcept {
   auto target = static_cast<std::uint32_t>(u_pick * leaders_[b]);
   const auto& st = state_.cur();
   for (std::uint32_t i = nb_start_[b]; i < nb_start_[b + 1]; ++i) {
     if (st[i] < kMember || coopted_[i] || skill_[i] <= p_.leader_skill) continue;
     if (target-- == 0) {
       coopted_[i] = 1;
+      coopted_since_[i] = static_cast<std::int32_t>(week);
       L_[i] += p_.coopt_trust * (1.0 - L_[i]);
       leaders_[b] -= 1;
       leader_skill_sum_[b] -= skill_[i];
@@ -1147,6 +1177,8 @@ void OrganizingModel::institutions(const StepContext& ctx) {
 
 namespace {
 
+namespace rules {
+
 // 6. Feedback, per resident (MODEL.md 3.6). `share` is 1 for the engaged
 // (members, actives, this week's attendees), 1/3 for residents with a member
 // contact (deviation 8), else 0.
@@ -1204,6 +1236,7 @@ inline double skill_learning(double l, double with_workers, const OrganizingPara
   return clamp01(l + p.learning * (1.0 - l) * p.iron_rule * with_workers);
 }
 
+}  // namespace rules
 }  // namespace
 
 void OrganizingModel::feedback(const StepContext& ctx) {
@@ -1212,6 +1245,7 @@ void OrganizingModel::feedback(const StepContext& ctx) {
   const auto& a_old = att_.cur();
   auto& a_new = att_.nxt();
   const OrganizingParams p = p_;  // a local copy: stores to columns cannot alias it
+  const auto term = static_cast<std::int32_t>(p.cooptation_term);
   ctx.parallel.for_blocks(n_, block_, [&](std::size_t, std::size_t begin, std::size_t end) {
     for (std::size_t ii = begin; ii < end; ++ii) {
       const auto i = static_cast<std::uint32_t>(ii);
@@ -1220,13 +1254,15 @@ void OrganizingModel::feedback(const StepContext& ctx) {
       const bool attended = attended_at_[i] == t;
       const bool engaged = st[i] >= kMember || attended;
       const double share = engaged ? 1.0 : (member_contacts_[i] > 0 ? 1.0 / 3.0 : 0.0);
-      E_[i] = efficacy(E_[i], share, conceded_[b], sanctioned_[b] || ignored_[b], p);
-      L_[i] = trust(L_[i], attended, conceded_[b], sanctioned_[b], j >= 0 ? &inst_legit_[j] : nullptr, p);
+      E_[i] = rules::efficacy(E_[i], share, conceded_[b], sanctioned_[b] || ignored_[b], p);
+      L_[i] = rules::trust(L_[i], attended, conceded_[b], sanctioned_[b], j >= 0 ? &inst_legit_[j] : nullptr, p);
       const std::uint32_t c = peer_[i];
-      a_new[i] = attitudes(a_old[i], c != i ? &a_old[c] : nullptr, j >= 0 ? &inst_stance_[j] : nullptr, attended,
+      a_new[i] = rules::attitudes(a_old[i], c != i ? &a_old[c] : nullptr, j >= 0 ? &inst_stance_[j] : nullptr, attended,
                           st[i] == kActive && level_[b] >= 2, p);
-      f_[i] = fatigue(f_[i], st[i] == kActive, p);
-      if (st[i] >= kMember) skill_[i] = skill_learning(skill_[i], nb_iron_[b], p);
+      f_[i] = rules::fatigue(f_[i], st[i] == kActive, p);
+      // the end of a co-optation's term: co-opted in week t, free again from week t + term + 1
+      if (coopted_[i] && term > 0 && t - coopted_since_[i] >= term) coopted_[i] = 0;
+      if (st[i] >= kMember) skill_[i] = rules::skill_learning(skill_[i], nb_iron_[b], p);
     }
   });
   att_.swap();

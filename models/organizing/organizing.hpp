@@ -35,7 +35,7 @@ struct OrganizingParams {
   double max_level, patience, turnout_needed, deescalate, assembly_interval, assembly_weight, voice;
   std::array<double, 5> power_needed, intensity;
   // institutional response
-  double beta, spread, gain, small_gain, cooptation, subsidy_cut, funder_solidarity, funding_recovery, risk_jump,
+  double beta, spread, gain, small_gain, cooptation, cooptation_term, subsidy_cut, funder_solidarity, funding_recovery, risk_jump,
       risk_decay, legit_action, legit_sanction, legit_concession, legit_recovery;
   // feedback
   double learning_rate, trust_gain, trust_loss, sanction_trust, coopt_trust, media_rate, confidence, rejection, mu,
@@ -90,6 +90,13 @@ class OrganizingModel final : public Model {
   double structural(std::uint32_t i, std::size_t issue) const noexcept;
   double concession(std::size_t nb, std::size_t issue) const noexcept { return C_[nb * K_ + issue]; }
   double won_by_pressure(std::size_t nb) const noexcept { return won_pressure_[nb]; }
+  /// This week's power Π_b and pressure P_bj of neighbourhood b's organisation.
+  double power_of(std::size_t nb) const noexcept { return Pi_[nb]; }
+  double pressure_of(std::size_t nb) const noexcept { return P_[nb]; }
+  const std::vector<std::uint8_t>& coopted() const noexcept { return coopted_; }
+  const std::vector<double>& efficacy() const noexcept { return E_; }
+  const std::vector<double>& skill() const noexcept { return skill_; }
+  const std::vector<std::uint32_t>& neighbourhood() const noexcept { return nb_; }
   double won_in_consultation(std::size_t nb) const noexcept { return won_consult_[nb]; }
   double worker_funding(std::size_t w) const noexcept { return w_funding_[w]; }
   std::size_t workers() const noexcept { return w_nb_.size(); }
@@ -179,6 +186,9 @@ class OrganizingModel final : public Model {
   void update_weighted_concreteness() noexcept;
   double capacity(std::uint32_t i) const noexcept { return (1.0 - s_[i]) * (1.0 - f_[i]); }
   std::uint32_t random_contact(std::uint32_t i, Stream& s) const noexcept;
+  /// A random contact of member m who lives in neighbourhood b (m's own); a
+  /// random resident of b if m has no contact there.
+  std::uint32_t contact_in(std::uint32_t m, std::uint32_t b, Stream& s) const noexcept;
 
   OrganizingParams p_{};
   std::map<std::string, Settable> settable_;
@@ -200,6 +210,7 @@ class OrganizingModel final : public Model {
   DoubleBuffer<double> att_;
   DoubleBuffer<std::uint8_t> state_;
   std::vector<std::uint8_t> coopted_;
+  std::vector<std::int32_t> coopted_since_;  // week of the current co-optation (-1: never)
   std::vector<std::int32_t> consulted_at_, contacted_at_, attended_at_;
   std::vector<std::uint32_t> member_contacts_;
   std::vector<std::uint32_t> peer_;  // contact drawn this week for the attitude step
@@ -214,7 +225,7 @@ class OrganizingModel final : public Model {
   std::vector<int> level_, weeks_at_level_, weeks_acting_unanswered_, target_issue_, target_inst_;
   std::vector<double> pending_shock_;  // [b * K + k]
   // weekly per-neighbourhood quantities
-  std::vector<double> A_, A_prev_, Mem_, leaders_, leader_skill_sum_, att_count_, att_skill_sum_, Pi_, P_;
+  std::vector<double> A_, A_prev_, Mem_, coopted_members_, leaders_, leader_skill_sum_, att_count_, att_skill_sum_, Pi_, P_;
   std::vector<double> conceded_, risk_;
   std::vector<std::uint8_t> meeting_, sanctioned_, ignored_;
   std::vector<std::uint32_t> members_list_, members_off_;

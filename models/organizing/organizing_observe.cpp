@@ -22,7 +22,7 @@ void OrganizingModel::declare(Recorder& rec) {
   m.active_b = rec.grouped("active_by_neighbourhood", "neighbourhood", "share", "ACTIVE share within each neighbourhood");
   m.consulted_g = rec.grouped("consulted_by_group", "group", "share", "share who attended a consultation in the last 52 weeks");
   m.leaders = rec.scalar("leaders", "residents", "members with skill above leader_skill who are not co-opted");
-  m.coopted = rec.scalar("coopted_leaders", "residents", "co-opted leaders (cumulative)");
+  m.coopted = rec.scalar("coopted_leaders", "residents", "co-opted residents (within the term of their co-optation)");
   for (std::uint32_t k = 0; k < K_; ++k) {
     m.hardship.push_back(rec.grouped("hardship_" + issue_names_[k], "neighbourhood", "[0,1]",
                                      "mean hardship h for issue " + issue_names_[k]));

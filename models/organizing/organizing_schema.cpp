@@ -146,6 +146,8 @@ const std::vector<OrganizingModel::ParamSpec>& OrganizingModel::parameters() {
        "concession size of a consultation meeting"},
       {"response", "cooptation", ParamSpec::kDouble, 0.02, 0, 1, {}, 1, offsetof(OrganizingParams, cooptation),
        "weekly chance that a leader is co-opted while pressure is below resistance"},
+      {"response", "cooptation_term", ParamSpec::kInt, 104, 0, 1e6, {}, 1, offsetof(OrganizingParams, cooptation_term),
+       "weeks a co-optation lasts (0: for good); 104, half a four-year municipal council term, the expected time to the next council and its new appointments"},
       {"response", "subsidy_cut", ParamSpec::kDouble, 0.2, 0, 1, {}, 1, offsetof(OrganizingParams, subsidy_cut),
        "funding lost by a sanctioned, fully dependent worker"},
       {"response", "funder_solidarity", ParamSpec::kDouble, 0, 0, 1, {}, 1, offsetof(OrganizingParams, funder_solidarity),
@@ -420,14 +422,14 @@ void register_organizing_model() {
   info.lower_is_better = {"hardship", "survival_load", "exclusion_gap", "coopted_leaders", "sanctions_total", "grievance",
                           "sanctions"};
   info.warnings = organizing_warnings;
-  // peak bytes to build one town: about 130 per resident for the agent columns and
+  // peak bytes to build one town: about 134 per resident for the agent columns and
   // their scratch, and 8 per link end for the network and its edge list while it is
   // built (tests/cli/test_bad_input.cpp checks the estimate against the measured peak)
   info.memory_estimate = [](const Config& c) {
     double residents = 0;
     for (std::size_t b = 0; b < c.size("neighbourhoods"); ++b)
       residents += static_cast<double>(c.get_int("neighbourhoods." + std::to_string(b) + ".size"));
-    return residents * (130.0 + 8.0 * (c.get_double("network.mean_degree") + 1.0));
+    return residents * (134.0 + 8.0 * (c.get_double("network.mean_degree") + 1.0));
   };
   Registry::instance().add(std::move(info));
 }

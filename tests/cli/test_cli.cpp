@@ -318,13 +318,21 @@ TEST_F(Cli, ExperimentErrorsExitTwoWithoutAFile) {
   expect_error(sh("experiment e.yaml --threads 0", dir), "--threads");
 }
 
+/// Shell: wait (at most 10 minutes) until the experiment whose stderr goes to
+/// `log` (with --progress) reports a finished job, whatever the machine's or a
+/// sanitizer's speed.
+std::string until_a_job_is_done(const std::string& log) {
+  return "for i in $(seq 1 6000); do grep -qE '(^|[^0-9])[1-9][0-9]*/[0-9]+ jobs' " + log +
+         " 2>/dev/null && break; sleep 0.1; done; ";
+}
+
 TEST_F(Cli, ExperimentSigtermResumesToTheSameResults) {
   write("s.yaml", kSlowScenario);
   write("e.yaml", kExperiment);
   ASSERT_EQ(sh("experiment e.yaml -q -o ref.h5", dir).code, 0);
   // SIGTERM (what batch schedulers and `timeout` send) part-way
-  const Out o = sh(std::string("experiment e.yaml -q -o t.h5 & pid=$!; sleep ") + (TGM_SANITIZED ? "4" : "1.2") +
-                       "; kill -TERM $pid; wait $pid; echo \"exit=$?\"",
+  const Out o = sh("experiment e.yaml --progress -o t.h5 >/dev/null 2>log & pid=$!; " + until_a_job_is_done("log") +
+                       "kill -TERM $pid; wait $pid; echo \"exit=$?\"; cat log",
                    dir);
   EXPECT_NE(o.text.find("exit=143"), std::string::npos) << o.text;
   EXPECT_NE(o.text.find("--resume"), std::string::npos) << o.text;
@@ -344,10 +352,10 @@ TEST_F(Cli, ExperimentSigtermResumesToTheSameResults) {
 TEST_F(Cli, ExperimentSecondSignalStopsAtOnceAndOneWriterAtATime) {
   write("s.yaml", kSlowScenario);
   write("e.yaml", kExperiment);
-  // a second writer on the same file is refused while the first runs
-  // (at a sanitizer's speed the first job needs longer: with none finished, a stop leaves no file)
-  const Out two = sh(std::string("experiment e.yaml -q -o w.h5 & pid=$!; sleep ") + (TGM_SANITIZED ? "4" : "1.0") +
-                         "; '" + kCli +
+  // a second writer on the same file is refused while the first runs (once a
+  // job has finished: with none finished, a stop rightly leaves no file)
+  const Out two = sh("experiment e.yaml --progress -o w.h5 >/dev/null 2>log & pid=$!; " + until_a_job_is_done("log") +
+                         "'" + kCli +
                          "' experiment e.yaml -q -o w.h5 --resume; echo \"second=$?\"; kill -INT $pid; kill -INT $pid; "
                          "wait $pid; echo \"exit=$?\"",
                      dir);
@@ -388,7 +396,9 @@ TEST_F(Cli, ExperimentKilledAndInterruptedResume) {
   write("e.yaml", kExperiment);
   ASSERT_EQ(sh("experiment e.yaml -q -o ref.h5 --threads 1", dir).code, 0);
   // SIGKILL: no handler runs; every job marked done must still be complete
-  sh("experiment e.yaml -q -o k.h5 & pid=$!; sleep 1.5; kill -KILL $pid; wait $pid", dir);
+  sh("experiment e.yaml --progress -o k.h5 >/dev/null 2>log & pid=$!; " + until_a_job_is_done("log") +
+         "kill -KILL $pid; wait $pid",
+     dir);
   ASSERT_TRUE(fs::exists(dir / "k.h5.partial"));
   // SIGINT, then resume with another thread count
   const Out i = sh("experiment e.yaml -q -o k.h5 --resume & pid=$!; sleep 0.8; kill -INT $pid; wait $pid; echo \"exit=$?\"", dir);

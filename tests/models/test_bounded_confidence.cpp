@@ -173,3 +173,16 @@ TEST_F(BoundedConfidence, BitwiseIdenticalFor1To4Threads) {
 TEST_F(BoundedConfidence, EmpiricalValuesMustMatchPopulation) {
   EXPECT_THROW(make(scenario("population: 3\ninitial: {distribution: empirical, values: [0, 1]}\n")), ConfigError);
 }
+
+// μ ∈ (0, ½] (README): 0 would move nobody and is refused with the open range;
+// the smallest positive value is accepted.
+TEST_F(BoundedConfidence, DeffuantMuZeroIsRefused) {
+  try {
+    scenario("rule: deffuant\nmu: 0\n");
+    ADD_FAILURE() << "mu: 0 was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("out of range (0, 0.5]"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(scenario("rule: deffuant\nmu: 1e-9\n"));
+  EXPECT_THROW(scenario("rule: deffuant\nmu: 0.6\n"), ConfigError);
+}

@@ -467,3 +467,26 @@ TEST_F(CivilViolence, ClosestScenarioIsRun2WithTheClosestRules) {
   const Config run2 = load_scenario(kSrc + "/scenarios/reference/epstein_run2.yaml", sets);
   EXPECT_EQ(file.to_yaml(), run2.to_yaml());
 }
+
+// A schedule that cannot do what it says is warned about at load time, naming
+// the key: a change after the last step, a gradual change cut short, and the
+// keys a constant schedule ignores. Schedules that fit say nothing.
+TEST_F(CivilViolence, SchedulesThatDoNothingAreWarned) {
+  auto warnings = [](const std::string& body) {
+    std::string all;
+    for (const auto& w : scenario_warnings(scenario("steps: 100\n" + body))) all += w + "\n";
+    return all;
+  };
+  EXPECT_EQ(warnings(""), "");
+  EXPECT_EQ(warnings("legitimacy: {schedule: gradual, final: 0.6, start: 10, end: 100}\n"), "");
+  EXPECT_EQ(warnings("cops: {schedule: sudden, final_density: 0.02, start: 100}\n"), "");
+  const std::string late = warnings("legitimacy: {schedule: sudden, final: 0.6, start: 150}\n");
+  EXPECT_NE(late.find("key 'legitimacy.start': step 150 is after the last step (100): the change never happens"),
+            std::string::npos)
+      << late;
+  const std::string cut = warnings("cops: {schedule: gradual, final_density: 0.02, start: 10, end: 300}\n");
+  EXPECT_NE(cut.find("key 'cops.end': step 300 is after the last step (100)"), std::string::npos) << cut;
+  const std::string ignored = warnings("cops: {final_density: 0.02}\n");
+  EXPECT_NE(ignored.find("key 'cops.final_density': has no effect while cops.schedule is constant"), std::string::npos)
+      << ignored;
+}

@@ -115,6 +115,7 @@ void init_scenario(py::module_& m) {
             d["unit"] = k.unit;
             d["min"] = k.min;
             d["max"] = k.max;
+            d["min_exclusive"] = k.min_exclusive;
             d["choices"] = k.choices;
             d["default"] = k.default_value.IsDefined() && !k.default_value.IsNull() ? to_python(k.default_value)
                                                                                      : py::object(py::none());

@@ -235,6 +235,8 @@ class Dashboard:
             else:   # slider values are min + k * step: keep them round (-3.1 … 3.1, not -π …)
                 d = _decimals(step)
                 lo, hi = round(math.ceil(lo / step - 1e-9) * step, d), round(math.floor(hi / step + 1e-9) * step, d)
+                if s.get("min_exclusive") and lo <= float(s["min"]):
+                    lo = round(lo + step, d)   # the range is (min, max]: the slider starts one step in
         return Control(key, s["key"], kind, lo, hi, step, tuple(s["choices"]), s["description"], s["unit"])
 
     def _check_metrics(self, metrics) -> List[str]:

@@ -45,6 +45,7 @@ struct KeyDecl {
   bool optional = false;     ///< may be absent; then absent in the resolved config
   double min = -std::numeric_limits<double>::infinity();
   double max = std::numeric_limits<double>::infinity();
+  bool min_exclusive = false;  ///< the range is (min, max]: min itself is refused
   std::size_t min_size = 0;  ///< lists
   std::size_t max_size = std::numeric_limits<std::size_t>::max();
   std::vector<std::string> choices;  ///< Choice
