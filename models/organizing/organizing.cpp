@@ -140,13 +140,14 @@ void OrganizingModel::set(const std::string& key, const YAML::Node& value) {
 void OrganizingModel::state(State& s) {
   s.add("params", p_).add("preset_filled", preset_filled_).add("week", week_);
   // residents
-  s.add("residents/neighbourhood", nb_).add("residents/group", grp_).add("residents/hardship", h_);
+  s.add("residents/neighbourhood", nb_).add("residents/group", grp_).add("cells/hardship", hcell_);
   s.add("residents/lambda_in", lam_in_).add("residents/survival_load", s_).add("residents/trust", L_);
   s.add("residents/efficacy", E_).add("residents/threshold", theta_).add("residents/risk_aversion", r_);
   s.add("residents/skill", skill_).add("residents/fatigue", f_).add("residents/attitude", att_);
   s.add("residents/state", state_).add("residents/coopted", coopted_).add("residents/coopted_since", coopted_since_).add("residents/consulted_at", consulted_at_);
   s.add("residents/contacted_at", contacted_at_).add("residents/attended_at", attended_at_);
-  s.add("residents/member_contacts", member_contacts_).add("residents/peer", peer_);
+  s.add("residents/contact_members", contact_members_).add("residents/contact_actives", contact_actives_);
+  s.add("residents/peer", peer_);
   // cells and neighbourhoods
   s.add("cells/start", cell_start_).add("cells/exposure", expo_).add("neighbourhoods/start", nb_start_);
   s.add("neighbourhoods/concession", C_).add("neighbourhoods/concreteness", conc_).add("neighbourhoods/wc", wc_);
@@ -181,6 +182,8 @@ void OrganizingModel::state(State& s) {
   s.add("totals/actions", actions_).add("totals/sanctions", sanctions_).add("totals/sanctions_total", sanctions_total_);
   // rewritten before they are read, every week
   s.scratch("scratch/partials", partials_).scratch("scratch/obs_partials", obs_partials_);
+  s.scratch("scratch/changed", changed_).scratch("scratch/changed_count", changed_count_);
+  s.scratch("scratch/invite_miss", invite_miss_).scratch("scratch/hmean_cell", hmean_cell_);
 }
 
 struct OrganizingModel::Town {
@@ -203,6 +206,7 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
   read_timeline(cfg);
   build_population(cfg, town, rng, par);
   build_network(cfg, town, rng);
+  count_contacts();
   partials_.assign(Parallel::block_count(n_, block_) * std::max<std::size_t>(B_ * 8, 1), 0.0);
   member_total_prev_ = active_total_prev_ = 0;
   for (std::uint32_t i = 0; i < n_; ++i) {
@@ -495,7 +499,9 @@ void OrganizingModel::build_population(const Config& cfg, const Town& town, cons
   C_.assign(B_ * K_, 0.0);
   nb_.resize(n_);
   grp_.resize(n_);
-  h_.assign(K_, std::vector<double>(n_));
+  hcell_.assign(static_cast<std::size_t>(B_) * G_ * K_, 0.0);
+  for (std::uint32_t c = 0; c < B_ * G_; ++c)
+    for (std::uint32_t k = 0; k < K_; ++k) hcell_[c * K_ + k] = clamp01(structural_cell(c, c / G_, k));  // C = 0
   lam_in_.resize(n_);
   s_.resize(n_);
   L_.resize(n_);
@@ -511,7 +517,10 @@ void OrganizingModel::build_population(const Config& cfg, const Town& town, cons
   consulted_at_.assign(n_, -1000000);
   contacted_at_.assign(n_, -1);
   attended_at_.assign(n_, -1);
-  member_contacts_.assign(n_, 0);
+  contact_members_.assign(n_, 0);
+  contact_actives_.assign(n_, 0);
+  changed_.assign(n_, 0);
+  changed_count_.assign(Parallel::block_count(n_, block_), 0);
   peer_.assign(n_, 0);
   const double init_members = cfg.get_double("residents.initial_member_share");
   const double th_mean = cfg.get_double("residents.threshold_mean"), th_sd = cfg.get_double("residents.threshold_sd");
@@ -533,10 +542,7 @@ void OrganizingModel::build_population(const Config& cfg, const Town& town, cons
       r_[i] = st.uniform();
       if (st.uniform() < init_members) state_.cur()[i] = kMember;
       double hmean = 0;
-      for (std::uint32_t k = 0; k < K_; ++k) {
-        h_[k][i] = clamp01(structural_cell(c, b, k));  // no concession yet: C = 0
-        hmean += h_[k][i];
-      }
+      for (std::uint32_t k = 0; k < K_; ++k) hmean += hcell_[c * K_ + k];
       hmean /= K_;
       // λ_in chosen so that the initial survival load is the steady state of the initial hardship
       lam_in_[i] = (hmean > 0 && s_[i] < 1) ? p_.lambda_out * s_[i] / ((1.0 - s_[i]) * hmean) : 0.0;
@@ -634,6 +640,47 @@ void OrganizingModel::update_weighted_concreteness() noexcept {
     for (std::uint32_t k = 0; k < K_; ++k) wc_[b * K_ + k] = issue_w_[k] * conc_[b * K_ + k];
 }
 
+void OrganizingModel::count_contacts() {
+  max_degree_ = 0;
+  if (complete_graph_) return;
+  const auto& st = state_.cur();
+  for (std::uint32_t i = 0; i < n_; ++i) {
+    std::uint32_t cm = 0, ca = 0;
+    for (std::uint32_t j : net_.neighbours(i)) {
+      cm += st[j] >= kMember;
+      ca += st[j] == kActive;
+    }
+    contact_members_[i] = cm;
+    contact_actives_[i] = ca;
+    max_degree_ = std::max(max_degree_, net_.degree(i));
+  }
+}
+
+void OrganizingModel::update_contact_counts() {
+  if (complete_graph_) return;
+  const auto& now = state_.cur();
+  const auto& before = state_.nxt();  // last week's states until the next decisions
+  const std::size_t nblk = Parallel::block_count(n_, block_);
+  for (std::size_t blk = 0; blk < nblk; ++blk)
+    for (std::uint32_t q = 0; q < changed_count_[blk]; ++q) {
+      const std::uint32_t i = changed_[blk * block_ + q];
+      const auto dm = static_cast<std::uint32_t>((now[i] >= kMember) - (before[i] >= kMember));
+      const auto da = static_cast<std::uint32_t>((now[i] == kActive) - (before[i] == kActive));
+      for (std::uint32_t j : net_.neighbours(i)) {
+        contact_members_[j] += dm;  // modulo 2^32: adding (uint32)-1 subtracts one
+        contact_actives_[j] += da;
+      }
+    }
+}
+
+const std::vector<double>& OrganizingModel::hardship(std::size_t issue) const {
+  h_resident_.resize(K_);
+  auto& h = h_resident_[issue];
+  h.resize(n_);
+  for (std::uint32_t i = 0; i < n_; ++i) h[i] = hcell_[(static_cast<std::size_t>(nb_[i]) * G_ + grp_[i]) * K_ + issue];
+  return h;
+}
+
 std::uint32_t OrganizingModel::contact_in(std::uint32_t m, std::uint32_t b, Stream& s) const noexcept {
   const std::uint32_t lo = nb_start_[b], hi = nb_start_[b + 1];
   if (complete_graph_) {  // everyone in b but m (m lives in b)
@@ -688,21 +735,27 @@ void OrganizingModel::apply_events(std::uint32_t week) {
 //   h_ik ← clip(h_ik + λ_h (H_ik − h_ik) + shock_k(b) x_ik (1 − safety_net)),
 //   s_i ← clip(s_i + λ_in,i mean_k(h_ik) (1 − s_i) − λ_out s_i),
 // with H_ik from structural_cell (the only place it is formed).
+// Hardship is the same for everyone in a cell (deviation 19), so it is updated
+// once per cell; the survival load per resident.
 void OrganizingModel::environment(const StepContext& ctx) {
   const double sn = 1.0 - p_.safety_net, lambda_h = p_.lambda_h, lambda_out = p_.lambda_out;
+  const std::uint32_t cells = B_ * G_;
+  hmean_cell_.resize(cells);
+  for (std::uint32_t c = 0; c < cells; ++c) {
+    const std::uint32_t b = c / G_;
+    double hmean = 0;
+    for (std::uint32_t k = 0; k < K_; ++k) {
+      const double H = structural_cell(c, b, k);
+      double& hk = hcell_[c * K_ + k];
+      hk = clamp01(hk + lambda_h * (H - hk) + pending_shock_[b * K_ + k] * expo_[c * K_ + k] * sn);
+      hmean += hk;
+    }
+    hmean_cell_[c] = hmean / K_;
+  }
   ctx.parallel.for_blocks(n_, block_, [&](std::size_t, std::size_t begin, std::size_t end) {
     for (std::size_t ii = begin; ii < end; ++ii) {
       const auto i = static_cast<std::uint32_t>(ii);
-      const std::uint32_t b = nb_[i], c = b * G_ + grp_[i];
-      double hmean = 0;
-      for (std::uint32_t k = 0; k < K_; ++k) {
-        const double H = structural_cell(c, b, k);
-        double h = h_[k][i] + lambda_h * (H - h_[k][i]) + pending_shock_[b * K_ + k] * expo_[c * K_ + k] * sn;
-        h = clamp01(h);
-        h_[k][i] = h;
-        hmean += h;
-      }
-      hmean /= K_;
+      const double hmean = hmean_cell_[nb_[i] * G_ + grp_[i]];
       s_[i] = clamp01(s_[i] + lam_in_[i] * hmean * (1.0 - s_[i]) - lambda_out * s_[i]);
     }
   });
@@ -887,7 +940,11 @@ inline std::uint8_t OrganizingModel::decide(std::uint32_t i, std::uint8_t s0, do
     return kMember;
   }
   if (motive3 > join3) {
-    const bool contacted = contacted_at_[i] == t || (nm > 0 && u_invite < 1.0 - std::pow(1.0 - p.invite, nm));
+    // 1 − (1 − invite)^nm, the chance that a member contact invites; the power from
+    // this week's table (the same std::pow values) where the degree allows
+    const double miss = nm < static_cast<double>(invite_miss_.size()) ? invite_miss_[static_cast<std::size_t>(nm)]
+                                                                      : std::pow(1.0 - p.invite, nm);
+    const bool contacted = contacted_at_[i] == t || (nm > 0 && u_invite < 1.0 - miss);
     if (contacted) return kMember;
   }
   return kPassive;
@@ -910,10 +967,13 @@ void OrganizingModel::residents_decide(const StepContext& ctx) {
   }
   const double mtot = member_total_prev_, atot = active_total_prev_;
   const double join3 = p_.join_threshold * p_.join_threshold * p_.join_threshold;
+  invite_miss_.resize(static_cast<std::size_t>(max_degree_) + 1);
+  for (std::size_t m = 0; m < invite_miss_.size(); ++m) invite_miss_[m] = std::pow(1.0 - p_.invite, static_cast<double>(m));
   const OrganizingParams p = p_;  // a local copy: stores to columns cannot alias it
   ctx.parallel.for_blocks(n_, block_, [&](std::size_t blk, std::size_t begin, std::size_t end) {
     double* part = partials_.data() + blk * stride;
     std::fill(part, part + stride, 0.0);
+    std::uint32_t changed = 0;
     for (std::size_t ii = begin; ii < end; ++ii) {
       const auto i = static_cast<std::uint32_t>(ii);
       const std::uint32_t b = nb_[i];
@@ -924,15 +984,9 @@ void OrganizingModel::residents_decide(const StepContext& ctx) {
         nm = mtot - (s0 >= kMember ? 1 : 0);
         na = atot - (s0 == kActive ? 1 : 0);
       } else {
-        std::uint32_t cm = 0, ca = 0;
-        for (std::uint32_t j : net_.neighbours(i)) {
-          cm += cur[j] >= kMember;
-          ca += cur[j] == kActive;
-        }
-        nm = cm;
-        na = ca;
+        nm = contact_members_[i];
+        na = contact_actives_[i];
       }
-      member_contacts_[i] = static_cast<std::uint32_t>(nm);
       // one Philox block a resident a week: two decisions and the peer for the attitude step
       auto rs = ctx.rng.stream(ctx.step, i, kPurposeResidentWeek);
       const double u_drop = rs.uniform32(), u_invite = rs.uniform32();
@@ -941,6 +995,7 @@ void OrganizingModel::residents_decide(const StepContext& ctx) {
       const double motive3 = grievance(i) * E_[i] * K;
       const std::uint8_t s1 = decide(i, s0, nm, na, motive3, K, risk[b], u_drop, u_invite, t, p, join3);
       nxt[i] = s1;
+      if (s1 != s0) changed_[begin + changed++] = i;
       double* pb = part + static_cast<std::size_t>(b) * Q;
       pb[0] += s1 == kActive;
       pb[1] += s1 == kMember;
@@ -950,6 +1005,7 @@ void OrganizingModel::residents_decide(const StepContext& ctx) {
       }
       pb[4] += s1 >= kMember && coopted_[i];
     }
+    changed_count_[blk] = changed;
   });
   state_.swap();
   // combine block partials in block order
@@ -1253,7 +1309,7 @@ void OrganizingModel::feedback(const StepContext& ctx) {
       const int j = target_inst_[b];
       const bool attended = attended_at_[i] == t;
       const bool engaged = st[i] >= kMember || attended;
-      const double share = engaged ? 1.0 : (member_contacts_[i] > 0 ? 1.0 / 3.0 : 0.0);
+      const double share = engaged ? 1.0 : (member_contacts(i) > 0 ? 1.0 / 3.0 : 0.0);
       E_[i] = rules::efficacy(E_[i], share, conceded_[b], sanctioned_[b] || ignored_[b], p);
       L_[i] = rules::trust(L_[i], attended, conceded_[b], sanctioned_[b], j >= 0 ? &inst_legit_[j] : nullptr, p);
       const std::uint32_t c = peer_[i];
@@ -1277,6 +1333,7 @@ void OrganizingModel::step(const StepContext& ctx) {
   organisations(ctx);
   institutions(ctx);
   feedback(ctx);
+  update_contact_counts();
   A_prev_ = A_;
   member_total_prev_ = 0;
   active_total_prev_ = 0;

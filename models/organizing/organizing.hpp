@@ -85,7 +85,9 @@ class OrganizingModel final : public Model {
   const std::vector<double>& thresholds() const noexcept { return theta_; }
   const std::vector<double>& survival_load() const noexcept { return s_; }
   const std::vector<double>& attitude() const noexcept { return att_.cur(); }
-  const std::vector<double>& hardship(std::size_t issue) const noexcept { return h_[issue]; }
+  /// Hardship h_ik of every resident for issue k (a copy from the cells: h is
+  /// the same for everyone in a cell, README deviation 19).
+  const std::vector<double>& hardship(std::size_t issue) const;
   /// Structural hardship H_ik of resident i for issue k (MODEL.md 3.1).
   double structural(std::uint32_t i, std::size_t issue) const noexcept;
   double concession(std::size_t nb, std::size_t issue) const noexcept { return C_[nb * K_ + issue]; }
@@ -180,7 +182,8 @@ class OrganizingModel final : public Model {
   double grievance(std::uint32_t i) const noexcept {
     const double* wc = wc_.data() + static_cast<std::size_t>(nb_[i]) * K_;
     double g = 0;
-    for (std::uint32_t k = 0; k < K_; ++k) g += wc[k] * h_[k][i];
+    const double* h = hcell_.data() + (static_cast<std::size_t>(nb_[i]) * G_ + grp_[i]) * K_;
+    for (std::uint32_t k = 0; k < K_; ++k) g += wc[k] * h[k];
     return (1.0 - L_[i]) * g;
   }
   void update_weighted_concreteness() noexcept;
@@ -205,14 +208,32 @@ class OrganizingModel final : public Model {
   // residents (struct of arrays), sorted by (neighbourhood, group) cell
   std::vector<std::uint32_t> nb_;
   std::vector<std::uint8_t> grp_;
-  std::vector<std::vector<double>> h_;  // [issue][resident]
+  // hardship per cell and issue [c * K + k] (the same for every resident of a
+  // cell), and its per-resident copy for columns() and hardship(), filled on demand
+  std::vector<double> hcell_;
+  mutable std::vector<std::vector<double>> h_resident_;
   std::vector<double> lam_in_, s_, L_, E_, theta_, r_, skill_, f_;
   DoubleBuffer<double> att_;
   DoubleBuffer<std::uint8_t> state_;
   std::vector<std::uint8_t> coopted_;
   std::vector<std::int32_t> coopted_since_;  // week of the current co-optation (-1: never)
   std::vector<std::int32_t> consulted_at_, contacted_at_, attended_at_;
-  std::vector<std::uint32_t> member_contacts_;
+  // contacts who are MEMBER or ACTIVE, and ACTIVE, in last week's states: kept up
+  // to date from the residents whose state changed (step), not recounted
+  std::vector<std::uint32_t> contact_members_, contact_actives_;
+  std::vector<std::uint32_t> changed_;        // residents whose state changed this week, by block
+  std::vector<std::uint32_t> changed_count_;  // per block
+  std::vector<double> invite_miss_;           // (1 − invite)^m for m member contacts, this week
+  std::uint32_t max_degree_ = 0;
+  std::vector<double> hmean_cell_;           // mean hardship over issues per cell, this week
+  void count_contacts();
+  /// Member contacts of i in last week's states; valid from the decisions to the
+  /// end of the step (the feedback reads it).
+  std::uint32_t member_contacts(std::uint32_t i) const noexcept {
+    if (!complete_graph_) return contact_members_[i];
+    return member_total_prev_ - (state_.nxt()[i] >= kMember ? 1u : 0u);
+  }
+  void update_contact_counts();
   std::vector<std::uint32_t> peer_;  // contact drawn this week for the attitude step
 
   // cells and neighbourhoods

@@ -103,7 +103,8 @@ void OrganizingModel::observe(Recorder& rec) {
       pb[b * BQ + 1] += act;
       pb[b * BQ + 2] += coopted_[i];
       pb[b * BQ + 3] += cons;
-      for (std::uint32_t k = 0; k < K_; ++k) pb[b * BQ + 4 + k] += h_[k][i];
+      const double* h = hcell_.data() + (static_cast<std::size_t>(b) * G_ + g) * K_;
+      for (std::uint32_t k = 0; k < K_; ++k) pb[b * BQ + 4 + k] += h[k];
       ps[0] += grievance(i);
       ps[1] += E_[i];
       ps[2] += att[i];
@@ -269,7 +270,7 @@ std::vector<ColumnView> OrganizingModel::columns() const {
       {"coopted", T::U8, coopted_.data(), n_, "1 if co-opted"},
   };
   for (std::uint32_t k = 0; k < K_; ++k)
-    c.push_back({"hardship_" + issue_names_[k], T::F64, h_[k].data(), n_, "hardship for " + issue_names_[k]});
+    c.push_back({"hardship_" + issue_names_[k], T::F64, hardship(k).data(), n_, "hardship for " + issue_names_[k]});
   return c;
 }
 

@@ -81,6 +81,7 @@ class DoubleBuffer {
   std::vector<T>& cur() noexcept { return a_; }
   const std::vector<T>& cur() const noexcept { return a_; }
   std::vector<T>& nxt() noexcept { return b_; }
+  const std::vector<T>& nxt() const noexcept { return b_; }
   void swap() noexcept { a_.swap(b_); }
   std::size_t size() const noexcept { return a_.size(); }
 
