@@ -61,7 +61,17 @@ BENCHMARK(BM_Deffuant_1e3)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRe
 BENCHMARK(BM_Deffuant_1e7)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
 BENCHMARK(BM_HegselmannKrause_625)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_HegselmannKrause_1e6)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+// Epstein with the parameters of Mesa's example (40 x 40, citizen density 0.7,
+// cop density 0.074, von Neumann vision 7, L 0.8, J_max 1000, round(C/A)):
+// the workload that bench/compare_peers.sh runs in Mesa too
+static void BM_CivilViolenceMesaDefaults(benchmark::State& s) {
+  steps(s,
+        "model: civil_violence\ncitizen_density: 0.7\ncops: {density: 0.074}\narrest_ratio: round\n"
+        "vision: {citizen: 7, cop: 7, shape: von_neumann}\nlegitimacy: {initial: 0.8}\njail: {max_term: 1000}\n",
+        1120 + 118);
+}
 BENCHMARK(BM_CivilViolence_40x40)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_CivilViolenceMesaDefaults)->Arg(1)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_CivilViolence_1000x1000)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
 BENCHMARK(BM_ThresholdRing_1e3)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_ThresholdMoore_1e6)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();

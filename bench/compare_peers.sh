@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Schelling (and Epstein civil violence, at the end) against other frameworks:
 # Schelling against the frameworks of the ABMFrameworksComparison benchmark,
 # on the same machine in the same run of this script, on the same set-ups
 # (small: 40 x 40, 1000 agents, r = 1, 3 wanted; large: 100 x 100, 8000
@@ -106,4 +107,38 @@ else
     cap=${size^}
     ratio MASON "$size" "$(peer_time "$tmp/MASON.log" "Mason" "$size")" "Schelling${cap}_Steps20"
   done
+fi
+
+# Epstein civil violence with the parameters of Mesa's own example (40 x 40,
+# citizen density 0.7, cop density 0.074, von Neumann vision 7, L 0.8, J_max
+# 1000, round(C/A)): Mesa's example model, 200 steps after 10 of warm-up,
+# against tegenmacht's BM_CivilViolenceMesaDefaults (one step per iteration).
+echo "== Epstein civil violence, Mesa's example parameters"
+main_bench=$build/bin/tegenmacht_bench
+if [ ! -x "$main_bench" ]; then
+  echo "tegenmacht: skipped (no $main_bench)"
+else
+  "$main_bench" --benchmark_filter='^BM_CivilViolenceMesaDefaults/1' --benchmark_repetitions=5 \
+    --benchmark_report_aggregates_only=true --benchmark_out="$tmp/cv.json" --benchmark_out_format=json \
+    >/dev/null 2>"$tmp/cv.err" || { echo "tegenmacht_bench failed:"; tail -n 5 "$tmp/cv.err"; }
+  cv_rate=$("$python" -c "import json,sys; b=[x for x in json.load(open('$tmp/cv.json'))['benchmarks'] if x.get('aggregate_name')=='median']; print(b[0]['items_per_second'] if b else '')")
+  printf 'tegenmacht %12.4g agent-steps/s (1 thread)\n' "${cv_rate:-0}"
+  if ! "$python" -c 'import mesa.examples.advanced.epstein_civil_violence.model' >/dev/null 2>&1; then
+    echo "Mesa: skipped ($python cannot import mesa.examples.advanced.epstein_civil_violence)"
+  else
+    mesa_rate=$("$python" - <<'PY'
+import time
+from mesa.examples.advanced.epstein_civil_violence.model import EpsteinCivilViolence
+model = EpsteinCivilViolence(seed=1)   # the example's defaults are the parameters above
+for _ in range(10):
+    model.step()
+t0 = time.perf_counter()
+for _ in range(200):
+    model.step()
+print(len(model.agents) * 200 / (time.perf_counter() - t0))
+PY
+)
+    echo "Mesa $("$python" -c 'import mesa; print(mesa.__version__)')"
+    printf 'Mesa       %12.4g agent-steps/s   ratio %6.1f\n' "$mesa_rate" "$(echo "$cv_rate / $mesa_rate" | bc -l)"
+  fi
 fi

@@ -279,6 +279,8 @@ void CivilViolenceModel::init(const Config& cfg, const Rng& rng, Parallel& par) 
   pos_.assign(agents, kOffDuty);
   occ_.assign(cells, -1);
   code_.assign(cells, kEmpty);
+  seen_cops_.assign(cells, 0);
+  seen_actives_.assign(cells, 0);
   // distinct random sites: the first nc_ + duty_ entries of a shuffled list of sites
   std::vector<std::uint32_t> sites(cells);
   std::iota(sites.begin(), sites.end(), 0u);
@@ -298,23 +300,33 @@ void CivilViolenceModel::init(const Config& cfg, const Rng& rng, Parallel& par) 
 void CivilViolenceModel::place(std::uint32_t agent, std::uint32_t site, Code code) {
   pos_[agent] = site;
   occ_[site] = static_cast<std::int32_t>(agent);
-  code_[site] = code;
+  set_code(site, code);
 }
 
 void CivilViolenceModel::vacate(std::uint32_t site) {
   occ_[site] = -1;
-  code_[site] = kEmpty;
+  set_code(site, kEmpty);
+}
+
+void CivilViolenceModel::set_code(std::uint32_t site, std::uint8_t code) {
+  const std::uint8_t old = code_[site];
+  code_[site] = code;
+  // +1, -1 (as 2^32 - 1: unsigned sums wrap) or 0 for each count
+  const auto dc = static_cast<std::uint32_t>((code == kCop) - (old == kCop));
+  const auto da = static_cast<std::uint32_t>((code == kActive) - (old == kActive));
+  if (dc == 0 && da == 0) return;
+  for_each_run(cit_vision_, site, [&](std::uint32_t first, std::uint32_t len) {
+    std::uint32_t* c = seen_cops_.data() + first;
+    std::uint32_t* a = seen_actives_.data() + first;
+    for (std::uint32_t i = 0; i < len; ++i) {
+      c[i] += dc;
+      a[i] += da;
+    }
+  });
 }
 
 bool CivilViolenceModel::would_be_active(std::uint32_t c) const {
-  std::uint32_t cops = 0, actives = 0;  // branch-free counts over runs of sites
-  for_each_run(cit_vision_, pos_[c], [&](std::uint32_t first, std::uint32_t len) {
-    const std::uint8_t* p = code_.data() + first;
-    for (std::uint32_t i = 0; i < len; ++i) {
-      cops += p[i] == kCop;
-      actives += p[i] == kActive;
-    }
-  });
+  const std::uint32_t cops = seen_cops_[pos_[c]], actives = seen_actives_[pos_[c]];
   const double p = 1.0 - std::exp(-k_ * arrest_ratio(ratio_, cops, 1 + actives));
   return hardship_[c] * (1.0 - legitimacy_) - risk_[c] * p > threshold_;
 }
@@ -353,7 +365,7 @@ std::uint32_t CivilViolenceModel::move(std::uint32_t a, const Vision& v, Code co
 void CivilViolenceModel::decide(std::uint32_t c) {
   const bool active = would_be_active(c);
   state_[c] = active ? Active : Quiet;
-  code_[pos_[c]] = active ? kActive : kQuiet;
+  set_code(pos_[c], active ? kActive : kQuiet);
 }
 
 std::uint32_t CivilViolenceModel::arrest(std::uint32_t site, Stream& s) {
@@ -364,7 +376,7 @@ std::uint32_t CivilViolenceModel::arrest(std::uint32_t site, Stream& s) {
   state_[c] = Jailed;
   jail_[c] = draw_term(s);
   if (keep_site_)
-    code_[q] = kJailed;  // Mesa: the site stays taken, nobody sees the prisoner
+    set_code(q, kJailed);  // Mesa: the site stays taken, nobody sees the prisoner
   else
     vacate(q);  // the jailed citizen leaves the lattice; pos_[c] keeps the site of the arrest
   ++arrests_;
@@ -441,7 +453,7 @@ void CivilViolenceModel::step(const StepContext& ctx) {
     std::uint32_t q = pos_[c];
     if (keep_site_) {  // back on its own site, which it never left
       state_[c] = Quiet;
-      code_[q] = kQuiet;
+      set_code(q, kQuiet);
       continue;
     }
     if (code_[q] != kEmpty) {
@@ -538,10 +550,11 @@ std::vector<Warning> civil_violence_warnings(const Config& c) {
 void register_civil_violence_model() {
   ModelInfo info{"civil_violence", "Epstein (2002) civil violence, Model I", CivilViolenceModel::declare_schema,
                  [] { return std::make_unique<CivilViolenceModel>(); }};
-  // peak bytes to build one replicate: about 24 per grid cell (occupant, code and the
-  // agents' columns; tests/cli/test_bad_input.cpp checks the estimate)
+  // peak bytes to build one replicate: about 32 per grid cell (occupant, code, the counts
+  // of cops and actives in sight, and the agents' columns; tests/cli/test_bad_input.cpp
+  // checks the estimate)
   info.memory_estimate = [](const Config& c) {
-    return 24.0 * static_cast<double>(c.get_int("width")) * static_cast<double>(c.get_int("height"));
+    return 32.0 * static_cast<double>(c.get_int("width")) * static_cast<double>(c.get_int("height"));
   };
   info.warnings = civil_violence_warnings;
   Registry::instance().add(std::move(info));
@@ -550,6 +563,7 @@ void register_civil_violence_model() {
 void CivilViolenceModel::state(tegenmacht::State& s) {
   s.add("citizens/hardship", hardship_).add("citizens/risk_aversion", risk_).add("agents/state", state_);
   s.add("agents/jail_term", jail_).add("agents/position", pos_).add("grid/occupant", occ_).add("grid/code", code_);
+  s.add("grid/seen_cops", seen_cops_).add("grid/seen_actives", seen_actives_);
   s.add("order", order_).add("cops_on_duty", duty_).add("legitimacy", legitimacy_).add("arrests", arrests_);
   s.scratch("scratch/sites", scratch_);
 }

@@ -129,6 +129,10 @@ class CivilViolenceModel final : public Model {
   std::uint32_t draw_term(Stream& s) const;
   void place(std::uint32_t agent, std::uint32_t site, Code code);
   void vacate(std::uint32_t site);
+  /// The one place a site's code changes: keeps seen_cops_ and seen_actives_
+  /// of every site that sees it up to date (vision is symmetric: the sites that
+  /// see `site` are those it sees).
+  void set_code(std::uint32_t site, std::uint8_t code);
 
   Parallel* par_ = nullptr;
   std::uint32_t w_ = 0, h_ = 0, nc_ = 0, nk_ = 0, duty_ = 0;
@@ -137,6 +141,9 @@ class CivilViolenceModel final : public Model {
   VisionShape shape_ = VisionShape::Euclidean;
   bool movement_ = true, move_to_arrest_ = true, keep_site_ = false;
   RuleOrder rule_order_ = RuleOrder::MoveThenAct;
+  // per site: cops and active citizens within citizen vision (own site excluded),
+  // kept up to date by set_code, so that rule A reads them instead of scanning
+  std::vector<std::uint32_t> seen_cops_, seen_actives_;
   JailTerms terms_ = JailTerms::Inclusive;
   double max_term_ = 30;  // +inf: life
   Schedule legit_, cops_;
