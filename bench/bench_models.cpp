@@ -74,17 +74,15 @@ Config town(std::uint32_t per_neighbourhood) {
 void organizing_steps(benchmark::State& state, std::uint32_t per_neighbourhood) {
   const Config cfg = town(per_neighbourhood);
   auto par = std::make_shared<Parallel>(static_cast<int>(state.range(0)));
-  const long before = vm_hwm_kib();
   Simulation sim(cfg, 0, par);
-  const long after = vm_hwm_kib();
   sim.step(52);  // past the start-up transient
   for (auto _ : state) sim.step(1);
   const double n = 4.0 * per_neighbourhood;
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
   state.counters["threads"] = static_cast<double>(state.range(0));
-  // growth of the peak RSS while the model was built: an upper bound on its
-  // own memory when it is the largest allocation so far in this process
-  if (after > before) state.counters["peak_bytes_per_resident"] = (after - before) * 1024.0 / n;
+  // the model's declared state (resident columns, network, tables) per resident;
+  // the growth of the process's peak would depend on what ran before in it
+  state.counters["state_bytes_per_resident"] = sim.state_bytes() / n;
 }
 }  // namespace
 
