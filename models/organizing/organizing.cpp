@@ -1140,7 +1140,7 @@ void OrganizingModel::concession_to_pressure(std::uint32_t j, double total, Stre
 // ⌊u_pick × leaders⌋ becomes co-opted (no longer a leader, no longer counted in
 // power, never ACTIVE), trust += coopt_trust (1 − L). It lasts
 // `cooptation_term` weeks (0: for good); feedback ends it.
-void OrganizingModel::cooptation(std::uint32_t b, std::uint32_t, double u_pick, std::uint32_t week) noexcept {
+void OrganizingModel::cooptation(std::uint32_t b, double u_pick, std::uint32_t week) noexcept {
   auto target = static_cast<std::uint32_t>(u_pick * leaders_[b]);
   const auto& st = state_.cur();
   for (std::uint32_t i = nb_start_[b]; i < nb_start_[b + 1]; ++i) {
@@ -1217,7 +1217,7 @@ void OrganizingModel::institutions(const StepContext& ctx) {
       // consultation: each meeting concedes a little with probability ω
       if (meeting_[b] && u_meet < inst_omega_[j]) concession(b, p_.small_gain * (1.0 - C_[b * K_ + k]), false, j);
       const int e = level_[b];
-      if (pt > 0 && pt < R && e <= 1 && leaders_[b] > 0 && u_coopt < p_.cooptation) cooptation(b, j, u_pickl, ctx.step);
+      if (pt > 0 && pt < R && e <= 1 && leaders_[b] > 0 && u_coopt < p_.cooptation) cooptation(b, u_pickl, ctx.step);
       if (e >= 3 && u_sanction < inst_rho_[j] * inst_legit_[j] * e / 4.0) sanction(b, j);
       unanswered_action(b, j);
     }

@@ -168,7 +168,7 @@ class OrganizingModel final : public Model {
   void institutions(const StepContext& ctx);
   void concession(std::uint32_t b, double size, bool by_pressure, std::uint32_t j) noexcept;
   void concession_to_pressure(std::uint32_t j, double total, Stream& s) noexcept;
-  void cooptation(std::uint32_t b, std::uint32_t j, double u_pick, std::uint32_t week) noexcept;
+  void cooptation(std::uint32_t b, double u_pick, std::uint32_t week) noexcept;
   void sanction(std::uint32_t b, std::uint32_t j) noexcept;
   /// Legitimacy lost to unanswered action, and ignored actions.
   void unanswered_action(std::uint32_t b, std::uint32_t j) noexcept;
