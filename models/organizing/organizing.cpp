@@ -924,10 +924,9 @@ void OrganizingModel::coalition_building(std::uint32_t b, double hours, Stream& 
 //      each member contact with probability invite) and M > join_threshold.
 // M = (G E K)^(1/3) is compared through its cube (motive3, join3) where M itself
 // is not needed.
-inline std::uint8_t OrganizingModel::decide(std::uint32_t i, std::uint8_t s0, double nm, double na, double motive3,
-                                            double K, double risk, double u_drop, double u_invite, std::int32_t t,
-                                            const OrganizingParams& p, double join3) const noexcept {
-  const int e = level_[nb_[i]];
+inline std::uint8_t OrganizingModel::decide(std::uint32_t i, int e, std::uint8_t s0, double nm, double na,
+                                            double motive3, double K, double risk, double u_drop, double u_invite,
+                                            std::int32_t t, const OrganizingParams& p, double join3) const noexcept {
   if (s0 >= kMember && u_drop < p.dropout * (1.0 - E_[i]) * (1.0 - K)) return kPassive;
   if (s0 == kActive) return (e == 0 || f_[i] > p.fatigue_max || coopted_[i]) ? kMember : kActive;
   if (s0 == kMember) {
@@ -974,36 +973,67 @@ void OrganizingModel::residents_decide(const StepContext& ctx) {
     double* part = partials_.data() + blk * stride;
     std::fill(part, part + stride, 0.0);
     std::uint32_t changed = 0;
-    for (std::size_t ii = begin; ii < end; ++ii) {
-      const auto i = static_cast<std::uint32_t>(ii);
-      const std::uint32_t b = nb_[i];
-      const std::uint8_t s0 = cur[i];
-      // member contacts and how many of them acted last week
-      double nm = 0, na = 0;
-      if (complete_graph_) {
-        nm = mtot - (s0 >= kMember ? 1 : 0);
-        na = atot - (s0 == kActive ? 1 : 0);
-      } else {
-        nm = contact_members_[i];
-        na = contact_actives_[i];
+    // one Philox block a resident a week (two decisions and the peer for the
+    // attitude step), computed for a chunk of residents at once
+    constexpr std::size_t kChunk = 256;
+    alignas(64) std::uint32_t w[4][kChunk];
+    for (std::size_t c0 = begin; c0 < end; c0 += kChunk) {
+      const std::size_t c1 = std::min(end, c0 + kChunk);
+      ctx.rng.first_blocks(ctx.step, static_cast<std::uint32_t>(c0), c1 - c0, kPurposeResidentWeek, w[0], w[1], w[2],
+                           w[3]);
+      // runs of one (neighbourhood, group) cell: what is the same for the cell is read once
+      for (std::size_t r0 = c0; r0 < c1;) {
+        const std::uint32_t b = nb_[r0], cell = b * G_ + grp_[r0];
+        const std::size_t r1 = std::min<std::size_t>(c1, cell_start_[cell + 1]);
+        double g_cell = 0;  // Σ_k w_k c_k(b) h_k of the cell (grievance() per resident)
+        {
+          const double* wc = wc_.data() + static_cast<std::size_t>(b) * K_;
+          const double* h = hcell_.data() + static_cast<std::size_t>(cell) * K_;
+          for (std::uint32_t k = 0; k < K_; ++k) g_cell += wc[k] * h[k];
+        }
+        const double risk_b = risk[b];
+        const int e = level_[b];
+        double* pb = part + static_cast<std::size_t>(b) * Q;
+        std::uint32_t n_act = 0, n_mem = 0, n_lead = 0, n_coopt = 0;
+        double lead_skill = pb[3];  // the same additions in the same order as into pb[3]
+        for (std::size_t ii = r0; ii < r1; ++ii) {
+          const auto i = static_cast<std::uint32_t>(ii);
+          const std::uint8_t s0 = cur[i];
+          // member contacts and how many of them acted last week
+          double nm = 0, na = 0;
+          if (complete_graph_) {
+            nm = mtot - (s0 >= kMember ? 1 : 0);
+            na = atot - (s0 == kActive ? 1 : 0);
+          } else {
+            nm = contact_members_[i];
+            na = contact_actives_[i];
+          }
+          const std::size_t q = ii - c0;
+          auto rs = ctx.rng.stream(ctx.step, i, kPurposeResidentWeek, {w[0][q], w[1][q], w[2][q], w[3][q]});
+          const double u_drop = rs.uniform32(), u_invite = rs.uniform32();
+          peer_[i] = random_contact(i, rs);
+          const double K = capacity(i);
+          const double motive3 = (1.0 - L_[i]) * g_cell * E_[i] * K;
+          const std::uint8_t s1 = decide(i, e, s0, nm, na, motive3, K, risk_b, u_drop, u_invite, t, p, join3);
+          nxt[i] = s1;
+          if (s1 != s0) changed_[begin + changed++] = i;
+          n_act += s1 == kActive;
+          n_mem += s1 == kMember;
+          const bool coopted = coopted_[i] != 0;
+          if (s1 >= kMember && !coopted && skill_[i] > p.leader_skill) {
+            ++n_lead;
+            lead_skill += skill_[i];
+          }
+          n_coopt += s1 >= kMember && coopted;
+        }
+        // counts are whole numbers: adding them at once is exact
+        pb[0] += n_act;
+        pb[1] += n_mem;
+        pb[2] += n_lead;
+        pb[3] = lead_skill;
+        pb[4] += n_coopt;
+        r0 = r1;
       }
-      // one Philox block a resident a week: two decisions and the peer for the attitude step
-      auto rs = ctx.rng.stream(ctx.step, i, kPurposeResidentWeek);
-      const double u_drop = rs.uniform32(), u_invite = rs.uniform32();
-      peer_[i] = random_contact(i, rs);
-      const double K = capacity(i);
-      const double motive3 = grievance(i) * E_[i] * K;
-      const std::uint8_t s1 = decide(i, s0, nm, na, motive3, K, risk[b], u_drop, u_invite, t, p, join3);
-      nxt[i] = s1;
-      if (s1 != s0) changed_[begin + changed++] = i;
-      double* pb = part + static_cast<std::size_t>(b) * Q;
-      pb[0] += s1 == kActive;
-      pb[1] += s1 == kMember;
-      if (s1 >= kMember && !coopted_[i] && skill_[i] > p.leader_skill) {
-        pb[2] += 1;
-        pb[3] += skill_[i];
-      }
-      pb[4] += s1 >= kMember && coopted_[i];
     }
     changed_count_[blk] = changed;
   });
@@ -1303,22 +1333,36 @@ void OrganizingModel::feedback(const StepContext& ctx) {
   const OrganizingParams p = p_;  // a local copy: stores to columns cannot alias it
   const auto term = static_cast<std::int32_t>(p.cooptation_term);
   ctx.parallel.for_blocks(n_, block_, [&](std::size_t, std::size_t begin, std::size_t end) {
-    for (std::size_t ii = begin; ii < end; ++ii) {
-      const auto i = static_cast<std::uint32_t>(ii);
-      const std::uint32_t b = nb_[i];
+    // by runs of one neighbourhood: its institution, concessions and setbacks are read once
+    for (std::size_t r0 = begin; r0 < end;) {
+      const std::uint32_t b = nb_[r0];
+      const std::size_t r1 = std::min<std::size_t>(end, nb_start_[b + 1]);
       const int j = target_inst_[b];
-      const bool attended = attended_at_[i] == t;
-      const bool engaged = st[i] >= kMember || attended;
-      const double share = engaged ? 1.0 : (member_contacts(i) > 0 ? 1.0 / 3.0 : 0.0);
-      E_[i] = rules::efficacy(E_[i], share, conceded_[b], sanctioned_[b] || ignored_[b], p);
-      L_[i] = rules::trust(L_[i], attended, conceded_[b], sanctioned_[b], j >= 0 ? &inst_legit_[j] : nullptr, p);
-      const std::uint32_t c = peer_[i];
-      a_new[i] = rules::attitudes(a_old[i], c != i ? &a_old[c] : nullptr, j >= 0 ? &inst_stance_[j] : nullptr, attended,
-                          st[i] == kActive && level_[b] >= 2, p);
-      f_[i] = rules::fatigue(f_[i], st[i] == kActive, p);
-      // the end of a co-optation's term: co-opted in week t, free again from week t + term + 1
-      if (coopted_[i] && term > 0 && t - coopted_since_[i] >= term) coopted_[i] = 0;
-      if (st[i] >= kMember) skill_[i] = rules::skill_learning(skill_[i], nb_iron_[b], p);
+      const double conceded = conceded_[b];
+      const bool sanctioned = sanctioned_[b] != 0, setback = sanctioned || ignored_[b];
+      // copies: stores to the resident columns cannot alias them
+      const double legit_j = j >= 0 ? inst_legit_[j] : 0.0, stance_j = j >= 0 ? inst_stance_[j] : 0.0;
+      const double* legitimacy = j >= 0 ? &legit_j : nullptr;
+      const double* stance = j >= 0 ? &stance_j : nullptr;
+      const bool confronting = level_[b] >= 2;
+      const double iron = nb_iron_[b];
+      for (std::size_t ii = r0; ii < r1; ++ii) {
+        const auto i = static_cast<std::uint32_t>(ii);
+        const std::uint8_t si = st[i];
+        const bool attended = attended_at_[i] == t;
+        const bool engaged = si >= kMember || attended;
+        const double share = engaged ? 1.0 : (member_contacts(i) > 0 ? 1.0 / 3.0 : 0.0);
+        E_[i] = rules::efficacy(E_[i], share, conceded, setback, p);
+        L_[i] = rules::trust(L_[i], attended, conceded, sanctioned, legitimacy, p);
+        const std::uint32_t c = peer_[i];
+        a_new[i] = rules::attitudes(a_old[i], c != i ? &a_old[c] : nullptr, stance, attended,
+                                    si == kActive && confronting, p);
+        f_[i] = rules::fatigue(f_[i], si == kActive, p);
+        // the end of a co-optation's term: co-opted in week t, free again from week t + term + 1
+        if (coopted_[i] && term > 0 && t - coopted_since_[i] >= term) coopted_[i] = 0;
+        if (si >= kMember) skill_[i] = rules::skill_learning(skill_[i], iron, p);
+      }
+      r0 = r1;
     }
   });
   att_.swap();

@@ -156,8 +156,9 @@ class OrganizingModel final : public Model {
   void organising(std::uint32_t b, double hours, std::uint32_t week, Stream& s);
   void coalition_building(std::uint32_t b, double hours, Stream& s);
   void residents_decide(const StepContext& ctx);
-  std::uint8_t decide(std::uint32_t i, std::uint8_t s0, double nm, double na, double motive3, double K, double risk,
-                      double u_drop, double u_invite, std::int32_t t, const OrganizingParams& p,
+  /// The move of resident i in neighbourhood level e (MODEL.md 3.3).
+  std::uint8_t decide(std::uint32_t i, int e, std::uint8_t s0, double nm, double na, double motive3, double K,
+                      double risk, double u_drop, double u_invite, std::int32_t t, const OrganizingParams& p,
                       double join3) const noexcept;
   void organisations(const StepContext& ctx);
   /// Π_b (MODEL.md 3.4).

@@ -90,26 +90,58 @@ void OrganizingModel::observe(Recorder& rec) {
     double* pg = p;
     double* pb = p + G_ * GQ;
     double* ps = pb + B_ * BQ;
-    for (std::size_t ii = begin; ii < end; ++ii) {
-      const auto i = static_cast<std::uint32_t>(ii);
-      const std::uint32_t g = grp_[i], b = nb_[i];
-      const bool mem = st[i] >= kMember, act = st[i] == kActive, cons = consulted_at_[i] > t - 52;
-      pg[g * GQ + 0] += mem;
-      pg[g * GQ + 1] += act;
-      pg[g * GQ + 2] += cons;
-      pg[g * GQ + 3] += s_[i];
-      pg[g * GQ + 4] += L_[i];
-      pb[b * BQ + 0] += mem;
-      pb[b * BQ + 1] += act;
-      pb[b * BQ + 2] += coopted_[i];
-      pb[b * BQ + 3] += cons;
-      const double* h = hcell_.data() + (static_cast<std::size_t>(b) * G_ + g) * K_;
-      for (std::uint32_t k = 0; k < K_; ++k) pb[b * BQ + 4 + k] += h[k];
-      ps[0] += grievance(i);
-      ps[1] += E_[i];
-      ps[2] += att[i];
-      ps[3] += mem && !coopted_[i] && skill_[i] > p_.leader_skill;
-      ps[4] += coopted_[i];
+    // by runs of one (neighbourhood, group) cell, with the partial sums in
+    // registers: each is loaded, added to in resident order and stored back,
+    // the same additions in the same order as one resident at a time
+    for (std::size_t r0 = begin; r0 < end;) {
+      const std::uint32_t b = nb_[r0], g = grp_[r0], cell = b * G_ + g;
+      const std::size_t r1 = std::min<std::size_t>(end, cell_start_[cell + 1]);
+      const double* h = hcell_.data() + static_cast<std::size_t>(cell) * K_;
+      double g_cell = 0;  // as in grievance()
+      {
+        const double* wc = wc_.data() + static_cast<std::size_t>(b) * K_;
+        for (std::uint32_t k = 0; k < K_; ++k) g_cell += wc[k] * h[k];
+      }
+      std::uint32_t n_mem = 0, n_act = 0, n_cons = 0, n_coopt = 0, n_lead = 0;
+      double surv = pg[g * GQ + 3], trust = pg[g * GQ + 4];
+      double griev = ps[0], eff = ps[1], attsum = ps[2];
+      const double leader_skill = p_.leader_skill;
+      for (std::size_t ii = r0; ii < r1; ++ii) {
+        const auto i = static_cast<std::uint32_t>(ii);
+        const bool mem = st[i] >= kMember, act = st[i] == kActive, cons = consulted_at_[i] > t - 52;
+        const bool coopted = coopted_[i] != 0;
+        n_mem += mem;
+        n_act += act;
+        n_cons += cons;
+        n_coopt += coopted;
+        n_lead += mem && !coopted && skill_[i] > leader_skill;
+        surv += s_[i];
+        trust += L_[i];
+        griev += (1.0 - L_[i]) * g_cell;
+        eff += E_[i];
+        attsum += att[i];
+      }
+      pg[g * GQ + 0] += n_mem;
+      pg[g * GQ + 1] += n_act;
+      pg[g * GQ + 2] += n_cons;
+      pg[g * GQ + 3] = surv;
+      pg[g * GQ + 4] = trust;
+      pb[b * BQ + 0] += n_mem;
+      pb[b * BQ + 1] += n_act;
+      pb[b * BQ + 2] += n_coopt;
+      pb[b * BQ + 3] += n_cons;
+      // hardship is the cell's for each resident: added once per resident, as before
+      for (std::uint32_t k = 0; k < K_; ++k) {
+        double hs = pb[b * BQ + 4 + k];
+        for (std::size_t ii = r0; ii < r1; ++ii) hs += h[k];
+        pb[b * BQ + 4 + k] = hs;
+      }
+      ps[0] = griev;
+      ps[1] = eff;
+      ps[2] = attsum;
+      ps[3] += n_lead;
+      ps[4] += n_coopt;
+      r0 = r1;
     }
   };
   parallel_->for_blocks(n_, block_, body);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 namespace tegenmacht {
@@ -28,5 +29,25 @@ inline PhiloxCounter philox4x32(PhiloxCounter ctr, PhiloxKey key, int rounds = 1
   }
   return ctr;
 }
+
+}  // namespace tegenmacht
+
+namespace tegenmacht {
+
+/// The first Philox4x32-10 block of `n` consecutive agents' streams: for
+/// agent a = first + q (q < n) the block of counter {0, a, step, tag} under
+/// `key`, written as words w0[q], w1[q], w2[q], w3[q]. Bit for bit what
+/// philox4x32({0, a, step, tag}, key) returns; eight or sixteen agents at a time
+/// with AVX2 or AVX-512 where the processor has them (chosen at run time), one
+/// at a time otherwise. For loops that give every agent a stream each step
+/// (Stream::from_block consumes a block).
+void philox4x32_agents(PhiloxKey key, std::uint32_t step, std::uint32_t tag, std::uint32_t first, std::size_t n,
+                       std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2, std::uint32_t* w3) noexcept;
+
+/// The same with the one-agent-at-a-time code whatever the processor: the
+/// reference the vector forms are tested against.
+void philox4x32_agents_scalar(PhiloxKey key, std::uint32_t step, std::uint32_t tag, std::uint32_t first,
+                              std::size_t n, std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2,
+                              std::uint32_t* w3) noexcept;
 
 }  // namespace tegenmacht

@@ -44,6 +44,10 @@ class Stream {
  public:
   Stream(PhiloxKey key, std::uint32_t step, std::uint32_t agent, std::uint32_t tag) noexcept
       : key_(key), ctr_{0u, agent, step, tag} {}
+  /// The same stream, given its first block (philox4x32_agents computed it):
+  /// the same draws without computing that block again.
+  Stream(PhiloxKey key, std::uint32_t step, std::uint32_t agent, std::uint32_t tag, const PhiloxCounter& first) noexcept
+      : key_(key), ctr_{1u, agent, step, tag}, buf_(first), pos_(0) {}
 
   std::uint32_t next_u32() noexcept {
     if (pos_ == 4) refill();
@@ -166,6 +170,18 @@ class Rng {
   /// Draws for one agent (or institution, edge, …) at one step for one purpose.
   Stream stream(std::uint32_t step, std::uint32_t agent, std::uint32_t purpose) const noexcept {
     return Stream(key_, step, agent, (purpose << 20) | replicate_);
+  }
+  /// The first blocks of the streams (step, a, purpose) of agents a = first ..
+  /// first + n − 1, as four word arrays of n (see philox4x32_agents): a loop
+  /// that gives every agent a stream computes them for a run of agents at once.
+  void first_blocks(std::uint32_t step, std::uint32_t first, std::size_t n, std::uint32_t purpose, std::uint32_t* w0,
+                    std::uint32_t* w1, std::uint32_t* w2, std::uint32_t* w3) const noexcept {
+    philox4x32_agents(key_, step, (purpose << 20) | replicate_, first, n, w0, w1, w2, w3);
+  }
+  /// stream(step, agent, purpose) from its first block (first_blocks): the
+  /// same draws.
+  Stream stream(std::uint32_t step, std::uint32_t agent, std::uint32_t purpose, const PhiloxCounter& first) const noexcept {
+    return Stream(key_, step, agent, (purpose << 20) | replicate_, first);
   }
 
  private:
