@@ -1,6 +1,10 @@
 // The weekly cycle of the organizing model (MODEL.md section 3).
 #include "organizing/organizing.hpp"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstdio>
 #include <cmath>
@@ -22,7 +26,27 @@ enum : std::uint32_t {
   kPurposeMembership,
 };
 
-inline double clamp01(double x) noexcept { return x < 0 ? 0 : (x > 1 ? 1 : x); }
+// Branch-free forms of `x < 0 ? 0 : (x > 1 ? 1 : x)` and `c ? x : y`, with the
+// same result for every input (-0 and NaN included): SSE2's maxsd(a, b) is
+// a > b ? a : b and minsd(a, b) is a < b ? a : b. The per-resident loops use
+// them where the condition changes from one resident to the next, which a
+// branch predictor cannot follow.
+inline double clamp_to(double x, double lo, double hi) noexcept {
+#ifdef __SSE2__
+  return _mm_cvtsd_f64(_mm_min_sd(_mm_set_sd(hi), _mm_max_sd(_mm_set_sd(lo), _mm_set_sd(x))));
+#else
+  return x < lo ? lo : (x > hi ? hi : x);
+#endif
+}
+inline double clamp01(double x) noexcept { return clamp_to(x, 0.0, 1.0); }
+inline double choose(bool c, double x, double y) noexcept {
+#ifdef __SSE2__
+  const __m128d m = _mm_castsi128_pd(_mm_cvtsi64_si128(-static_cast<long long>(c)));
+  return _mm_cvtsd_f64(_mm_or_pd(_mm_and_pd(m, _mm_set_sd(x)), _mm_andnot_pd(m, _mm_set_sd(y))));
+#else
+  return c ? x : y;
+#endif
+}
 inline double logistic(double x) noexcept { return 1.0 / (1.0 + std::exp(-x)); }
 
 /// Beta draw with mean m and concentration k; degenerate at the bounds.
@@ -87,6 +111,7 @@ void OrganizingModel::read_params(const Config& c) {
 }
 
 void OrganizingModel::apply_setting(const std::string& key, const std::vector<double>& value) {
+  obs_week_ = -1;  // observe() sums again
   const Settable& s = settable_.at(key);
   for (std::size_t i = 0; i < s.n; ++i) s.ptr[i] = value[i];
 }
@@ -118,6 +143,7 @@ std::vector<std::string> OrganizingModel::settable() const {
 }
 
 void OrganizingModel::set(const std::string& key, const YAML::Node& value) {
+  obs_week_ = -1;  // observe() sums again
   if (key == "strategy") {
     apply_strategy(value.as<std::string>());
     return;
@@ -138,6 +164,7 @@ void OrganizingModel::set(const std::string& key, const YAML::Node& value) {
 }
 
 void OrganizingModel::state(State& s) {
+  obs_week_ = -1;  // observe() sums again
   s.add("params", p_).add("preset_filled", preset_filled_).add("week", week_);
   // residents
   s.add("residents/neighbourhood", nb_).add("residents/group", grp_).add("cells/hardship", hcell_);
@@ -200,6 +227,7 @@ struct OrganizingModel::Town {
 };
 
 void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
+  obs_week_ = -1;  // observe() sums again
   parallel_ = &par;
   read_params(cfg);
   const Town town = read_town(cfg);
@@ -1273,14 +1301,10 @@ namespace rules {
 /// min(1, conceded / gain) share (1 − E); after a sanction or an ignored action
 /// (`setback`), E −= learning_rate share E.
 inline double efficacy(double E, double share, double conceded, bool setback, const OrganizingParams& p) noexcept {
-  if (share > 0) {
-    if (conceded > 0) {
-      const double up = p.learning_rate * std::min(1.0, p.gain > 0 ? conceded / p.gain : 1.0) * share;
-      E += up * (1.0 - E);
-    }
-    if (setback) E -= p.learning_rate * share * E;
-  }
-  return E;
+  // computed whole and chosen (choose): `share > 0` changes from one resident to the next
+  const double up = p.learning_rate * std::min(1.0, p.gain > 0 ? conceded / p.gain : 1.0) * share;
+  E = choose(share > 0 && conceded > 0, E + up * (1.0 - E), E);
+  return choose(share > 0 && setback, E - p.learning_rate * share * E, E);
 }
 
 /// Trust: attendees gain trust_gain (1 − L) in a week with a concession, else
@@ -1302,18 +1326,18 @@ inline double trust(double L, bool attended, double conceded, bool sanctioned, c
 inline double attitudes(double a, const double* peer, const double* stance, bool attended, bool confronting,
                        const OrganizingParams& p) noexcept {
   double na = a;
-  if (peer && std::abs(*peer - a) < p.confidence) na += p.peer_mu * (*peer - a);
+  if (peer) na = choose(std::abs(*peer - a) < p.confidence, na + p.peer_mu * (*peer - a), na);
   if (stance) {
     const double aj = *stance;
     if (attended && std::abs(a - aj) < p.confidence) na += p.mu * (aj - a);
     if (confronting && std::abs(a - aj) > p.rejection) na -= p.mu * (aj - a);
   }
-  return na < -1 ? -1 : (na > 1 ? 1 : na);
+  return clamp_to(na, -1.0, 1.0);
 }
 
 /// Fatigue: ACTIVE f += fatigue_rate (1 − f), else f −= fatigue_decay f.
 inline double fatigue(double f, bool active, const OrganizingParams& p) noexcept {
-  return active ? f + p.fatigue_rate * (1.0 - f) : f - p.fatigue_decay * f;
+  return choose(active, f + p.fatigue_rate * (1.0 - f), f - p.fatigue_decay * f);
 }
 
 /// The iron rule's training of members: ℓ += learning (1 − ℓ) iron_rule in a
@@ -1327,12 +1351,27 @@ inline double skill_learning(double l, double with_workers, const OrganizingPara
 
 void OrganizingModel::feedback(const StepContext& ctx) {
   const auto t = static_cast<std::int32_t>(ctx.step);
-  const auto& st = state_.cur();
-  const auto& a_old = att_.cur();
-  auto& a_new = att_.nxt();
+  // the columns as restrict pointers: a store to one (a byte store may alias
+  // anything) does not make the compiler read the others' addresses again
+  const std::uint8_t* __restrict st = state_.cur().data();
+  const std::uint8_t* __restrict prev = state_.nxt().data();  // last week's states
+  const double* __restrict a_old = att_.cur().data();
+  double* __restrict a_new = att_.nxt().data();
+  double* __restrict E = E_.data();
+  double* __restrict L = L_.data();
+  double* __restrict f = f_.data();
+  double* __restrict skill = skill_.data();
+  std::uint8_t* __restrict coopted = coopted_.data();
+  const std::int32_t* __restrict coopted_since = coopted_since_.data();
+  const std::int32_t* __restrict attended_at = attended_at_.data();
+  const std::uint32_t* __restrict peer = peer_.data();
+  const std::uint32_t* __restrict contact_members = contact_members_.data();
+  const bool complete = complete_graph_;
+  const std::uint32_t member_total = member_total_prev_;
   const OrganizingParams p = p_;  // a local copy: stores to columns cannot alias it
   const auto term = static_cast<std::int32_t>(p.cooptation_term);
-  ctx.parallel.for_blocks(n_, block_, [&](std::size_t, std::size_t begin, std::size_t end) {
+  obs_partials_.resize(Parallel::block_count(n_, block_) * obs_stride());
+  ctx.parallel.for_blocks(n_, block_, [&](std::size_t blk, std::size_t begin, std::size_t end) {
     // by runs of one neighbourhood: its institution, concessions and setbacks are read once
     for (std::size_t r0 = begin; r0 < end;) {
       const std::uint32_t b = nb_[r0];
@@ -1349,23 +1388,27 @@ void OrganizingModel::feedback(const StepContext& ctx) {
       for (std::size_t ii = r0; ii < r1; ++ii) {
         const auto i = static_cast<std::uint32_t>(ii);
         const std::uint8_t si = st[i];
-        const bool attended = attended_at_[i] == t;
+        const bool attended = attended_at[i] == t;
         const bool engaged = si >= kMember || attended;
-        const double share = engaged ? 1.0 : (member_contacts(i) > 0 ? 1.0 / 3.0 : 0.0);
-        E_[i] = rules::efficacy(E_[i], share, conceded, setback, p);
-        L_[i] = rules::trust(L_[i], attended, conceded, sanctioned, legitimacy, p);
-        const std::uint32_t c = peer_[i];
+        const std::uint32_t mc = complete ? member_total - (prev[i] >= kMember ? 1u : 0u) : contact_members[i];
+        const double share = engaged ? 1.0 : (mc > 0 ? 1.0 / 3.0 : 0.0);
+        E[i] = rules::efficacy(E[i], share, conceded, setback, p);
+        L[i] = rules::trust(L[i], attended, conceded, sanctioned, legitimacy, p);
+        const std::uint32_t c = peer[i];
         a_new[i] = rules::attitudes(a_old[i], c != i ? &a_old[c] : nullptr, stance, attended,
                                     si == kActive && confronting, p);
-        f_[i] = rules::fatigue(f_[i], si == kActive, p);
+        f[i] = rules::fatigue(f[i], si == kActive, p);
         // the end of a co-optation's term: co-opted in week t, free again from week t + term + 1
-        if (coopted_[i] && term > 0 && t - coopted_since_[i] >= term) coopted_[i] = 0;
-        if (si >= kMember) skill_[i] = rules::skill_learning(skill_[i], iron, p);
+        if (coopted[i] && term > 0 && t - coopted_since[i] >= term) coopted[i] = 0;
+        skill[i] = choose(si >= kMember, rules::skill_learning(skill[i], iron, p), skill[i]);
       }
       r0 = r1;
     }
+    // observe()'s sums of this block while it is in cache (the state is final for the week)
+    observe_block(blk, begin, end, a_new);
   });
   att_.swap();
+  obs_week_ = week_;
 }
 
 void OrganizingModel::step(const StepContext& ctx) {

@@ -285,6 +285,12 @@ class OrganizingModel final : public Model {
   std::uint64_t sanctions_total_ = 0;
   std::vector<double> partials_;      // block partial sums for the decision reduction
   std::vector<double> obs_partials_;  // block partial sums for observe()
+  // the week whose block sums feedback() left in obs_partials_ (-1: none; any
+  // change of the state outside a step clears it)
+  std::int64_t obs_week_ = -1;
+  static constexpr std::size_t kObsGQ = 5, kObsBQ = 4;  // sums per group; per neighbourhood besides hardship
+  std::size_t obs_stride() const noexcept;
+  void observe_block(std::size_t blk, std::size_t begin, std::size_t end, const double* att) noexcept;
   std::size_t block_ = 2048;
   Parallel* parallel_ = nullptr;  // the engine's pool, kept for observe()
 

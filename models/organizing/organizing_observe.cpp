@@ -73,78 +73,93 @@ void OrganizingModel::declare(Recorder& rec) {
   m.arnstein = rec.grouped("arnstein", "neighbourhood", "rung", "Arnstein's ladder rung 1-8 of the neighbourhood (README: mapping)");
 }
 
-void OrganizingModel::observe(Recorder& rec) {
+std::size_t OrganizingModel::obs_stride() const noexcept { return G_ * kObsGQ + B_ * (kObsBQ + K_) + 5; }
+
+// The sums observe() needs over residents [begin, end) of block blk, into
+// obs_partials_: by group (member, active, consulted, survival, trust), by
+// neighbourhood (member, active, coopted, consulted, hardship per issue),
+// scalars (grievance, efficacy, attitude, leaders, coopted). feedback() calls
+// it for each block it has just updated (the block is still in cache, `att`
+// this week's attitudes before the swap);
+// observe() calls it where no step came before (week 0, a restored state).
+void OrganizingModel::observe_block(std::size_t blk, std::size_t begin, std::size_t end, const double* att) noexcept {
   const auto t = static_cast<std::int32_t>(week_);
   const auto& st = state_.cur();
-  const auto& att = att_.cur();
-  // per block: by group (member, active, consulted, survival, trust), by
-  // neighbourhood (member, active, coopted, consulted, hardship per issue),
-  // scalars (grievance, efficacy, attitude, leaders, coopted)
-  const std::size_t GQ = 5, BQ = 4 + K_;
-  const std::size_t stride = G_ * GQ + B_ * BQ + 5;
-  const std::size_t nblk = Parallel::block_count(n_, block_);
-  obs_partials_.resize(nblk * stride);
-  auto body = [&](std::size_t blk, std::size_t begin, std::size_t end) {
-    double* p = obs_partials_.data() + blk * stride;
-    std::fill(p, p + stride, 0.0);
-    double* pg = p;
-    double* pb = p + G_ * GQ;
-    double* ps = pb + B_ * BQ;
-    // by runs of one (neighbourhood, group) cell, with the partial sums in
-    // registers: each is loaded, added to in resident order and stored back,
-    // the same additions in the same order as one resident at a time
-    for (std::size_t r0 = begin; r0 < end;) {
-      const std::uint32_t b = nb_[r0], g = grp_[r0], cell = b * G_ + g;
-      const std::size_t r1 = std::min<std::size_t>(end, cell_start_[cell + 1]);
-      const double* h = hcell_.data() + static_cast<std::size_t>(cell) * K_;
-      double g_cell = 0;  // as in grievance()
-      {
-        const double* wc = wc_.data() + static_cast<std::size_t>(b) * K_;
-        for (std::uint32_t k = 0; k < K_; ++k) g_cell += wc[k] * h[k];
-      }
-      std::uint32_t n_mem = 0, n_act = 0, n_cons = 0, n_coopt = 0, n_lead = 0;
-      double surv = pg[g * GQ + 3], trust = pg[g * GQ + 4];
-      double griev = ps[0], eff = ps[1], attsum = ps[2];
-      const double leader_skill = p_.leader_skill;
-      for (std::size_t ii = r0; ii < r1; ++ii) {
-        const auto i = static_cast<std::uint32_t>(ii);
-        const bool mem = st[i] >= kMember, act = st[i] == kActive, cons = consulted_at_[i] > t - 52;
-        const bool coopted = coopted_[i] != 0;
-        n_mem += mem;
-        n_act += act;
-        n_cons += cons;
-        n_coopt += coopted;
-        n_lead += mem && !coopted && skill_[i] > leader_skill;
-        surv += s_[i];
-        trust += L_[i];
-        griev += (1.0 - L_[i]) * g_cell;
-        eff += E_[i];
-        attsum += att[i];
-      }
-      pg[g * GQ + 0] += n_mem;
-      pg[g * GQ + 1] += n_act;
-      pg[g * GQ + 2] += n_cons;
-      pg[g * GQ + 3] = surv;
-      pg[g * GQ + 4] = trust;
-      pb[b * BQ + 0] += n_mem;
-      pb[b * BQ + 1] += n_act;
-      pb[b * BQ + 2] += n_coopt;
-      pb[b * BQ + 3] += n_cons;
-      // hardship is the cell's for each resident: added once per resident, as before
-      for (std::uint32_t k = 0; k < K_; ++k) {
-        double hs = pb[b * BQ + 4 + k];
-        for (std::size_t ii = r0; ii < r1; ++ii) hs += h[k];
-        pb[b * BQ + 4 + k] = hs;
-      }
-      ps[0] = griev;
-      ps[1] = eff;
-      ps[2] = attsum;
-      ps[3] += n_lead;
-      ps[4] += n_coopt;
-      r0 = r1;
+  const std::size_t GQ = kObsGQ, BQ = kObsBQ + K_;
+  const std::size_t stride = obs_stride();
+  double* p = obs_partials_.data() + blk * stride;
+  std::fill(p, p + stride, 0.0);
+  double* pg = p;
+  double* pb = p + G_ * GQ;
+  double* ps = pb + B_ * BQ;
+  // by runs of one (neighbourhood, group) cell, with the partial sums in
+  // registers: each is loaded, added to in resident order and stored back,
+  // the same additions in the same order as one resident at a time
+  for (std::size_t r0 = begin; r0 < end;) {
+    const std::uint32_t b = nb_[r0], g = grp_[r0], cell = b * G_ + g;
+    const std::size_t r1 = std::min<std::size_t>(end, cell_start_[cell + 1]);
+    const double* h = hcell_.data() + static_cast<std::size_t>(cell) * K_;
+    double g_cell = 0;  // as in grievance()
+    {
+      const double* wc = wc_.data() + static_cast<std::size_t>(b) * K_;
+      for (std::uint32_t k = 0; k < K_; ++k) g_cell += wc[k] * h[k];
     }
-  };
-  parallel_->for_blocks(n_, block_, body);
+    std::uint32_t n_mem = 0, n_act = 0, n_cons = 0, n_coopt = 0, n_lead = 0;
+    double surv = pg[g * GQ + 3], trust = pg[g * GQ + 4];
+    double griev = ps[0], eff = ps[1], attsum = ps[2];
+    const double leader_skill = p_.leader_skill;
+    for (std::size_t ii = r0; ii < r1; ++ii) {
+      const auto i = static_cast<std::uint32_t>(ii);
+      const bool mem = st[i] >= kMember, act = st[i] == kActive, cons = consulted_at_[i] > t - 52;
+      const bool coopted = coopted_[i] != 0;
+      n_mem += mem;
+      n_act += act;
+      n_cons += cons;
+      n_coopt += coopted;
+      n_lead += mem && !coopted && skill_[i] > leader_skill;
+      surv += s_[i];
+      trust += L_[i];
+      griev += (1.0 - L_[i]) * g_cell;
+      eff += E_[i];
+      attsum += att[i];
+    }
+    pg[g * GQ + 0] += n_mem;
+    pg[g * GQ + 1] += n_act;
+    pg[g * GQ + 2] += n_cons;
+    pg[g * GQ + 3] = surv;
+    pg[g * GQ + 4] = trust;
+    pb[b * BQ + 0] += n_mem;
+    pb[b * BQ + 1] += n_act;
+    pb[b * BQ + 2] += n_coopt;
+    pb[b * BQ + 3] += n_cons;
+    // hardship is the cell's for each resident: added once per resident, as before
+    for (std::uint32_t k = 0; k < K_; ++k) {
+      double hs = pb[b * BQ + 4 + k];
+      for (std::size_t ii = r0; ii < r1; ++ii) hs += h[k];
+      pb[b * BQ + 4 + k] = hs;
+    }
+    ps[0] = griev;
+    ps[1] = eff;
+    ps[2] = attsum;
+    ps[3] += n_lead;
+    ps[4] += n_coopt;
+    r0 = r1;
+  }
+}
+
+void OrganizingModel::observe(Recorder& rec) {
+  const auto& att = att_.cur();
+  const std::size_t GQ = kObsGQ, BQ = kObsBQ + K_;
+  const std::size_t stride = obs_stride();
+  const std::size_t nblk = Parallel::block_count(n_, block_);
+  // the step's feedback summed each block while it had it in cache
+  if (obs_week_ != static_cast<std::int64_t>(week_) || obs_partials_.size() != nblk * stride) {
+    obs_partials_.resize(nblk * stride);
+    parallel_->for_blocks(n_, block_,
+                          [&](std::size_t blk, std::size_t begin, std::size_t end) { observe_block(blk, begin, end, att.data()); });
+  }
+  obs_week_ = -1;
+
   std::vector<double> sum(stride, 0.0);
   for (std::size_t blk = 0; blk < nblk; ++blk)
     for (std::size_t q = 0; q < stride; ++q) sum[q] += obs_partials_[blk * stride + q];
