@@ -1,7 +1,9 @@
 #include "civil_violence/civil_violence.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <set>
@@ -181,7 +183,7 @@ void CivilViolenceModel::declare_schema(Schema& s) {
 
 CivilViolenceModel::Vision CivilViolenceModel::make_vision(double v) const {
   Vision out;
-  int reach = 0;
+  int& reach = out.reach;
   for (const auto& [dx, dy] : vision_offsets(shape_, v, w_, h_)) {
     const int w = static_cast<int>(w_), h = static_cast<int>(h_);
     out.wrap.emplace_back(static_cast<std::uint32_t>(((dx % w) + w) % w), static_cast<std::uint32_t>(((dy % h) + h) % h));
@@ -193,12 +195,22 @@ CivilViolenceModel::Vision CivilViolenceModel::make_vision(double v) const {
   }
   // runs need every site of the window to be distinct
   out.use_runs = 2 * static_cast<std::int64_t>(reach) + 1 <= static_cast<std::int64_t>(std::min(w_, h_));
+  for (const auto& r : out.runs)
+    for (int lo = r.lo; lo <= r.hi; lo += 56) {
+      const int len = std::min(56, r.hi - lo + 1);
+      out.pieces.push_back({r.dy, lo, (std::uint64_t{1} << len) - 1});
+    }
   return out;
 }
 
 template <class F>
 void CivilViolenceModel::for_each_run(const Vision& v, std::uint32_t site, F&& f) const {
-  const std::uint32_t x = site % w_, y = site / w_;
+  const std::uint32_t y = w_ >= 2 ? div_w(site) : site, x = site - y * w_;
+  for_each_run(v, x, y, f);
+}
+
+template <class F>
+void CivilViolenceModel::for_each_run(const Vision& v, std::uint32_t x, std::uint32_t y, F&& f) const {
   if (!v.use_runs) {
     for (const auto& [a, b] : v.wrap) {
       std::uint32_t nx = x + a, ny = y + b;
@@ -230,6 +242,7 @@ void CivilViolenceModel::init(const Config& cfg, const Rng& rng, Parallel& par) 
   par_ = &par;
   w_ = static_cast<std::uint32_t>(cfg.get_int("width"));
   h_ = static_cast<std::uint32_t>(cfg.get_int("height"));
+  if (w_ >= 2) inv_w_ = ~std::uint64_t{0} / w_ + 1;
   const std::uint64_t cells64 = static_cast<std::uint64_t>(w_) * h_;
   if (cells64 >= 0x7FFFFFFFull) cfg.fail("width", "width × height must be below 2^31 sites");
   const auto cells = static_cast<std::uint32_t>(cells64);
@@ -253,6 +266,7 @@ void CivilViolenceModel::init(const Config& cfg, const Rng& rng, Parallel& par) 
                                     : VisionShape::Euclidean;
   cit_vision_ = make_vision(cfg.get_double("vision.citizen"));
   cop_vision_ = make_vision(cfg.get_double("vision.cop"));
+  same_vision_ = cit_vision_.wrap == cop_vision_.wrap;
   max_term_ = cfg.get_double("jail.max_term");
   if (std::isfinite(max_term_) && (max_term_ != std::floor(max_term_) || max_term_ > 4e9))
     cfg.fail("jail.max_term", "must be a whole number of steps below 4e9, or .inf");
@@ -281,6 +295,19 @@ void CivilViolenceModel::init(const Config& cfg, const Rng& rng, Parallel& par) 
   code_.assign(cells, kEmpty);
   seen_cops_.assign(cells, 0);
   seen_actives_.assign(cells, 0);
+  bitmaps_ = w_ >= 2 && (cit_vision_.use_runs || cop_vision_.use_runs);
+  if (bitmaps_) {
+    pad_ = static_cast<std::uint32_t>(std::max(cit_vision_.use_runs ? cit_vision_.reach : 0,
+                                               cop_vision_.use_runs ? cop_vision_.reach : 0));
+    row_bytes_ = (w_ + 2 * pad_ + 7) / 8;
+    const std::size_t bytes = static_cast<std::size_t>(row_bytes_) * h_ + 8;
+    empty_bits_.assign(bytes, 0);
+    active_bits_.assign(bytes, 0);
+    for (std::uint32_t y = 0; y < h_; ++y)  // every site is empty
+      for (std::uint32_t x = 0; x < w_; ++x) put_bit(empty_bits_, x, y, true);
+    piece_mask_.assign(std::max(cit_vision_.pieces.size(), cop_vision_.pieces.size()), 0);
+    piece_count_.assign(piece_mask_.size(), 0);
+  }
   // distinct random sites: the first nc_ + duty_ entries of a shuffled list of sites
   std::vector<std::uint32_t> sites(cells);
   std::iota(sites.begin(), sites.end(), 0u);
@@ -295,6 +322,10 @@ void CivilViolenceModel::init(const Config& cfg, const Rng& rng, Parallel& par) 
   legitimacy_ = legit_.at(0);
   order_.resize(agents);
   scratch_.assign(std::max(cit_vision_.wrap.size(), cop_vision_.wrap.size()) + 1, 0);
+  if (ratio_ != ArrestRatio::Exact) {  // whole ratios q <= C <= the sites in vision
+    arrest_p_.resize(std::min<std::size_t>(cit_vision_.wrap.size() + 1, 1u << 16));
+    for (std::size_t q = 0; q < arrest_p_.size(); ++q) arrest_p_[q] = 1.0 - std::exp(-k_ * static_cast<double>(q));
+  }
 }
 
 void CivilViolenceModel::place(std::uint32_t agent, std::uint32_t site, Code code) {
@@ -308,30 +339,144 @@ void CivilViolenceModel::vacate(std::uint32_t site) {
   set_code(site, kEmpty);
 }
 
+inline void CivilViolenceModel::put_bit(std::vector<std::uint8_t>& bits, std::uint32_t x, std::uint32_t y, bool on) {
+  std::uint8_t* row = bits.data() + static_cast<std::size_t>(y) * row_bytes_;
+  auto put = [&](std::uint32_t p) {
+    const auto b = static_cast<std::uint8_t>(1u << (p & 7));
+    row[p >> 3] = static_cast<std::uint8_t>(on ? row[p >> 3] | b : row[p >> 3] & ~b);
+  };
+  put(x + pad_);
+  if (x < pad_) put(x + w_ + pad_);       // its copy right of the row
+  if (x + pad_ >= w_) put(x + pad_ - w_);  // its copy left of the row
+}
+
 void CivilViolenceModel::set_code(std::uint32_t site, std::uint8_t code) {
   const std::uint8_t old = code_[site];
   code_[site] = code;
   // +1, -1 (as 2^32 - 1: unsigned sums wrap) or 0 for each count
   const auto dc = static_cast<std::uint32_t>((code == kCop) - (old == kCop));
   const auto da = static_cast<std::uint32_t>((code == kActive) - (old == kActive));
-  if (dc == 0 && da == 0) return;
-  for_each_run(cit_vision_, site, [&](std::uint32_t first, std::uint32_t len) {
-    std::uint32_t* c = seen_cops_.data() + first;
-    std::uint32_t* a = seen_actives_.data() + first;
-    for (std::uint32_t i = 0; i < len; ++i) {
-      c[i] += dc;
-      a[i] += da;
-    }
-  });
+  const bool de = (code == kEmpty) != (old == kEmpty);
+  if (!de && dc == 0 && da == 0) return;
+  const std::uint32_t y = w_ >= 2 ? div_w(site) : site, x = site - y * w_;
+  if (bitmaps_) {
+    if (de) put_bit(empty_bits_, x, y, code == kEmpty);
+    if (da != 0) put_bit(active_bits_, x, y, code == kActive);
+  }
+  // one count at a time: a cop's move changes only the cops in sight
+  auto add = [&](std::uint32_t* count, std::uint32_t d) {
+    for_each_run(cit_vision_, x, y, [&](std::uint32_t first, std::uint32_t len) {
+      std::uint32_t* c = count + first;
+      for (std::uint32_t i = 0; i < len; ++i) c[i] += d;
+    });
+  };
+  if (dc != 0) add(seen_cops_.data(), dc);
+  if (da != 0) add(seen_actives_.data(), da);
+}
+
+namespace {
+inline std::uint64_t load64(const std::uint8_t* p) noexcept {
+  std::uint64_t v;
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(&v, p, 8);
+  } else {
+    v = 0;
+    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  }
+  return v;
+}
+#if defined(__x86_64__) && !defined(__POPCNT__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+// the baseline x86-64 instruction set has no popcnt: a second version of the
+// hot loop for processors that have it, chosen when the program loads
+#define TEGENMACHT_CV_POPCNT __attribute__((target_clones("popcnt", "default")))
+#endif
+#endif
+#ifndef TEGENMACHT_CV_POPCNT
+#define TEGENMACHT_CV_POPCNT
+#endif
+
+/// Counts, for each piece, the sites set in `bits` (rows of row_bytes bytes,
+/// the site x at bit x + pad) in vision of (x, y), base = x + pad; keeps each
+/// piece's bits and count; returns the total.
+TEGENMACHT_CV_POPCNT
+std::uint32_t count_pieces(const VisionPiece* pieces, std::size_t np, const std::uint8_t* bits,
+                           std::size_t row_bytes, int h, int y, int base, std::uint64_t* masks,
+                           std::uint32_t* counts) noexcept {
+  std::uint32_t n = 0;
+  for (std::size_t i = 0; i < np; ++i) {
+    const VisionPiece pc = pieces[i];
+    int ny = y + pc.dy;
+    ny += ny < 0 ? h : 0;
+    ny -= ny >= h ? h : 0;
+    const auto p = static_cast<std::uint32_t>(base + pc.lo);  // >= 0: lo >= -reach >= -pad
+    const std::uint64_t m = (load64(bits + static_cast<std::size_t>(ny) * row_bytes + (p >> 3)) >> (p & 7)) & pc.mask;
+    const auto c = static_cast<std::uint32_t>(__builtin_popcountll(m));
+    masks[i] = m;
+    counts[i] = c;
+    n += c;
+  }
+  return n;
+}
+}  // namespace
+
+std::uint32_t CivilViolenceModel::count_bits(const Vision& v, const std::uint8_t* bits, std::uint32_t x,
+                                             std::uint32_t y) {
+  return count_pieces(v.pieces.data(), v.pieces.size(), bits, row_bytes_, static_cast<int>(h_), static_cast<int>(y),
+                      static_cast<int>(x + pad_), piece_mask_.data(), piece_count_.data());
+}
+
+std::uint32_t CivilViolenceModel::select_bit(const Vision& v, std::uint32_t x, std::uint32_t y,
+                                             std::uint32_t k) const {
+  const std::uint32_t* count = piece_count_.data();
+  std::size_t i = 0;
+  while (k >= count[i]) k -= count[i++];
+  std::uint64_t m = piece_mask_[i];
+  for (; k > 0; --k) m &= m - 1;
+  const auto& pc = v.pieces[i];
+  const int h = static_cast<int>(h_), w = static_cast<int>(w_);
+  int ny = static_cast<int>(y) + pc.dy;
+  ny += ny < 0 ? h : 0;
+  ny -= ny >= h ? h : 0;
+  int nx = static_cast<int>(x) + pc.lo + __builtin_ctzll(m);
+  nx += nx < 0 ? w : 0;
+  nx -= nx >= w ? w : 0;
+  return static_cast<std::uint32_t>(ny) * w_ + static_cast<std::uint32_t>(nx);
+}
+
+std::uint32_t CivilViolenceModel::pick(const Vision& v, std::uint32_t site, std::uint8_t code, AgentDraws& s) {
+  if (bitmaps_ && v.use_runs) {
+    const std::uint32_t y = div_w(site), x = site - y * w_;
+    const std::uint32_t n = count_bits(v, code == kEmpty ? empty_bits_.data() : active_bits_.data(), x, y);
+    if (n == 0) return kNone;
+    return select_bit(v, x, y, s.below(n));
+  }
+  const std::uint32_t n = collect(v, site, code);
+  if (n == 0) return kNone;
+  return scratch_[s.below(n)];
 }
 
 bool CivilViolenceModel::would_be_active(std::uint32_t c) const {
   const std::uint32_t cops = seen_cops_[pos_[c]], actives = seen_actives_[pos_[c]];
-  const double p = 1.0 - std::exp(-k_ * arrest_ratio(ratio_, cops, 1 + actives));
+  double p;
+  if (ratio_ == ArrestRatio::Exact) {
+    p = 1.0 - std::exp(-k_ * arrest_ratio(ratio_, cops, 1 + actives));
+  } else {  // a whole ratio q (arrest_ratio in integers): the table holds the same doubles
+    const std::uint32_t a = 1 + actives;
+    std::uint32_t q = cops;
+    if (a != 1) {
+      q = cops / a;
+      if (ratio_ == ArrestRatio::Round) {
+        const std::uint64_t twice = 2ull * (cops - q * a);
+        q += twice > a || (twice == a && q % 2 != 0);
+      }
+    }
+    p = q < arrest_p_.size() ? arrest_p_[q] : 1.0 - std::exp(-k_ * static_cast<double>(q));
+  }
   return hardship_[c] * (1.0 - legitimacy_) - risk_[c] * p > threshold_;
 }
 
-std::uint32_t CivilViolenceModel::draw_term(Stream& s) const {
+std::uint32_t CivilViolenceModel::draw_term(AgentDraws& s) const {
   if (!std::isfinite(max_term_)) return kLife;
   const auto j = static_cast<std::uint32_t>(max_term_);
   if (terms_ == JailTerms::Exclusive) return j == 0 ? 0 : s.below(j);  // NetLogo: random 0 is 0
@@ -352,11 +497,10 @@ std::uint32_t CivilViolenceModel::collect(const Vision& v, std::uint32_t site, s
   return n;
 }
 
-std::uint32_t CivilViolenceModel::move(std::uint32_t a, const Vision& v, Code code, Stream& s) {
+std::uint32_t CivilViolenceModel::move(std::uint32_t a, const Vision& v, Code code, AgentDraws& s) {
   const std::uint32_t site = pos_[a];
-  const std::uint32_t n = collect(v, site, kEmpty);
-  if (n == 0) return site;
-  const std::uint32_t q = scratch_[s.below(n)];
+  const std::uint32_t q = pick(v, site, kEmpty, s);
+  if (q == kNone) return site;
   vacate(site);
   place(a, q, code);
   return q;
@@ -368,10 +512,10 @@ void CivilViolenceModel::decide(std::uint32_t c) {
   set_code(pos_[c], active ? kActive : kQuiet);
 }
 
-std::uint32_t CivilViolenceModel::arrest(std::uint32_t site, Stream& s) {
-  const std::uint32_t m = collect(cop_vision_, site, kActive);
-  if (m == 0) return kNone;
-  const std::uint32_t q = scratch_[s.below(m)];
+std::uint32_t CivilViolenceModel::arrest(std::uint32_t site, AgentDraws& s) {
+  if (same_vision_ && seen_actives_[site] == 0) return kNone;  // nobody to arrest (the usual case)
+  const std::uint32_t q = pick(cop_vision_, site, kActive, s);
+  if (q == kNone) return kNone;
   const auto c = static_cast<std::uint32_t>(occ_[q]);
   state_[c] = Jailed;
   jail_[c] = draw_term(s);
@@ -383,7 +527,7 @@ std::uint32_t CivilViolenceModel::arrest(std::uint32_t site, Stream& s) {
   return q;
 }
 
-void CivilViolenceModel::activate_citizen(std::uint32_t c, Stream& s) {
+void CivilViolenceModel::activate_citizen(std::uint32_t c, AgentDraws& s) {
   if (rule_order_ == RuleOrder::ActThenMove) {  // Mesa: decide, then move
     decide(c);
     if (movement_) move(c, cit_vision_, state_[c] == Active ? kActive : kQuiet, s);
@@ -393,7 +537,7 @@ void CivilViolenceModel::activate_citizen(std::uint32_t c, Stream& s) {
   decide(c);                                                                          // rule A
 }
 
-void CivilViolenceModel::activate_cop(std::uint32_t k, Stream& s) {
+void CivilViolenceModel::activate_cop(std::uint32_t k, AgentDraws& s) {
   if (rule_order_ == RuleOrder::ActThenMove) {  // arrest from the old site, then move
     const std::uint32_t q = arrest(pos_[k], s);
     if (q != kNone && move_to_arrest_) {  // the move to the arrest is the cop's move of the step
@@ -457,10 +601,9 @@ void CivilViolenceModel::step(const StepContext& ctx) {
       continue;
     }
     if (code_[q] != kEmpty) {
-      const std::uint32_t n = collect(cit_vision_, q, kEmpty);
-      if (n == 0) continue;
-      auto s = ctx.rng.stream(t, c, kPurposeRelease);
-      q = scratch_[s.below(n)];
+      AgentDraws s(ctx.rng.stream(t, c, kPurposeRelease));
+      q = pick(cit_vision_, q, kEmpty, s);
+      if (q == kNone) continue;
     }
     state_[c] = Quiet;
     place(c, q, kQuiet);
@@ -474,10 +617,10 @@ void CivilViolenceModel::step(const StepContext& ctx) {
   for (const std::uint32_t a : order_) {
     if (a < nc_) {
       if (state_[a] == Jailed) continue;
-      auto s = ctx.rng.stream(t, a, kPurposeAct);
+      AgentDraws s(ctx.rng.stream(t, a, kPurposeAct));
       activate_citizen(a, s);
     } else if (a - nc_ < duty_) {
-      auto s = ctx.rng.stream(t, a, kPurposeAct);
+      AgentDraws s(ctx.rng.stream(t, a, kPurposeAct));
       activate_cop(a, s);
     }
   }
@@ -564,8 +707,10 @@ void CivilViolenceModel::state(tegenmacht::State& s) {
   s.add("citizens/hardship", hardship_).add("citizens/risk_aversion", risk_).add("agents/state", state_);
   s.add("agents/jail_term", jail_).add("agents/position", pos_).add("grid/occupant", occ_).add("grid/code", code_);
   s.add("grid/seen_cops", seen_cops_).add("grid/seen_actives", seen_actives_);
+  s.add("grid/empty_bits", empty_bits_).add("grid/active_bits", active_bits_);
   s.add("order", order_).add("cops_on_duty", duty_).add("legitimacy", legitimacy_).add("arrests", arrests_);
-  s.scratch("scratch/sites", scratch_);
+  s.scratch("scratch/sites", scratch_).scratch("scratch/piece_mask", piece_mask_);
+  s.scratch("scratch/piece_count", piece_count_);
 }
 
 }  // namespace tegenmacht::models

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tegenmacht/model.hpp"
+#include "tegenmacht/rng.hpp"
 
 namespace tegenmacht::models {
 
@@ -65,6 +66,47 @@ Outbursts find_outbursts(std::span<const double> active, double threshold, std::
 /// is Run 2 with them.
 std::vector<std::string> epstein_closest_rules();
 
+/// Sites x + lo .. x + lo + len - 1 of row y + dy of an agent's vision
+/// (wrapped), as the len low bits of `mask`; len <= 56.
+struct VisionPiece {
+  int dy, lo;
+  std::uint64_t mask;
+};
+
+/// An agent's keyed stream whose first word is computed when it is created,
+/// so that the Philox rounds overlap the scan that decides how many sites the
+/// first draw chooses from. The words are used in the same order as
+/// Stream's: below() is Stream::below, so the draws are the same.
+class AgentDraws {
+ public:
+  explicit AgentDraws(Stream s) noexcept : s_(s), first_(s_.next_u32()) {}
+  std::uint32_t next_u32() noexcept {
+    if (!used_) {
+      used_ = true;
+      return first_;
+    }
+    return s_.next_u32();
+  }
+  /// Uniform integer in [0, n), n > 0 (Lemire 2019, as Stream::below).
+  std::uint32_t below(std::uint32_t n) noexcept {
+    std::uint64_t m = static_cast<std::uint64_t>(next_u32()) * n;
+    auto low = static_cast<std::uint32_t>(m);
+    if (low < n) {
+      const std::uint32_t t = (0u - n) % n;
+      while (low < t) {
+        m = static_cast<std::uint64_t>(next_u32()) * n;
+        low = static_cast<std::uint32_t>(m);
+      }
+    }
+    return static_cast<std::uint32_t>(m >> 32);
+  }
+
+ private:
+  Stream s_;
+  std::uint32_t first_;
+  bool used_ = false;
+};
+
 class CivilViolenceModel final : public Model {
  public:
   enum State : std::uint8_t { Quiet = 0, Active = 1, Jailed = 2 };
@@ -108,25 +150,47 @@ class CivilViolenceModel final : public Model {
     std::vector<Run> runs;                                      // row by row, dx ascending
     std::vector<std::pair<std::uint32_t, std::uint32_t>> wrap;  // (dx mod w, dy mod h), one per site
     bool use_runs = true;  // false on a torus so small that vision wraps onto itself
+    int reach = 0;         // max |dx|, |dy|
+    // the runs cut into pieces of at most 56 sites, read from the site bitmaps
+    // (row by row, dx ascending, as runs)
+    std::vector<VisionPiece> pieces;
   };
   Vision make_vision(double v) const;
   /// Calls f(first, length) for runs of consecutive sites in vision of
   /// `site`, in a fixed order (row by row, dx ascending).
   template <class F>
   void for_each_run(const Vision& v, std::uint32_t site, F&& f) const;
+  template <class F>
+  void for_each_run(const Vision& v, std::uint32_t x, std::uint32_t y, F&& f) const;
   /// Sites in vision of `site` holding `code`, into scratch_[0..n); returns n.
   std::uint32_t collect(const Vision& v, std::uint32_t site, std::uint8_t code);
-  void activate_citizen(std::uint32_t c, Stream& s);
-  void activate_cop(std::uint32_t k, Stream& s);
+  /// A uniformly random site in vision `v` of `site` holding `code` (kEmpty or
+  /// kActive): n = their number, then the s.below(n)-th of them in the order of
+  /// collect; kNone (and no draw) if n = 0. Reads the site bitmaps when the
+  /// vision has runs, else collects.
+  std::uint32_t pick(const Vision& v, std::uint32_t site, std::uint8_t code, AgentDraws& s);
+  /// The number of sites in vision `v` of `site` set in `bits`; keeps the
+  /// pieces' masks and counts in piece_mask_, piece_count_ for select_bit.
+  std::uint32_t count_bits(const Vision& v, const std::uint8_t* bits, std::uint32_t x, std::uint32_t y);
+  /// The k-th of the sites counted by the last count_bits.
+  std::uint32_t select_bit(const Vision& v, std::uint32_t x, std::uint32_t y, std::uint32_t k) const;
+  /// Sets or clears the bit of (x, y) and of its copies in the padding.
+  void put_bit(std::vector<std::uint8_t>& bits, std::uint32_t x, std::uint32_t y, bool on);
+  std::uint32_t div_w(std::uint32_t site) const noexcept {  // site / w_, for w_ >= 2 (inv_w_ set in init)
+    __extension__ using U128 = unsigned __int128;
+    return static_cast<std::uint32_t>((static_cast<U128>(inv_w_) * site) >> 64);
+  }
+  void activate_citizen(std::uint32_t c, AgentDraws& s);
+  void activate_cop(std::uint32_t k, AgentDraws& s);
   /// Rule M: agent `a` moves to a uniformly random empty site in vision `v`
   /// (stays if there is none); returns its site.
-  std::uint32_t move(std::uint32_t a, const Vision& v, Code code, Stream& s);
+  std::uint32_t move(std::uint32_t a, const Vision& v, Code code, AgentDraws& s);
   /// Rule A for citizen c at its site: sets its state and the site's code.
   void decide(std::uint32_t c);
   /// Rule C for a cop at `site`: arrests a random active citizen in vision;
   /// returns the site of the arrest (kNone: no arrest).
-  std::uint32_t arrest(std::uint32_t site, Stream& s);
-  std::uint32_t draw_term(Stream& s) const;
+  std::uint32_t arrest(std::uint32_t site, AgentDraws& s);
+  std::uint32_t draw_term(AgentDraws& s) const;
   void place(std::uint32_t agent, std::uint32_t site, Code code);
   void vacate(std::uint32_t site);
   /// The one place a site's code changes: keeps seen_cops_ and seen_actives_
@@ -157,6 +221,19 @@ class CivilViolenceModel final : public Model {
   std::vector<std::uint8_t> code_;
   std::vector<std::uint32_t> order_;
   std::vector<std::uint32_t> scratch_;
+  // Bitmaps of the sites whose code is kEmpty and kActive, row by row, each row
+  // as bits 0 .. w + 2·pad - 1 for x = -pad .. w + pad - 1 (wrapped), so that a
+  // run of a vision is contiguous bits of one row; row_bytes_ bytes per row,
+  // 8 bytes of slack at the end. Kept by set_code; only for visions with runs.
+  std::uint32_t pad_ = 0, row_bytes_ = 0;
+  bool bitmaps_ = false;
+  bool same_vision_ = false;  // cops see what citizens see: seen_actives_ is what a cop can arrest
+  std::vector<std::uint8_t> empty_bits_, active_bits_;
+  std::vector<std::uint64_t> piece_mask_;
+  std::vector<std::uint32_t> piece_count_;
+  std::uint64_t inv_w_ = 0;  // floor(2^64 / w_) + 1: site / w_ as a multiplication
+  // P = 1 - exp(-k q) for whole ratios q (floor and round), the same doubles
+  std::vector<double> arrest_p_;
   std::uint32_t arrests_ = 0;
   Recorder::Id m_active_ = 0, m_quiet_ = 0, m_jailed_ = 0, m_arrests_ = 0, m_legit_ = 0, m_cops_ = 0;
 };

@@ -725,7 +725,7 @@ std::uint32_t OrganizingModel::contact_in(std::uint32_t m, std::uint32_t b, Stre
   return count == 0 ? lo + s.below(hi - lo) : first[s.below(count)];
 }
 
-std::uint32_t OrganizingModel::random_contact(std::uint32_t i, Stream& s) const noexcept {
+inline std::uint32_t OrganizingModel::random_contact(std::uint32_t i, Stream& s) const noexcept {
   const std::uint32_t d = net_.degree(i);
   if (d == 0) return i;
   return net_.neighbour(i, s.below(d));
@@ -981,7 +981,8 @@ inline std::uint8_t OrganizingModel::decide(std::uint32_t i, int e, std::uint8_t
 void OrganizingModel::residents_decide(const StepContext& ctx) {
   const auto t = static_cast<std::int32_t>(ctx.step);
   const auto& cur = state_.cur();
-  auto& nxt = state_.nxt();
+  // restrict: the byte stores to the new states do not alias the columns' addresses
+  std::uint8_t* __restrict nxt = state_.nxt().data();
   constexpr std::size_t Q = 5;  // per-neighbourhood partials: actives, members, leaders, leader skill, co-opted members
   const std::size_t stride = static_cast<std::size_t>(B_) * Q;
   // perceived risk per neighbourhood, P = ρ^act_j exp(−A_b / (a0 N_b)) (safety in
