@@ -1,6 +1,7 @@
 #include "civil_violence/civil_violence.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -300,13 +301,15 @@ void CivilViolenceModel::init(const Config& cfg, const Rng& rng, Parallel& par) 
     pad_ = static_cast<std::uint32_t>(std::max(cit_vision_.use_runs ? cit_vision_.reach : 0,
                                                cop_vision_.use_runs ? cop_vision_.reach : 0));
     row_bytes_ = (w_ + 2 * pad_ + 7) / 8;
-    const std::size_t bytes = static_cast<std::size_t>(row_bytes_) * h_ + 8;
+    const std::size_t bytes = static_cast<std::size_t>(row_bytes_) * (h_ + 2 * pad_) + 8;
+    for (Vision* v : {&cit_vision_, &cop_vision_})
+      for (auto& pc : v->pieces) pc.row_offset = static_cast<std::ptrdiff_t>(pc.dy) * row_bytes_;
     empty_bits_.assign(bytes, 0);
     active_bits_.assign(bytes, 0);
     for (std::uint32_t y = 0; y < h_; ++y)  // every site is empty
-      for (std::uint32_t x = 0; x < w_; ++x) put_bit(empty_bits_, x, y, true);
+      for (std::uint32_t x = 0; x < w_; ++x) flip_bit(empty_bits_.data(), x, y);
     piece_mask_.assign(std::max(cit_vision_.pieces.size(), cop_vision_.pieces.size()), 0);
-    piece_count_.assign(piece_mask_.size(), 0);
+    piece_count_.assign(piece_mask_.size() + 1, 0);
   }
   // distinct random sites: the first nc_ + duty_ entries of a shuffled list of sites
   std::vector<std::uint32_t> sites(cells);
@@ -321,6 +324,7 @@ void CivilViolenceModel::init(const Config& cfg, const Rng& rng, Parallel& par) 
   for (std::uint32_t k = 0; k < duty_; ++k) place(nc_ + k, sites[nc_ + k], kCop);
   legitimacy_ = legit_.at(0);
   order_.resize(agents);
+  first_word_.assign(agents, 0);
   scratch_.assign(std::max(cit_vision_.wrap.size(), cop_vision_.wrap.size()) + 1, 0);
   if (ratio_ != ArrestRatio::Exact) {  // whole ratios q <= C <= the sites in vision
     arrest_p_.resize(std::min<std::size_t>(cit_vision_.wrap.size() + 1, 1u << 16));
@@ -339,15 +343,23 @@ void CivilViolenceModel::vacate(std::uint32_t site) {
   set_code(site, kEmpty);
 }
 
-inline void CivilViolenceModel::put_bit(std::vector<std::uint8_t>& bits, std::uint32_t x, std::uint32_t y, bool on) {
-  std::uint8_t* row = bits.data() + static_cast<std::size_t>(y) * row_bytes_;
-  auto put = [&](std::uint32_t p) {
-    const auto b = static_cast<std::uint8_t>(1u << (p & 7));
-    row[p >> 3] = static_cast<std::uint8_t>(on ? row[p >> 3] | b : row[p >> 3] & ~b);
-  };
-  put(x + pad_);
-  if (x < pad_) put(x + w_ + pad_);       // its copy right of the row
-  if (x + pad_ >= w_) put(x + pad_ - w_);  // its copy left of the row
+inline void CivilViolenceModel::flip_bit(std::uint8_t* bits, std::uint32_t x, std::uint32_t y) const noexcept {
+  // the site and its copies in the padding: at most one more column and one
+  // more row, since 2 pad + 1 <= min(w, h)
+  const std::size_t rb = row_bytes_;
+  const std::uint32_t pad = pad_, w = w_, h = h_;
+  std::uint8_t* r0 = bits + static_cast<std::size_t>(y + pad) * rb;
+  const std::uint32_t p0 = x + pad;
+  const std::uint32_t p1 = x < pad ? p0 + w : x + pad >= w ? p0 - w : p0;
+  const auto b0 = static_cast<std::uint8_t>(1u << (p0 & 7));
+  const auto b1 = static_cast<std::uint8_t>(p1 != p0 ? 1u << (p1 & 7) : 0u);
+  r0[p0 >> 3] ^= b0;
+  r0[p1 >> 3] ^= b1;
+  if (y < pad || y + pad >= h) {
+    std::uint8_t* r1 = y < pad ? r0 + static_cast<std::size_t>(h) * rb : r0 - static_cast<std::size_t>(h) * rb;
+    r1[p0 >> 3] ^= b0;
+    r1[p1 >> 3] ^= b1;
+  }
 }
 
 void CivilViolenceModel::set_code(std::uint32_t site, std::uint8_t code) {
@@ -359,9 +371,9 @@ void CivilViolenceModel::set_code(std::uint32_t site, std::uint8_t code) {
   const bool de = (code == kEmpty) != (old == kEmpty);
   if (!de && dc == 0 && da == 0) return;
   const std::uint32_t y = w_ >= 2 ? div_w(site) : site, x = site - y * w_;
-  if (bitmaps_) {
-    if (de) put_bit(empty_bits_, x, y, code == kEmpty);
-    if (da != 0) put_bit(active_bits_, x, y, code == kActive);
+  if (bitmaps_) {  // the site's bit flips
+    if (de) flip_bit(empty_bits_.data(), x, y);
+    if (da != 0) flip_bit(active_bits_.data(), x, y);
   }
   // one count at a time: a cop's move changes only the cops in sight
   auto add = [&](std::uint32_t* count, std::uint32_t d) {
@@ -396,49 +408,68 @@ inline std::uint64_t load64(const std::uint8_t* p) noexcept {
 #define TEGENMACHT_CV_POPCNT
 #endif
 
-/// Counts, for each piece, the sites set in `bits` (rows of row_bytes bytes,
-/// the site x at bit x + pad) in vision of (x, y), base = x + pad; keeps each
-/// piece's bits and count; returns the total.
+/// Counts the sites set in the pieces of a vision of (x, y): `row` is the
+/// bitmap row of y, base = x + pad (the bit of x). Keeps each piece's bits in
+/// masks[i] and the sites in the pieces before piece i in before[i]
+/// (before[np] the total, returned).
 TEGENMACHT_CV_POPCNT
-std::uint32_t count_pieces(const VisionPiece* pieces, std::size_t np, const std::uint8_t* bits,
-                           std::size_t row_bytes, int h, int y, int base, std::uint64_t* masks,
-                           std::uint32_t* counts) noexcept {
+std::uint32_t count_pieces(const VisionPiece* pieces, std::size_t np, const std::uint8_t* row, std::uint32_t base,
+                           std::uint64_t* masks, std::uint32_t* before) noexcept {
   std::uint32_t n = 0;
   for (std::size_t i = 0; i < np; ++i) {
-    const VisionPiece pc = pieces[i];
-    int ny = y + pc.dy;
-    ny += ny < 0 ? h : 0;
-    ny -= ny >= h ? h : 0;
-    const auto p = static_cast<std::uint32_t>(base + pc.lo);  // >= 0: lo >= -reach >= -pad
-    const std::uint64_t m = (load64(bits + static_cast<std::size_t>(ny) * row_bytes + (p >> 3)) >> (p & 7)) & pc.mask;
-    const auto c = static_cast<std::uint32_t>(__builtin_popcountll(m));
+    const VisionPiece& pc = pieces[i];
+    const std::uint32_t p = base + static_cast<std::uint32_t>(pc.lo);  // >= 0: lo >= -reach >= -pad
+    const std::uint64_t m = (load64(row + pc.row_offset + (p >> 3)) >> (p & 7)) & pc.mask;
     masks[i] = m;
-    counts[i] = c;
-    n += c;
+    before[i] = n;
+    n += static_cast<std::uint32_t>(__builtin_popcountll(m));
   }
+  before[np] = n;
   return n;
+}
+
+/// The position of the k-th set bit of m (k < its number of set bits), without
+/// branches: bytes by their running counts, then a table within the byte.
+constexpr auto kSelectInByte = [] {
+  std::array<std::array<std::uint8_t, 8>, 256> t{};
+  for (unsigned b = 0; b < 256; ++b)
+    for (unsigned bit = 0, r = 0; bit < 8; ++bit)
+      if ((b >> bit) & 1) t[b][r++] = static_cast<std::uint8_t>(bit);
+  return t;
+}();
+inline std::uint32_t select_in_word(std::uint64_t m, std::uint32_t k) noexcept {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  std::uint64_t c = m - ((m >> 1) & 0x5555555555555555ull);
+  c = (c & 0x3333333333333333ull) + ((c >> 2) & 0x3333333333333333ull);
+  c = (c + (c >> 4)) & 0x0F0F0F0F0F0F0F0Full;  // bits set in each byte
+  const std::uint64_t upto = c * kOnes;         // byte i: bits set in bytes 0 .. i
+  // bytes whose running count is <= k (a prefix of the bytes): the k-th bit lies after them
+  const std::uint64_t le = (((k * kOnes) | kHigh) - upto) & kHigh;
+  const auto b = static_cast<std::uint32_t>(((le >> 7) * kOnes) >> 56);
+  const auto below = static_cast<std::uint32_t>(((upto << 8) >> (8 * b)) & 0xFF);
+  return 8 * b + kSelectInByte[(m >> (8 * b)) & 0xFF][k - below];
 }
 }  // namespace
 
 std::uint32_t CivilViolenceModel::count_bits(const Vision& v, const std::uint8_t* bits, std::uint32_t x,
                                              std::uint32_t y) {
-  return count_pieces(v.pieces.data(), v.pieces.size(), bits, row_bytes_, static_cast<int>(h_), static_cast<int>(y),
-                      static_cast<int>(x + pad_), piece_mask_.data(), piece_count_.data());
+  return count_pieces(v.pieces.data(), v.pieces.size(), bits + static_cast<std::size_t>(y + pad_) * row_bytes_,
+                      x + pad_, piece_mask_.data(), piece_count_.data());
 }
 
 std::uint32_t CivilViolenceModel::select_bit(const Vision& v, std::uint32_t x, std::uint32_t y,
                                              std::uint32_t k) const {
-  const std::uint32_t* count = piece_count_.data();
+  // the piece holding the k-th site: the pieces 1 .. np - 1 that have at most k before them
+  const std::uint32_t* before = piece_count_.data();
+  const std::size_t np = v.pieces.size();
   std::size_t i = 0;
-  while (k >= count[i]) k -= count[i++];
-  std::uint64_t m = piece_mask_[i];
-  for (; k > 0; --k) m &= m - 1;
-  const auto& pc = v.pieces[i];
+  for (std::size_t j = 1; j < np; ++j) i += before[j] <= k;
+  const VisionPiece& pc = v.pieces[i];
   const int h = static_cast<int>(h_), w = static_cast<int>(w_);
   int ny = static_cast<int>(y) + pc.dy;
   ny += ny < 0 ? h : 0;
   ny -= ny >= h ? h : 0;
-  int nx = static_cast<int>(x) + pc.lo + __builtin_ctzll(m);
+  int nx = static_cast<int>(x) + pc.lo + static_cast<int>(select_in_word(piece_mask_[i], k - before[i]));
   nx += nx < 0 ? w : 0;
   nx -= nx >= w ? w : 0;
   return static_cast<std::uint32_t>(ny) * w_ + static_cast<std::uint32_t>(nx);
@@ -614,13 +645,18 @@ void CivilViolenceModel::step(const StepContext& ctx) {
   std::iota(order_.begin(), order_.end(), 0u);
   auto so = ctx.rng.stream(t, 0, kPurposeOrder);
   shuffle(so, order_.data(), order_.size());
+  // the first word of every agent's stream, in a loop of independent Philox
+  // blocks (a citizen jailed during the step leaves its word unused)
+  std::uint32_t* first = first_word_.data();
+  for (std::uint32_t a = 0; a < nc_ + duty_; ++a)
+    if (a >= nc_ || state_[a] != Jailed) first[a] = ctx.rng.stream(t, a, kPurposeAct).next_u32();
   for (const std::uint32_t a : order_) {
     if (a < nc_) {
       if (state_[a] == Jailed) continue;
-      AgentDraws s(ctx.rng.stream(t, a, kPurposeAct));
+      AgentDraws s(ctx.rng.stream(t, a, kPurposeAct), first[a]);
       activate_citizen(a, s);
     } else if (a - nc_ < duty_) {
-      AgentDraws s(ctx.rng.stream(t, a, kPurposeAct));
+      AgentDraws s(ctx.rng.stream(t, a, kPurposeAct), first[a]);
       activate_cop(a, s);
     }
   }
@@ -708,6 +744,7 @@ void CivilViolenceModel::state(tegenmacht::State& s) {
   s.add("agents/jail_term", jail_).add("agents/position", pos_).add("grid/occupant", occ_).add("grid/code", code_);
   s.add("grid/seen_cops", seen_cops_).add("grid/seen_actives", seen_actives_);
   s.add("grid/empty_bits", empty_bits_).add("grid/active_bits", active_bits_);
+  s.scratch("scratch/first_word", first_word_);
   s.add("order", order_).add("cops_on_duty", duty_).add("legitimacy", legitimacy_).add("arrests", arrests_);
   s.scratch("scratch/sites", scratch_).scratch("scratch/piece_mask", piece_mask_);
   s.scratch("scratch/piece_count", piece_count_);

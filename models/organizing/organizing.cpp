@@ -26,11 +26,9 @@ enum : std::uint32_t {
   kPurposeMembership,
 };
 
-// Branch-free forms of `x < 0 ? 0 : (x > 1 ? 1 : x)` and `c ? x : y`, with the
-// same result for every input (-0 and NaN included): SSE2's maxsd(a, b) is
-// a > b ? a : b and minsd(a, b) is a < b ? a : b. The per-resident loops use
-// them where the condition changes from one resident to the next, which a
-// branch predictor cannot follow.
+// A branch-free form of `x < lo ? lo : (x > hi ? hi : x)`, with the same result
+// for every input (-0 and NaN included): SSE2's maxsd(a, b) is a > b ? a : b
+// and minsd(a, b) is a < b ? a : b.
 inline double clamp_to(double x, double lo, double hi) noexcept {
 #ifdef __SSE2__
   return _mm_cvtsd_f64(_mm_min_sd(_mm_set_sd(hi), _mm_max_sd(_mm_set_sd(lo), _mm_set_sd(x))));
@@ -39,14 +37,6 @@ inline double clamp_to(double x, double lo, double hi) noexcept {
 #endif
 }
 inline double clamp01(double x) noexcept { return clamp_to(x, 0.0, 1.0); }
-inline double choose(bool c, double x, double y) noexcept {
-#ifdef __SSE2__
-  const __m128d m = _mm_castsi128_pd(_mm_cvtsi64_si128(-static_cast<long long>(c)));
-  return _mm_cvtsd_f64(_mm_or_pd(_mm_and_pd(m, _mm_set_sd(x)), _mm_andnot_pd(m, _mm_set_sd(y))));
-#else
-  return c ? x : y;
-#endif
-}
 inline double logistic(double x) noexcept { return 1.0 / (1.0 + std::exp(-x)); }
 
 /// Beta draw with mean m and concentration k; degenerate at the bounds.
@@ -1296,81 +1286,163 @@ namespace rules {
 
 // 6. Feedback, per resident (MODEL.md 3.6). `share` is 1 for the engaged
 // (members, actives, this week's attendees), 1/3 for residents with a member
-// contact (deviation 8), else 0.
+// contact (deviation 8), else 0. Written as choices between values computed
+// whole (no branch), so that the compiler can run the feedback loop on several
+// residents at once; each choice gives the value the rule's "if" gives.
+
+/// x clipped to [lo, hi]: lo where x < lo, hi where x > hi, else x.
+inline double clip(double x, double lo, double hi) noexcept { return clamp_to(x, lo, hi); }
 
 /// Efficacy: after a concession of `conceded`, E += learning_rate
 /// min(1, conceded / gain) share (1 − E); after a sanction or an ignored action
-/// (`setback`), E −= learning_rate share E.
-inline double efficacy(double E, double share, double conceded, bool setback, const OrganizingParams& p) noexcept {
-  // computed whole and chosen (choose): `share > 0` changes from one resident to the next
-  const double up = p.learning_rate * std::min(1.0, p.gain > 0 ? conceded / p.gain : 1.0) * share;
-  E = choose(share > 0 && conceded > 0, E + up * (1.0 - E), E);
-  return choose(share > 0 && setback, E - p.learning_rate * share * E, E);
+/// (`setback`), E −= learning_rate share E. `up_rate` is learning_rate
+/// min(1, conceded / gain), the same for the neighbourhood.
+inline double efficacy(double E, double share, double conceded, double up_rate, bool setback,
+                       const OrganizingParams& p) noexcept {
+  const double up = up_rate * share;
+  E = share > 0 && conceded > 0 ? E + up * (1.0 - E) : E;
+  return share > 0 && setback ? E - p.learning_rate * share * E : E;
 }
 
 /// Trust: attendees gain trust_gain (1 − L) in a week with a concession, else
 /// lose trust_loss L; a sanction costs sanction_trust L; with a target
-/// institution, L drifts towards its legitimacy Λ at media_rate. Clipped to [0, 1].
-inline double trust(double L, bool attended, double conceded, bool sanctioned, const double* legitimacy,
+/// institution (`has_inst`), L drifts towards its legitimacy Λ at media_rate.
+/// Clipped to [0, 1].
+inline double trust(double L, bool attended, double conceded, bool sanctioned, bool has_inst, double legitimacy,
                     const OrganizingParams& p) noexcept {
-  if (attended) L += conceded > 0 ? p.trust_gain * (1.0 - L) : -p.trust_loss * L;
-  if (sanctioned) L -= p.sanction_trust * L;
-  if (legitimacy) L += p.media_rate * (*legitimacy - L);
-  return clamp01(L);
+  L = attended ? L + (conceded > 0 ? p.trust_gain * (1.0 - L) : -p.trust_loss * L) : L;
+  L = sanctioned ? L - p.sanction_trust * L : L;
+  L = has_inst ? L + p.media_rate * (legitimacy - L) : L;
+  return clip(L, 0.0, 1.0);
 }
 
 /// Attitudes (from last week's values): a Deffuant step towards the drawn
-/// peer, a += peer_mu (a_peer − a) when |a_peer − a| < confidence; attendees
-/// move towards the institution's stance a_j by mu when |a − a_j| < confidence;
-/// actives in confrontation (e ≥ 2) move away by mu when |a − a_j| > rejection
-/// (Jager & Amblard 2005). Clipped to [−1, 1].
-inline double attitudes(double a, const double* peer, const double* stance, bool attended, bool confronting,
-                       const OrganizingParams& p) noexcept {
+/// peer's attitude `peer` (NaN: no peer), a += peer_mu (a_peer − a) when
+/// |a_peer − a| < confidence;
+/// attendees move towards the institution's stance a_j by mu when
+/// |a − a_j| < confidence; actives in confrontation (e ≥ 2) move away by mu
+/// when |a − a_j| > rejection (Jager & Amblard 2005). Clipped to [−1, 1].
+inline double attitudes(double a, double peer, bool has_inst, double stance, bool attended, bool confronting,
+                        const OrganizingParams& p) noexcept {
   double na = a;
-  if (peer) na = choose(std::abs(*peer - a) < p.confidence, na + p.peer_mu * (*peer - a), na);
-  if (stance) {
-    const double aj = *stance;
-    if (attended && std::abs(a - aj) < p.confidence) na += p.mu * (aj - a);
-    if (confronting && std::abs(a - aj) > p.rejection) na -= p.mu * (aj - a);
-  }
-  return clamp_to(na, -1.0, 1.0);
+  na = std::abs(peer - a) < p.confidence ? na + p.peer_mu * (peer - a) : na;
+  na = has_inst && attended && std::abs(a - stance) < p.confidence ? na + p.mu * (stance - a) : na;
+  na = has_inst && confronting && std::abs(a - stance) > p.rejection ? na - p.mu * (stance - a) : na;
+  return clip(na, -1.0, 1.0);
 }
 
 /// Fatigue: ACTIVE f += fatigue_rate (1 − f), else f −= fatigue_decay f.
 inline double fatigue(double f, bool active, const OrganizingParams& p) noexcept {
-  return choose(active, f + p.fatigue_rate * (1.0 - f), f - p.fatigue_decay * f);
+  return active ? f + p.fatigue_rate * (1.0 - f) : f - p.fatigue_decay * f;
 }
 
 /// The iron rule's training of members: ℓ += learning (1 − ℓ) iron_rule in a
 /// neighbourhood with workers (`with_workers` 1, else 0).
 inline double skill_learning(double l, double with_workers, const OrganizingParams& p) noexcept {
-  return clamp01(l + p.learning * (1.0 - l) * p.iron_rule * with_workers);
+  return clip(l + p.learning * (1.0 - l) * p.iron_rule * with_workers, 0.0, 1.0);
+}
+
+/// The columns the feedback reads and writes.
+struct FeedbackColumns {
+  const std::uint8_t* state;         // this week's
+  const std::uint32_t* member_contacts;  // member contacts in last week's states
+  const std::int32_t* attended_at;
+  const std::uint32_t* peer;
+  const double* a_old;
+  double *a_new, *E, *L, *f, *skill;
+  std::uint8_t* coopted;
+  const std::int32_t* coopted_since;
+};
+
+/// What is the same for a run of residents of one neighbourhood.
+struct FeedbackNeighbourhood {
+  double conceded, up_rate, legitimacy, stance, iron;
+  bool has_inst, sanctioned, setback, confronting;
+};
+
+/// The feedback of residents [r0, r1) of one neighbourhood (MODEL.md 3.6).
+/// Every column is read unconditionally so that the loop has no branch;
+/// kComplete: member contacts from `member_total` and last week's states `prev`.
+template <bool kComplete>
+inline void feedback_loop(std::size_t r0, std::size_t r1, const FeedbackColumns& c, const FeedbackNeighbourhood& nbr,
+                          std::uint32_t member_total, const std::uint8_t* prev, std::int32_t t, std::int32_t term,
+                          const OrganizingParams& pr) noexcept {
+  // copies in registers: the stores to the columns cannot alias them
+  const OrganizingParams p = pr;
+  const double conceded = nbr.conceded, up_rate = nbr.up_rate, legitimacy = nbr.legitimacy, stance = nbr.stance,
+               iron = nbr.iron;
+  const bool has_inst = nbr.has_inst, sanctioned = nbr.sanctioned, setback = nbr.setback,
+             confronting = nbr.confronting;
+  const std::uint8_t* __restrict st = c.state;
+  const std::int32_t* __restrict attended_at = c.attended_at;
+  const std::uint32_t* __restrict peer = c.peer;
+  const std::uint32_t* __restrict mcs = c.member_contacts;
+  const std::uint8_t* __restrict last = prev;
+  const double* __restrict a_old = c.a_old;
+  double* __restrict a_new = c.a_new;
+  double* __restrict E = c.E;
+  double* __restrict L = c.L;
+  double* __restrict f = c.f;
+  double* __restrict skill = c.skill;
+  std::uint8_t* __restrict coopted = c.coopted;
+  const std::int32_t* __restrict coopted_since = c.coopted_since;
+  // the drawn peers' attitudes first (a gather), NaN for a resident without
+  // contacts: no comparison with NaN holds, so there is no Deffuant step
+  constexpr std::size_t kChunk = 256;
+  double peer_att[kChunk];
+  for (std::size_t c0 = r0; c0 < r1; c0 += kChunk) {
+    const std::size_t c1 = std::min(r1, c0 + kChunk);
+    for (std::size_t i = c0; i < c1; ++i) {
+      const std::uint32_t q = peer[i];
+      peer_att[i - c0] = q != i ? a_old[q] : std::numeric_limits<double>::quiet_NaN();
+    }
+    for (std::size_t i = c0; i < c1; ++i) {
+      const std::uint8_t si = st[i];
+      const bool attended = attended_at[i] == t;
+      const bool engaged = si >= 1 || attended;  // MEMBER or ACTIVE, or attended
+      std::uint32_t mc;
+      if constexpr (kComplete) {
+        mc = member_total - (last[i] >= 1 ? 1u : 0u);
+      } else {
+        mc = mcs[i];
+      }
+      const double share = engaged ? 1.0 : (mc > 0 ? 1.0 / 3.0 : 0.0);
+      E[i] = efficacy(E[i], share, conceded, up_rate, setback, p);
+      L[i] = trust(L[i], attended, conceded, sanctioned, has_inst, legitimacy, p);
+      a_new[i] = attitudes(a_old[i], peer_att[i - c0], has_inst, stance, attended, si == 2 && confronting, p);
+      f[i] = fatigue(f[i], si == 2, p);
+      // the end of a co-optation's term: co-opted in week t, free again from week t + term + 1
+      const std::uint8_t co = coopted[i];
+      const std::int32_t since = coopted_since[i];
+      coopted[i] = (co != 0) & (term > 0) & (t - since >= term) ? std::uint8_t{0} : co;
+      const double l = skill[i];
+      skill[i] = si >= 1 ? skill_learning(l, iron, p) : l;
+    }
+  }
+}
+
+/// feedback_loop for a complete graph or a network.
+void feedback_run(std::size_t r0, std::size_t r1, const FeedbackColumns& c, const FeedbackNeighbourhood& nb,
+                  bool complete, std::uint32_t member_total, const std::uint8_t* prev, std::int32_t t,
+                  std::int32_t term, const OrganizingParams& p) noexcept {
+  if (complete)
+    feedback_loop<true>(r0, r1, c, nb, member_total, prev, t, term, p);
+  else
+    feedback_loop<false>(r0, r1, c, nb, member_total, prev, t, term, p);
 }
 
 }  // namespace rules
 }  // namespace
 
 void OrganizingModel::feedback(const StepContext& ctx) {
+  static_assert(kMember == 1 && kActive == 2, "feedback_run compares states with 1 and 2");
   const auto t = static_cast<std::int32_t>(ctx.step);
-  // the columns as restrict pointers: a store to one (a byte store may alias
-  // anything) does not make the compiler read the others' addresses again
-  const std::uint8_t* __restrict st = state_.cur().data();
-  const std::uint8_t* __restrict prev = state_.nxt().data();  // last week's states
-  const double* __restrict a_old = att_.cur().data();
-  double* __restrict a_new = att_.nxt().data();
-  double* __restrict E = E_.data();
-  double* __restrict L = L_.data();
-  double* __restrict f = f_.data();
-  double* __restrict skill = skill_.data();
-  std::uint8_t* __restrict coopted = coopted_.data();
-  const std::int32_t* __restrict coopted_since = coopted_since_.data();
-  const std::int32_t* __restrict attended_at = attended_at_.data();
-  const std::uint32_t* __restrict peer = peer_.data();
-  const std::uint32_t* __restrict contact_members = contact_members_.data();
-  const bool complete = complete_graph_;
-  const std::uint32_t member_total = member_total_prev_;
   const OrganizingParams p = p_;  // a local copy: stores to columns cannot alias it
   const auto term = static_cast<std::int32_t>(p.cooptation_term);
+  const rules::FeedbackColumns cols{state_.cur().data(), contact_members_.data(), attended_at_.data(), peer_.data(),
+                                    att_.cur().data(),   att_.nxt().data(),        E_.data(),           L_.data(),
+                                    f_.data(),           skill_.data(),            coopted_.data(),     coopted_since_.data()};
+  const std::uint8_t* prev = state_.nxt().data();  // last week's states
   obs_partials_.resize(Parallel::block_count(n_, block_) * obs_stride());
   ctx.parallel.for_blocks(n_, block_, [&](std::size_t blk, std::size_t begin, std::size_t end) {
     // by runs of one neighbourhood: its institution, concessions and setbacks are read once
@@ -1378,35 +1450,21 @@ void OrganizingModel::feedback(const StepContext& ctx) {
       const std::uint32_t b = nb_[r0];
       const std::size_t r1 = std::min<std::size_t>(end, nb_start_[b + 1]);
       const int j = target_inst_[b];
-      const double conceded = conceded_[b];
-      const bool sanctioned = sanctioned_[b] != 0, setback = sanctioned || ignored_[b];
-      // copies: stores to the resident columns cannot alias them
-      const double legit_j = j >= 0 ? inst_legit_[j] : 0.0, stance_j = j >= 0 ? inst_stance_[j] : 0.0;
-      const double* legitimacy = j >= 0 ? &legit_j : nullptr;
-      const double* stance = j >= 0 ? &stance_j : nullptr;
-      const bool confronting = level_[b] >= 2;
-      const double iron = nb_iron_[b];
-      for (std::size_t ii = r0; ii < r1; ++ii) {
-        const auto i = static_cast<std::uint32_t>(ii);
-        const std::uint8_t si = st[i];
-        const bool attended = attended_at[i] == t;
-        const bool engaged = si >= kMember || attended;
-        const std::uint32_t mc = complete ? member_total - (prev[i] >= kMember ? 1u : 0u) : contact_members[i];
-        const double share = engaged ? 1.0 : (mc > 0 ? 1.0 / 3.0 : 0.0);
-        E[i] = rules::efficacy(E[i], share, conceded, setback, p);
-        L[i] = rules::trust(L[i], attended, conceded, sanctioned, legitimacy, p);
-        const std::uint32_t c = peer[i];
-        a_new[i] = rules::attitudes(a_old[i], c != i ? &a_old[c] : nullptr, stance, attended,
-                                    si == kActive && confronting, p);
-        f[i] = rules::fatigue(f[i], si == kActive, p);
-        // the end of a co-optation's term: co-opted in week t, free again from week t + term + 1
-        if (coopted[i] && term > 0 && t - coopted_since[i] >= term) coopted[i] = 0;
-        skill[i] = choose(si >= kMember, rules::skill_learning(skill[i], iron, p), skill[i]);
-      }
+      rules::FeedbackNeighbourhood nb{};
+      nb.conceded = conceded_[b];
+      nb.up_rate = p.learning_rate * std::min(1.0, p.gain > 0 ? nb.conceded / p.gain : 1.0);
+      nb.has_inst = j >= 0;
+      nb.legitimacy = j >= 0 ? inst_legit_[j] : 0.0;
+      nb.stance = j >= 0 ? inst_stance_[j] : 0.0;
+      nb.sanctioned = sanctioned_[b] != 0;
+      nb.setback = nb.sanctioned || ignored_[b];
+      nb.confronting = level_[b] >= 2;
+      nb.iron = nb_iron_[b];
+      rules::feedback_run(r0, r1, cols, nb, complete_graph_, member_total_prev_, prev, t, term, p);
       r0 = r1;
     }
     // observe()'s sums of this block while it is in cache (the state is final for the week)
-    observe_block(blk, begin, end, a_new);
+    observe_block(blk, begin, end, cols.a_new);
   });
   att_.swap();
   obs_week_ = week_;

@@ -132,8 +132,20 @@ void OrganizingModel::observe_block(std::size_t blk, std::size_t begin, std::siz
     pb[b * BQ + 1] += n_act;
     pb[b * BQ + 2] += n_coopt;
     pb[b * BQ + 3] += n_cons;
-    // hardship is the cell's for each resident: added once per resident, as before
-    for (std::uint32_t k = 0; k < K_; ++k) {
+    // hardship is the cell's for each resident: added once per resident, as
+    // before, two issues at a time (independent chains of additions)
+    std::uint32_t k = 0;
+    for (; k + 2 <= K_; k += 2) {
+      double hs0 = pb[b * BQ + 4 + k], hs1 = pb[b * BQ + 5 + k];
+      const double h0 = h[k], h1 = h[k + 1];
+      for (std::size_t ii = r0; ii < r1; ++ii) {
+        hs0 += h0;
+        hs1 += h1;
+      }
+      pb[b * BQ + 4 + k] = hs0;
+      pb[b * BQ + 5 + k] = hs1;
+    }
+    for (; k < K_; ++k) {
       double hs = pb[b * BQ + 4 + k];
       for (std::size_t ii = r0; ii < r1; ++ii) hs += h[k];
       pb[b * BQ + 4 + k] = hs;
