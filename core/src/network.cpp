@@ -1,6 +1,7 @@
 #include "tegenmacht/network.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include <string_view>
 
 #include "tegenmacht/error.hpp"
+#include "tegenmacht/parallel.hpp"
 #include "tegenmacht/rng.hpp"
 
 namespace tegenmacht {
@@ -179,6 +181,17 @@ Network Network::from_edges(std::uint32_t n, std::vector<std::pair<std::uint32_t
     g.targets_.resize(write);
     g.targets_.shrink_to_fit();
   }
+  return g;
+}
+
+Network Network::from_rows(std::uint32_t n, std::vector<std::uint64_t> offsets, std::vector<std::uint32_t> targets) {
+  if (offsets.size() != static_cast<std::size_t>(n) + 1 || offsets.front() != 0 || offsets.back() != targets.size())
+    throw ArgumentError("offsets", "expected " + std::to_string(n + 1ull) + " row offsets from 0 to the " +
+                                       std::to_string(targets.size()) + " targets");
+  Network g;
+  g.n_ = n;
+  g.offsets_ = std::move(offsets);
+  g.targets_ = std::move(targets);
   return g;
 }
 
@@ -517,8 +530,17 @@ Network rewire(const Network& g, double p, const Rng& rng) {
   return Network::from_edges(n, std::move(edges));
 }
 
-Network stochastic_block_model(const std::vector<std::uint32_t>& sizes,
-                               const std::vector<std::vector<double>>& rates, const Rng& rng) {
+namespace {
+
+/// The checked blocks of a stochastic block model: first ids, and log(1 − p).
+struct SbmBlocks {
+  std::vector<std::uint32_t> start;
+  std::vector<std::vector<double>> log_q;
+  std::uint32_t n = 0;
+  double expected = 0;  // expected number of edges
+};
+
+SbmBlocks sbm_blocks(const std::vector<std::uint32_t>& sizes, const std::vector<std::vector<double>>& rates) {
   const std::size_t nb = sizes.size();
   if (rates.size() != nb)
     throw ArgumentError("rates", "expected a " + std::to_string(nb) + "×" + std::to_string(nb) + " matrix, got " +
@@ -557,22 +579,92 @@ Network stochastic_block_model(const std::vector<std::uint32_t>& sizes,
     for (std::size_t b = a + 1; b < nb; ++b) expected += rates[a][b] * static_cast<double>(sizes[a]) * sizes[b];
   }
 
+  return {std::move(start), std::move(log_q), n, expected};
+}
+
+// Per node i in block a, one stream covers its candidates j < i: all of every
+// earlier block, then block a up to i, skipping geometrically with each block
+// pair's rate. Every pair is visited once; i's ties to smaller ids come out
+// ascending.
+template <class Emit>
+void sbm_node(std::uint32_t i, std::size_t a, const SbmBlocks& k, const std::vector<std::vector<double>>& rates,
+              const Rng& rng, Emit&& emit) {
+  Stream s = rng.stream(kInitStep, i, kPurposeNetwork);
+  for (std::size_t b = 0; b < a; ++b) skip_range(s, rates[a][b], k.log_q[a][b], k.start[b], k.start[b + 1], emit);
+  skip_range(s, rates[a][a], k.log_q[a][a], k.start[a], i, emit);
+}
+
+}  // namespace
+
+Network stochastic_block_model(const std::vector<std::uint32_t>& sizes,
+                               const std::vector<std::vector<double>>& rates, const Rng& rng) {
+  const SbmBlocks k = sbm_blocks(sizes, rates);
   std::vector<Edge> edges;
-  edges.reserve(reserve_for(expected));
-  // Per node i in block a, one stream covers its candidates j < i: all of
-  // every earlier block, then block a up to i, skipping geometrically with
-  // each block pair's rate. Every pair is visited once, and edges come out
-  // in the same (larger, smaller) order as erdos_renyi, which keeps the CSR
-  // rows sorted as they are filled.
-  for (std::size_t a = 0; a < nb; ++a) {
-    for (std::uint32_t i = start[a]; i < start[a + 1]; ++i) {
-      Stream s = rng.stream(kInitStep, i, kPurposeNetwork);
-      auto emit = [&](std::uint32_t j) { edges.emplace_back(i, j); };
-      for (std::size_t b = 0; b < a; ++b) skip_range(s, rates[a][b], log_q[a][b], start[b], start[b + 1], emit);
-      skip_range(s, rates[a][a], log_q[a][a], start[a], i, emit);
+  edges.reserve(reserve_for(k.expected));
+  // edges come out in the same (larger, smaller) order as erdos_renyi, which
+  // keeps the CSR rows sorted as they are filled
+  for (std::size_t a = 0; a + 1 < k.start.size(); ++a)
+    for (std::uint32_t i = k.start[a]; i < k.start[a + 1]; ++i)
+      sbm_node(i, a, k, rates, rng, [&](std::uint32_t j) { edges.emplace_back(i, j); });
+  return Network::from_edges(k.n, std::move(edges));
+}
+
+Network stochastic_block_model(const std::vector<std::uint32_t>& sizes,
+                               const std::vector<std::vector<double>>& rates, const Rng& rng, Parallel& par) {
+  const SbmBlocks k = sbm_blocks(sizes, rates);
+  const std::uint32_t n = k.n;
+  constexpr std::size_t kBlock = 1 << 14;
+  auto nodes = [&](std::size_t begin, std::size_t end, auto&& per_node) {
+    // the block of the first node, then advance
+    std::size_t a = static_cast<std::size_t>(std::upper_bound(k.start.begin(), k.start.end(),
+                                                              static_cast<std::uint32_t>(begin)) -
+                                             k.start.begin()) - 1;
+    for (std::size_t ii = begin; ii < end; ++ii) {
+      const auto i = static_cast<std::uint32_t>(ii);
+      while (i >= k.start[a + 1]) ++a;
+      per_node(i, a);
     }
-  }
-  return Network::from_edges(n, std::move(edges));
+  };
+  // 1. ties to smaller ids (`lower`, i's own stream) and to larger ids (`upper`,
+  //    counted from the larger node's stream)
+  std::vector<std::uint32_t> lower(n, 0), upper(n, 0);
+  par.for_blocks(n, kBlock, [&](std::size_t, std::size_t begin, std::size_t end) {
+    nodes(begin, end, [&](std::uint32_t i, std::size_t a) {
+      std::uint32_t count = 0;
+      sbm_node(i, a, k, rates, rng, [&](std::uint32_t j) {
+        ++count;
+        std::atomic_ref<std::uint32_t>(upper[j]).fetch_add(1, std::memory_order_relaxed);
+      });
+      lower[i] = count;
+    });
+  });
+  std::vector<std::uint64_t> offsets(static_cast<std::size_t>(n) + 1, 0);
+  for (std::uint32_t i = 0; i < n; ++i) offsets[i + 1] = offsets[i] + lower[i] + upper[i];
+  // 2. the same streams again: i's smaller ties fill the front of row i in
+  //    order; i goes into the back of each such row j at a slot taken by an
+  //    atomic cursor (the order of those slots depends on the threads)
+  std::vector<std::uint32_t> targets(offsets[n]);
+  std::fill(upper.begin(), upper.end(), 0u);  // now the cursors
+  par.for_blocks(n, kBlock, [&](std::size_t, std::size_t begin, std::size_t end) {
+    nodes(begin, end, [&](std::uint32_t i, std::size_t a) {
+      std::uint64_t pos = offsets[i];
+      sbm_node(i, a, k, rates, rng, [&](std::uint32_t j) {
+        targets[pos++] = j;
+        const std::uint32_t slot = std::atomic_ref<std::uint32_t>(upper[j]).fetch_add(1, std::memory_order_relaxed);
+        targets[offsets[j] + lower[j] + slot] = i;
+      });
+    });
+  });
+  // 3. sort the back of every row: the rows are then exactly from_edges' rows
+  //    (ascending), whatever the thread count
+  par.for_blocks(n, kBlock, [&](std::size_t, std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      std::uint32_t* first = targets.data() + offsets[i] + lower[i];
+      std::uint32_t* last = targets.data() + offsets[i + 1];
+      if (!std::is_sorted(first, last)) std::sort(first, last);
+    }
+  });
+  return Network::from_rows(n, std::move(offsets), std::move(targets));
 }
 
 }  // namespace generators

@@ -223,7 +223,7 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
   const Town town = read_town(cfg);
   read_timeline(cfg);
   build_population(cfg, town, rng, par);
-  build_network(cfg, town, rng);
+  build_network(cfg, town, rng, par);
   count_contacts();
   partials_.assign(Parallel::block_count(n_, block_) * std::max<std::size_t>(B_ * 8, 1), 0.0);
   member_total_prev_ = active_total_prev_ = 0;
@@ -592,7 +592,7 @@ void OrganizingModel::build_population(const Config& cfg, const Town& town, cons
 
 }
 
-void OrganizingModel::build_network(const Config& cfg, const Town& town, const Rng& rng) {
+void OrganizingModel::build_network(const Config& cfg, const Town& town, const Rng& rng, Parallel& par) {
   // the stochastic block model over cells, or the implicit complete graph
   const auto& cell_size = town.cell_size;
   complete_graph_ = cfg.get_string("network.type") == "complete";
@@ -643,7 +643,7 @@ void OrganizingModel::build_network(const Config& cfg, const Town& town, const R
         }
         rates[c][c2] = rates[c2][c] = std::min(1.0, p);
       }
-    net_ = generators::stochastic_block_model(sizes, rates, rng);
+    net_ = generators::stochastic_block_model(sizes, rates, rng, par);
   }
 }
 

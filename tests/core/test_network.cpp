@@ -16,6 +16,7 @@
 
 #include "tegenmacht/error.hpp"
 #include "tegenmacht/network.hpp"
+#include "tegenmacht/parallel.hpp"
 #include "tegenmacht/rng.hpp"
 
 using namespace tegenmacht;
@@ -475,6 +476,26 @@ TEST(StochasticBlockModel, BlockEdgeCountsMatchExpectation) {
     }
   }
   EXPECT_EQ(count[1][2], 0.0);
+}
+
+// The two-pass parallel build gives the arrays of the edge-list build, bit for
+// bit, on 1, 2 and 3 threads: blocks of every kind (empty, single node, full,
+// zero rate between blocks) and more nodes than one parallel block (2^14).
+TEST(StochasticBlockModel, ParallelBuildEqualsSequentialOnAnyThreadCount) {
+  const std::vector<std::uint32_t> sizes{9000, 0, 1, 30, 12000, 5};
+  const std::vector<std::vector<double>> rates{
+      {0.001, 0.2, 0.01, 0.002, 0.0003, 0.0}, {0.2, 0.5, 0.5, 0.5, 0.5, 0.5}, {0.01, 0.5, 0.0, 0.3, 0.001, 1.0},
+      {0.002, 0.5, 0.3, 1.0, 0.0, 0.1},      {0.0003, 0.5, 0.001, 0.0, 0.0008, 0.02}, {0.0, 0.5, 1.0, 0.1, 0.02, 0.4}};
+  const Rng rng(21, 2);
+  const Network ref = gen::stochastic_block_model(sizes, rates, rng);
+  ASSERT_GT(ref.edge_count(), 50000u);
+  for (const int threads : {1, 2, 3}) {
+    Parallel par(threads);
+    EXPECT_TRUE(same_arrays(ref, gen::stochastic_block_model(sizes, rates, rng, par))) << threads << " threads";
+  }
+  Parallel par(2);
+  EXPECT_EQ(gen::stochastic_block_model({}, {}, rng, par).size(), 0u);
+  EXPECT_THROW(gen::stochastic_block_model({2, 2}, {{0.1, 0.2}}, rng, par), ArgumentError);
 }
 
 TEST(StochasticBlockModel, EmptyAndFullBlocks) {

@@ -14,6 +14,10 @@
 #include <vector>
 
 namespace tegenmacht {
+class Parallel;
+}
+
+namespace tegenmacht {
 
 class Rng;
 
@@ -58,6 +62,13 @@ class Network {
 
   /// Builds the CSR arrays for an implicit complete graph (for export/plots).
   Network materialised() const;
+
+  /// From compressed rows: offsets (n + 1 entries, offsets[0] = 0, not
+  /// decreasing) and targets (offsets[n] entries). Each row must be sorted
+  /// ascending without repeats or i itself, and every tie stored in both rows;
+  /// generators that build their rows that way use it. Throws ArgumentError
+  /// ("offsets") when the sizes disagree.
+  static Network from_rows(std::uint32_t n, std::vector<std::uint64_t> offsets, std::vector<std::uint32_t> targets);
 
  private:
   std::uint32_t n_ = 0;
@@ -105,6 +116,12 @@ Network rewire(const Network& g, double p, const Rng& rng);
 /// of an edge between a node of block a and one of block b (symmetric).
 Network stochastic_block_model(const std::vector<std::uint32_t>& sizes,
                                const std::vector<std::vector<double>>& rates, const Rng& rng);
+/// The same network, built on `par`'s threads: the same arrays whatever the
+/// thread count (each node's ties come from its own stream). It never holds an
+/// edge list: a first pass counts each node's ties, a second writes them into
+/// their rows, so the peak is the network itself plus 8 bytes per node.
+Network stochastic_block_model(const std::vector<std::uint32_t>& sizes,
+                               const std::vector<std::vector<double>>& rates, const Rng& rng, Parallel& par);
 
 }  // namespace generators
 
