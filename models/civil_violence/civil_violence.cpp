@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <numeric>
 #include <set>
@@ -300,12 +298,13 @@ void CivilViolenceModel::init(const Config& cfg, const Rng& rng, Parallel& par) 
   if (bitmaps_) {
     pad_ = static_cast<std::uint32_t>(std::max(cit_vision_.use_runs ? cit_vision_.reach : 0,
                                                cop_vision_.use_runs ? cop_vision_.reach : 0));
-    row_bytes_ = (w_ + 2 * pad_ + 7) / 8;
-    const std::size_t bytes = static_cast<std::size_t>(row_bytes_) * (h_ + 2 * pad_) + 8;
+    one_word_ = w_ + 2 * pad_ <= 64;
+    row_words_ = (w_ + 2 * pad_ + 63) / 64 + (one_word_ ? 0 : 1);  // a spare word: a piece may end in the next
+    const std::size_t words = static_cast<std::size_t>(row_words_) * (h_ + 2 * pad_);
     for (Vision* v : {&cit_vision_, &cop_vision_})
-      for (auto& pc : v->pieces) pc.row_offset = static_cast<std::ptrdiff_t>(pc.dy) * row_bytes_;
-    empty_bits_.assign(bytes, 0);
-    active_bits_.assign(bytes, 0);
+      for (auto& pc : v->pieces) pc.row_offset = static_cast<std::ptrdiff_t>(pc.dy) * row_words_;
+    empty_bits_.assign(words, 0);
+    active_bits_.assign(words, 0);
     for (std::uint32_t y = 0; y < h_; ++y)  // every site is empty
       for (std::uint32_t x = 0; x < w_; ++x) flip_bit(empty_bits_.data(), x, y);
     piece_mask_.assign(std::max(cit_vision_.pieces.size(), cop_vision_.pieces.size()), 0);
@@ -324,7 +323,7 @@ void CivilViolenceModel::init(const Config& cfg, const Rng& rng, Parallel& par) 
   for (std::uint32_t k = 0; k < duty_; ++k) place(nc_ + k, sites[nc_ + k], kCop);
   legitimacy_ = legit_.at(0);
   order_.resize(agents);
-  first_word_.assign(agents, 0);
+  block_words_.assign(4 * static_cast<std::size_t>(agents), 0);
   scratch_.assign(std::max(cit_vision_.wrap.size(), cop_vision_.wrap.size()) + 1, 0);
   if (ratio_ != ArrestRatio::Exact) {  // whole ratios q <= C <= the sites in vision
     arrest_p_.resize(std::min<std::size_t>(cit_vision_.wrap.size() + 1, 1u << 16));
@@ -343,22 +342,22 @@ void CivilViolenceModel::vacate(std::uint32_t site) {
   set_code(site, kEmpty);
 }
 
-inline void CivilViolenceModel::flip_bit(std::uint8_t* bits, std::uint32_t x, std::uint32_t y) const noexcept {
+inline void CivilViolenceModel::flip_bit(std::uint64_t* bits, std::uint32_t x, std::uint32_t y) const noexcept {
   // the site and its copies in the padding: at most one more column and one
   // more row, since 2 pad + 1 <= min(w, h)
-  const std::size_t rb = row_bytes_;
+  const std::size_t rw = row_words_;
   const std::uint32_t pad = pad_, w = w_, h = h_;
-  std::uint8_t* r0 = bits + static_cast<std::size_t>(y + pad) * rb;
+  std::uint64_t* r0 = bits + static_cast<std::size_t>(y + pad) * rw;
   const std::uint32_t p0 = x + pad;
   const std::uint32_t p1 = x < pad ? p0 + w : x + pad >= w ? p0 - w : p0;
-  const auto b0 = static_cast<std::uint8_t>(1u << (p0 & 7));
-  const auto b1 = static_cast<std::uint8_t>(p1 != p0 ? 1u << (p1 & 7) : 0u);
-  r0[p0 >> 3] ^= b0;
-  r0[p1 >> 3] ^= b1;
+  const std::uint64_t b0 = std::uint64_t{1} << (p0 & 63);
+  const std::uint64_t b1 = p1 != p0 ? std::uint64_t{1} << (p1 & 63) : 0;
+  r0[p0 >> 6] ^= b0;
+  r0[p1 >> 6] ^= b1;
   if (y < pad || y + pad >= h) {
-    std::uint8_t* r1 = y < pad ? r0 + static_cast<std::size_t>(h) * rb : r0 - static_cast<std::size_t>(h) * rb;
-    r1[p0 >> 3] ^= b0;
-    r1[p1 >> 3] ^= b1;
+    std::uint64_t* r1 = y < pad ? r0 + static_cast<std::size_t>(h) * rw : r0 - static_cast<std::size_t>(h) * rw;
+    r1[p0 >> 6] ^= b0;
+    r1[p1 >> 6] ^= b1;
   }
 }
 
@@ -387,16 +386,6 @@ void CivilViolenceModel::set_code(std::uint32_t site, std::uint8_t code) {
 }
 
 namespace {
-inline std::uint64_t load64(const std::uint8_t* p) noexcept {
-  std::uint64_t v;
-  if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(&v, p, 8);
-  } else {
-    v = 0;
-    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  }
-  return v;
-}
 #if defined(__x86_64__) && !defined(__POPCNT__) && defined(__has_attribute)
 #if __has_attribute(target_clones)
 // the baseline x86-64 instruction set has no popcnt: a second version of the
@@ -409,20 +398,35 @@ inline std::uint64_t load64(const std::uint8_t* p) noexcept {
 #endif
 
 /// Counts the sites set in the pieces of a vision of (x, y): `row` is the
-/// bitmap row of y, base = x + pad (the bit of x). Keeps each piece's bits in
-/// masks[i] and the sites in the pieces before piece i in before[i]
-/// (before[np] the total, returned).
+/// bitmap row of y, base = x + pad (the bit of x); one_word: rows of one word
+/// (no piece reaches into a second). Keeps each piece's bits in masks[i] and
+/// the sites in the pieces before piece i in before[i] (before[np] the total,
+/// returned). Loads whole words, as flip_bit stores them, so that a load finds
+/// a recent store to its word in the store buffer.
 TEGENMACHT_CV_POPCNT
-std::uint32_t count_pieces(const VisionPiece* pieces, std::size_t np, const std::uint8_t* row, std::uint32_t base,
-                           std::uint64_t* masks, std::uint32_t* before) noexcept {
+std::uint32_t count_pieces(const VisionPiece* pieces, std::size_t np, const std::uint64_t* row, std::uint32_t base,
+                           bool one_word, std::uint64_t* masks, std::uint32_t* before) noexcept {
   std::uint32_t n = 0;
-  for (std::size_t i = 0; i < np; ++i) {
-    const VisionPiece& pc = pieces[i];
-    const std::uint32_t p = base + static_cast<std::uint32_t>(pc.lo);  // >= 0: lo >= -reach >= -pad
-    const std::uint64_t m = (load64(row + pc.row_offset + (p >> 3)) >> (p & 7)) & pc.mask;
-    masks[i] = m;
-    before[i] = n;
-    n += static_cast<std::uint32_t>(__builtin_popcountll(m));
+  if (one_word) {
+    for (std::size_t i = 0; i < np; ++i) {
+      const VisionPiece& pc = pieces[i];
+      const std::uint32_t p = base + static_cast<std::uint32_t>(pc.lo);  // >= 0: lo >= -reach >= -pad
+      const std::uint64_t m = (row[pc.row_offset] >> p) & pc.mask;
+      masks[i] = m;
+      before[i] = n;
+      n += static_cast<std::uint32_t>(__builtin_popcountll(m));
+    }
+  } else {
+    for (std::size_t i = 0; i < np; ++i) {
+      const VisionPiece& pc = pieces[i];
+      const std::uint32_t p = base + static_cast<std::uint32_t>(pc.lo);
+      const std::uint64_t* wd = row + pc.row_offset + (p >> 6);
+      const std::uint32_t sh = p & 63;
+      const std::uint64_t m = ((wd[0] >> sh) | ((wd[1] << 1) << (63 - sh))) & pc.mask;
+      masks[i] = m;
+      before[i] = n;
+      n += static_cast<std::uint32_t>(__builtin_popcountll(m));
+    }
   }
   before[np] = n;
   return n;
@@ -451,10 +455,10 @@ inline std::uint32_t select_in_word(std::uint64_t m, std::uint32_t k) noexcept {
 }
 }  // namespace
 
-std::uint32_t CivilViolenceModel::count_bits(const Vision& v, const std::uint8_t* bits, std::uint32_t x,
+std::uint32_t CivilViolenceModel::count_bits(const Vision& v, const std::uint64_t* bits, std::uint32_t x,
                                              std::uint32_t y) {
-  return count_pieces(v.pieces.data(), v.pieces.size(), bits + static_cast<std::size_t>(y + pad_) * row_bytes_,
-                      x + pad_, piece_mask_.data(), piece_count_.data());
+  return count_pieces(v.pieces.data(), v.pieces.size(), bits + static_cast<std::size_t>(y + pad_) * row_words_,
+                      x + pad_, one_word_, piece_mask_.data(), piece_count_.data());
 }
 
 std::uint32_t CivilViolenceModel::select_bit(const Vision& v, std::uint32_t x, std::uint32_t y,
@@ -475,7 +479,7 @@ std::uint32_t CivilViolenceModel::select_bit(const Vision& v, std::uint32_t x, s
   return static_cast<std::uint32_t>(ny) * w_ + static_cast<std::uint32_t>(nx);
 }
 
-std::uint32_t CivilViolenceModel::pick(const Vision& v, std::uint32_t site, std::uint8_t code, AgentDraws& s) {
+std::uint32_t CivilViolenceModel::pick(const Vision& v, std::uint32_t site, std::uint8_t code, Stream& s) {
   if (bitmaps_ && v.use_runs) {
     const std::uint32_t y = div_w(site), x = site - y * w_;
     const std::uint32_t n = count_bits(v, code == kEmpty ? empty_bits_.data() : active_bits_.data(), x, y);
@@ -507,7 +511,7 @@ bool CivilViolenceModel::would_be_active(std::uint32_t c) const {
   return hardship_[c] * (1.0 - legitimacy_) - risk_[c] * p > threshold_;
 }
 
-std::uint32_t CivilViolenceModel::draw_term(AgentDraws& s) const {
+std::uint32_t CivilViolenceModel::draw_term(Stream& s) const {
   if (!std::isfinite(max_term_)) return kLife;
   const auto j = static_cast<std::uint32_t>(max_term_);
   if (terms_ == JailTerms::Exclusive) return j == 0 ? 0 : s.below(j);  // NetLogo: random 0 is 0
@@ -528,7 +532,7 @@ std::uint32_t CivilViolenceModel::collect(const Vision& v, std::uint32_t site, s
   return n;
 }
 
-std::uint32_t CivilViolenceModel::move(std::uint32_t a, const Vision& v, Code code, AgentDraws& s) {
+std::uint32_t CivilViolenceModel::move(std::uint32_t a, const Vision& v, Code code, Stream& s) {
   const std::uint32_t site = pos_[a];
   const std::uint32_t q = pick(v, site, kEmpty, s);
   if (q == kNone) return site;
@@ -543,7 +547,7 @@ void CivilViolenceModel::decide(std::uint32_t c) {
   set_code(pos_[c], active ? kActive : kQuiet);
 }
 
-std::uint32_t CivilViolenceModel::arrest(std::uint32_t site, AgentDraws& s) {
+std::uint32_t CivilViolenceModel::arrest(std::uint32_t site, Stream& s) {
   if (same_vision_ && seen_actives_[site] == 0) return kNone;  // nobody to arrest (the usual case)
   const std::uint32_t q = pick(cop_vision_, site, kActive, s);
   if (q == kNone) return kNone;
@@ -558,7 +562,7 @@ std::uint32_t CivilViolenceModel::arrest(std::uint32_t site, AgentDraws& s) {
   return q;
 }
 
-void CivilViolenceModel::activate_citizen(std::uint32_t c, AgentDraws& s) {
+void CivilViolenceModel::activate_citizen(std::uint32_t c, Stream& s) {
   if (rule_order_ == RuleOrder::ActThenMove) {  // Mesa: decide, then move
     decide(c);
     if (movement_) move(c, cit_vision_, state_[c] == Active ? kActive : kQuiet, s);
@@ -568,7 +572,7 @@ void CivilViolenceModel::activate_citizen(std::uint32_t c, AgentDraws& s) {
   decide(c);                                                                          // rule A
 }
 
-void CivilViolenceModel::activate_cop(std::uint32_t k, AgentDraws& s) {
+void CivilViolenceModel::activate_cop(std::uint32_t k, Stream& s) {
   if (rule_order_ == RuleOrder::ActThenMove) {  // arrest from the old site, then move
     const std::uint32_t q = arrest(pos_[k], s);
     if (q != kNone && move_to_arrest_) {  // the move to the arrest is the cop's move of the step
@@ -632,7 +636,7 @@ void CivilViolenceModel::step(const StepContext& ctx) {
       continue;
     }
     if (code_[q] != kEmpty) {
-      AgentDraws s(ctx.rng.stream(t, c, kPurposeRelease));
+      auto s = ctx.rng.stream(t, c, kPurposeRelease);
       q = pick(cit_vision_, q, kEmpty, s);
       if (q == kNone) continue;
     }
@@ -645,18 +649,20 @@ void CivilViolenceModel::step(const StepContext& ctx) {
   std::iota(order_.begin(), order_.end(), 0u);
   auto so = ctx.rng.stream(t, 0, kPurposeOrder);
   shuffle(so, order_.data(), order_.size());
-  // the first word of every agent's stream, in a loop of independent Philox
-  // blocks (a citizen jailed during the step leaves its word unused)
-  std::uint32_t* first = first_word_.data();
-  for (std::uint32_t a = 0; a < nc_ + duty_; ++a)
-    if (a >= nc_ || state_[a] != Jailed) first[a] = ctx.rng.stream(t, a, kPurposeAct).next_u32();
+  // the first Philox block of every agent's stream, computed for all agents
+  // at once (vectorised where the processor allows; a citizen jailed during
+  // the step leaves its block unused)
+  const std::uint32_t active_agents = nc_ + duty_;
+  std::uint32_t* w0 = block_words_.data();
+  std::uint32_t *w1 = w0 + active_agents, *w2 = w1 + active_agents, *w3 = w2 + active_agents;
+  ctx.rng.first_blocks(t, 0, active_agents, kPurposeAct, w0, w1, w2, w3);
   for (const std::uint32_t a : order_) {
     if (a < nc_) {
       if (state_[a] == Jailed) continue;
-      AgentDraws s(ctx.rng.stream(t, a, kPurposeAct), first[a]);
+      auto s = ctx.rng.stream(t, a, kPurposeAct, {w0[a], w1[a], w2[a], w3[a]});
       activate_citizen(a, s);
     } else if (a - nc_ < duty_) {
-      AgentDraws s(ctx.rng.stream(t, a, kPurposeAct), first[a]);
+      auto s = ctx.rng.stream(t, a, kPurposeAct, {w0[a], w1[a], w2[a], w3[a]});
       activate_cop(a, s);
     }
   }
@@ -744,7 +750,7 @@ void CivilViolenceModel::state(tegenmacht::State& s) {
   s.add("agents/jail_term", jail_).add("agents/position", pos_).add("grid/occupant", occ_).add("grid/code", code_);
   s.add("grid/seen_cops", seen_cops_).add("grid/seen_actives", seen_actives_);
   s.add("grid/empty_bits", empty_bits_).add("grid/active_bits", active_bits_);
-  s.scratch("scratch/first_word", first_word_);
+  s.scratch("scratch/block_words", block_words_);
   s.add("order", order_).add("cops_on_duty", duty_).add("legitimacy", legitimacy_).add("arrests", arrests_);
   s.scratch("scratch/sites", scratch_).scratch("scratch/piece_mask", piece_mask_);
   s.scratch("scratch/piece_count", piece_count_);

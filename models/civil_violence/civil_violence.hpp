@@ -68,53 +68,11 @@ std::vector<std::string> epstein_closest_rules();
 
 /// Sites x + lo .. x + lo + len - 1 of row y + dy of an agent's vision
 /// (wrapped), as the len low bits of `mask`; len <= 56. row_offset: dy times
-/// the bytes per row of the site bitmaps.
+/// the words per row of the site bitmaps.
 struct VisionPiece {
   int dy, lo;
   std::uint64_t mask;
   std::ptrdiff_t row_offset = 0;
-};
-
-/// An agent's keyed stream whose first word is computed ahead: when it is
-/// created, or for all agents at once before the activations (independent
-/// Philox blocks overlap, where one agent's block would wait for its rounds).
-/// The words are used in the same order as Stream's, and below() is
-/// Stream::below, so the draws are the same.
-class AgentDraws {
- public:
-  explicit AgentDraws(Stream s) noexcept : s_(s), first_(s_.next_u32()), ahead_(false) {}
-  /// `first`: the first word of s, computed elsewhere (s itself is unused so far).
-  AgentDraws(Stream s, std::uint32_t first) noexcept : s_(s), first_(first), ahead_(true) {}
-  std::uint32_t next_u32() noexcept {
-    if (!used_) {
-      used_ = true;
-      return first_;
-    }
-    if (ahead_) {  // s has not yet produced the first word: skip it
-      ahead_ = false;
-      s_.next_u32();
-    }
-    return s_.next_u32();
-  }
-  /// Uniform integer in [0, n), n > 0 (Lemire 2019, as Stream::below).
-  std::uint32_t below(std::uint32_t n) noexcept {
-    std::uint64_t m = static_cast<std::uint64_t>(next_u32()) * n;
-    auto low = static_cast<std::uint32_t>(m);
-    if (low < n) {
-      const std::uint32_t t = (0u - n) % n;
-      while (low < t) {
-        m = static_cast<std::uint64_t>(next_u32()) * n;
-        low = static_cast<std::uint32_t>(m);
-      }
-    }
-    return static_cast<std::uint32_t>(m >> 32);
-  }
-
- private:
-  Stream s_;
-  std::uint32_t first_;
-  bool ahead_;
-  bool used_ = false;
 };
 
 class CivilViolenceModel final : public Model {
@@ -178,29 +136,29 @@ class CivilViolenceModel final : public Model {
   /// kActive): n = their number, then the s.below(n)-th of them in the order of
   /// collect; kNone (and no draw) if n = 0. Reads the site bitmaps when the
   /// vision has runs, else collects.
-  std::uint32_t pick(const Vision& v, std::uint32_t site, std::uint8_t code, AgentDraws& s);
+  std::uint32_t pick(const Vision& v, std::uint32_t site, std::uint8_t code, Stream& s);
   /// The number of sites in vision `v` of `site` set in `bits`; keeps the
   /// pieces' masks and the running counts in piece_mask_, piece_count_ for select_bit.
-  std::uint32_t count_bits(const Vision& v, const std::uint8_t* bits, std::uint32_t x, std::uint32_t y);
+  std::uint32_t count_bits(const Vision& v, const std::uint64_t* bits, std::uint32_t x, std::uint32_t y);
   /// The k-th of the sites counted by the last count_bits.
   std::uint32_t select_bit(const Vision& v, std::uint32_t x, std::uint32_t y, std::uint32_t k) const;
   /// Flips the bit of (x, y) and of its copies in the padding.
-  void flip_bit(std::uint8_t* bits, std::uint32_t x, std::uint32_t y) const noexcept;
+  void flip_bit(std::uint64_t* bits, std::uint32_t x, std::uint32_t y) const noexcept;
   std::uint32_t div_w(std::uint32_t site) const noexcept {  // site / w_, for w_ >= 2 (inv_w_ set in init)
     __extension__ using U128 = unsigned __int128;
     return static_cast<std::uint32_t>((static_cast<U128>(inv_w_) * site) >> 64);
   }
-  void activate_citizen(std::uint32_t c, AgentDraws& s);
-  void activate_cop(std::uint32_t k, AgentDraws& s);
+  void activate_citizen(std::uint32_t c, Stream& s);
+  void activate_cop(std::uint32_t k, Stream& s);
   /// Rule M: agent `a` moves to a uniformly random empty site in vision `v`
   /// (stays if there is none); returns its site.
-  std::uint32_t move(std::uint32_t a, const Vision& v, Code code, AgentDraws& s);
+  std::uint32_t move(std::uint32_t a, const Vision& v, Code code, Stream& s);
   /// Rule A for citizen c at its site: sets its state and the site's code.
   void decide(std::uint32_t c);
   /// Rule C for a cop at `site`: arrests a random active citizen in vision;
   /// returns the site of the arrest (kNone: no arrest).
-  std::uint32_t arrest(std::uint32_t site, AgentDraws& s);
-  std::uint32_t draw_term(AgentDraws& s) const;
+  std::uint32_t arrest(std::uint32_t site, Stream& s);
+  std::uint32_t draw_term(Stream& s) const;
   void place(std::uint32_t agent, std::uint32_t site, Code code);
   void vacate(std::uint32_t site);
   /// The one place a site's code changes: keeps seen_cops_ and seen_actives_
@@ -231,16 +189,17 @@ class CivilViolenceModel final : public Model {
   std::vector<std::uint8_t> code_;
   std::vector<std::uint32_t> order_;
   std::vector<std::uint32_t> scratch_;
-  std::vector<std::uint32_t> first_word_;  // per agent: the first word of its stream of the step
+  std::vector<std::uint32_t> block_words_;  // the first Philox block of every agent's stream of the step (4 arrays)
   // Bitmaps of the sites whose code is kEmpty and kActive: rows y = -pad ..
   // h + pad - 1, each as bits 0 .. w + 2·pad - 1 for x = -pad .. w + pad - 1
   // (wrapped), so that every run of a vision is contiguous bits of one row;
-  // row_bytes_ bytes per row, 8 bytes of slack at the end. Kept by set_code;
-  // used for visions with runs.
-  std::uint32_t pad_ = 0, row_bytes_ = 0;
+  // row_words_ 64-bit words per row (one more than the bits need unless they
+  // fit in one, one_word_). Kept by set_code; used for visions with runs.
+  std::uint32_t pad_ = 0, row_words_ = 0;
+  bool one_word_ = false;
   bool bitmaps_ = false;
   bool same_vision_ = false;  // cops see what citizens see: seen_actives_ is what a cop can arrest
-  std::vector<std::uint8_t> empty_bits_, active_bits_;
+  std::vector<std::uint64_t> empty_bits_, active_bits_;
   std::vector<std::uint64_t> piece_mask_;
   std::vector<std::uint32_t> piece_count_;  // sites counted in the pieces before each (np + 1)
   std::uint64_t inv_w_ = 0;  // floor(2^64 / w_) + 1: site / w_ as a multiplication
