@@ -1,7 +1,6 @@
 #include "tegenmacht/network.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -625,45 +624,62 @@ Network stochastic_block_model(const std::vector<std::uint32_t>& sizes,
       per_node(i, a);
     }
   };
-  // 1. ties to smaller ids (`lower`, i's own stream) and to larger ids (`upper`,
-  //    counted from the larger node's stream)
-  std::vector<std::uint32_t> lower(n, 0), upper(n, 0);
-  par.for_blocks(n, kBlock, [&](std::size_t, std::size_t begin, std::size_t end) {
+  // 1. each node's ties to smaller ids, from its own stream, ascending: into
+  //    one list per block of nodes (4 bytes a tie; the blocks in parallel)
+  const std::size_t nblocks = Parallel::block_count(n, kBlock);
+  std::vector<std::vector<std::uint32_t>> lists(nblocks);
+  std::vector<std::uint32_t> lower(n, 0);
+  par.for_blocks(n, kBlock, [&](std::size_t blk, std::size_t begin, std::size_t end) {
+    auto& list = lists[blk];
+    list.reserve(reserve_for(k.expected * static_cast<double>(end - begin) / std::max(1.0, static_cast<double>(n))));
     nodes(begin, end, [&](std::uint32_t i, std::size_t a) {
-      std::uint32_t count = 0;
-      sbm_node(i, a, k, rates, rng, [&](std::uint32_t j) {
-        ++count;
-        std::atomic_ref<std::uint32_t>(upper[j]).fetch_add(1, std::memory_order_relaxed);
-      });
-      lower[i] = count;
+      const std::size_t before = list.size();
+      sbm_node(i, a, k, rates, rng, [&](std::uint32_t j) { list.push_back(j); });
+      lower[i] = static_cast<std::uint32_t>(list.size() - before);
     });
+  });
+  // 2. row lengths: i's smaller ties, and the larger nodes that tied to i.
+  //    Each thread counts for its share of ids (part) and reads all lists.
+  const int parts = par.threads();
+  auto share = [&](std::size_t part, std::uint32_t& lo, std::uint32_t& hi) {
+    lo = static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) * part / static_cast<std::uint64_t>(parts));
+    hi = static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) * (part + 1) / static_cast<std::uint64_t>(parts));
+  };
+  std::vector<std::uint32_t> upper(n, 0);
+  par.for_blocks(static_cast<std::size_t>(parts), 1, [&](std::size_t part, std::size_t, std::size_t) {
+    std::uint32_t lo, hi;
+    share(part, lo, hi);
+    for (const auto& list : lists)
+      for (std::uint32_t j : list)
+        if (j >= lo && j < hi) ++upper[j];
   });
   std::vector<std::uint64_t> offsets(static_cast<std::size_t>(n) + 1, 0);
   for (std::uint32_t i = 0; i < n; ++i) offsets[i + 1] = offsets[i] + lower[i] + upper[i];
-  // 2. the same streams again: i's smaller ties fill the front of row i in
-  //    order; i goes into the back of each such row j at a slot taken by an
-  //    atomic cursor (the order of those slots depends on the threads)
   std::vector<std::uint32_t> targets(offsets[n]);
-  std::fill(upper.begin(), upper.end(), 0u);  // now the cursors
-  par.for_blocks(n, kBlock, [&](std::size_t, std::size_t begin, std::size_t end) {
-    nodes(begin, end, [&](std::uint32_t i, std::size_t a) {
-      std::uint64_t pos = offsets[i];
-      sbm_node(i, a, k, rates, rng, [&](std::uint32_t j) {
-        targets[pos++] = j;
-        const std::uint32_t slot = std::atomic_ref<std::uint32_t>(upper[j]).fetch_add(1, std::memory_order_relaxed);
-        targets[offsets[j] + lower[j] + slot] = i;
-      });
-    });
-  });
-  // 3. sort the back of every row: the rows are then exactly from_edges' rows
-  //    (ascending), whatever the thread count
-  par.for_blocks(n, kBlock, [&](std::size_t, std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) {
-      std::uint32_t* first = targets.data() + offsets[i] + lower[i];
-      std::uint32_t* last = targets.data() + offsets[i + 1];
-      if (!std::is_sorted(first, last)) std::sort(first, last);
+  // 3. fill: the front of row i is i's own list (ascending); i goes to the back
+  //    of each row j it tied to, in ascending i, so every row comes out sorted.
+  //    Each thread takes the rows of its share of ids and reads all lists.
+  std::vector<std::uint32_t>& cursor = upper;
+  std::fill(cursor.begin(), cursor.end(), 0u);
+  par.for_blocks(static_cast<std::size_t>(parts), 1, [&](std::size_t part, std::size_t, std::size_t) {
+    std::uint32_t lo, hi;
+    share(part, lo, hi);
+    for (std::size_t blk = 0; blk < nblocks; ++blk) {
+      const std::uint32_t* t = lists[blk].data();
+      const auto first = static_cast<std::uint32_t>(blk * kBlock);
+      const auto last = static_cast<std::uint32_t>(std::min<std::size_t>(n, (blk + 1) * kBlock));
+      for (std::uint32_t i = first; i < last; ++i) {
+        const std::uint32_t d = lower[i];
+        if (i >= lo && i < hi) std::copy(t, t + d, targets.data() + offsets[i]);
+        for (std::uint32_t q = 0; q < d; ++q) {
+          const std::uint32_t j = t[q];
+          if (j >= lo && j < hi) targets[offsets[j] + lower[j] + cursor[j]++] = i;
+        }
+        t += d;
+      }
     }
   });
+  std::vector<std::vector<std::uint32_t>>().swap(lists);
   return Network::from_rows(n, std::move(offsets), std::move(targets));
 }
 

@@ -222,7 +222,8 @@ void CivilViolenceModel::for_each_run(const Vision& v, std::uint32_t x, std::uin
   const auto w = static_cast<std::int64_t>(w_), h = static_cast<std::int64_t>(h_);
   for (const auto& r : v.runs) {
     std::int64_t ny = static_cast<std::int64_t>(y) + r.dy;
-    ny += ny < 0 ? h : ny >= h ? -h : 0;
+    ny += h & -static_cast<std::int64_t>(ny < 0);
+    ny -= h & -static_cast<std::int64_t>(ny >= h);
     const auto row = static_cast<std::uint32_t>(ny * w);
     const std::int64_t a = static_cast<std::int64_t>(x) + r.lo, b = static_cast<std::int64_t>(x) + r.hi;
     if (a < 0) {  // [a + w, w) then [0, b]
@@ -471,11 +472,11 @@ std::uint32_t CivilViolenceModel::select_bit(const Vision& v, std::uint32_t x, s
   const VisionPiece& pc = v.pieces[i];
   const int h = static_cast<int>(h_), w = static_cast<int>(w_);
   int ny = static_cast<int>(y) + pc.dy;
-  ny += ny < 0 ? h : 0;
-  ny -= ny >= h ? h : 0;
+  ny += h & -static_cast<int>(ny < 0);  // wrapped without branches (they would be mispredicted)
+  ny -= h & -static_cast<int>(ny >= h);
   int nx = static_cast<int>(x) + pc.lo + static_cast<int>(select_in_word(piece_mask_[i], k - before[i]));
-  nx += nx < 0 ? w : 0;
-  nx -= nx >= w ? w : 0;
+  nx += w & -static_cast<int>(nx < 0);
+  nx -= w & -static_cast<int>(nx >= w);
   return static_cast<std::uint32_t>(ny) * w_ + static_cast<std::uint32_t>(nx);
 }
 

@@ -117,9 +117,9 @@ Network rewire(const Network& g, double p, const Rng& rng);
 Network stochastic_block_model(const std::vector<std::uint32_t>& sizes,
                                const std::vector<std::vector<double>>& rates, const Rng& rng);
 /// The same network, built on `par`'s threads: the same arrays whatever the
-/// thread count (each node's ties come from its own stream). It never holds an
-/// edge list: a first pass counts each node's ties, a second writes them into
-/// their rows, so the peak is the network itself plus 8 bytes per node.
+/// thread count (each node's ties come from its own stream). It holds each
+/// tie once (4 bytes) besides the rows, where the edge-list build holds a
+/// pair (8 bytes).
 Network stochastic_block_model(const std::vector<std::uint32_t>& sizes,
                                const std::vector<std::vector<double>>& rates, const Rng& rng, Parallel& par);
 
