@@ -3,6 +3,11 @@
 // scalar one; tests/core compares them.
 #include "tegenmacht/philox.hpp"
 
+#include <cstdlib>
+#include <cstring>
+
+#include "tegenmacht/simd.hpp"
+
 #if defined(__x86_64__) || defined(__i386__)
 // GCC 12 warns about the undefined vectors inside its own AVX-512 headers
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -117,26 +122,34 @@ __attribute__((target("avx512f"))) void agents_avx512(PhiloxKey key, std::uint32
   agents_avx2(key, step, tag, first + static_cast<std::uint32_t>(q), n - q, w0 + q, w1 + q, w2 + q, w3 + q);
 }
 
-enum class Isa { kScalar, kAvx2, kAvx512 };
-
-Isa detect() noexcept {
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) return Isa::kAvx512;
-  if (__builtin_cpu_supports("avx2")) return Isa::kAvx2;
-  return Isa::kScalar;
-}
-
 }  // namespace
 #endif
 
 void philox4x32_agents(PhiloxKey key, std::uint32_t step, std::uint32_t tag, std::uint32_t first, std::size_t n,
                        std::uint32_t* w0, std::uint32_t* w1, std::uint32_t* w2, std::uint32_t* w3) noexcept {
 #ifdef TEGENMACHT_PHILOX_X86
-  static const Isa isa = detect();
-  if (isa == Isa::kAvx512) return agents_avx512(key, step, tag, first, n, w0, w1, w2, w3);
-  if (isa == Isa::kAvx2) return agents_avx2(key, step, tag, first, n, w0, w1, w2, w3);
+  static const Simd level = simd_level();
+  if (level == Simd::kAvx512) return agents_avx512(key, step, tag, first, n, w0, w1, w2, w3);
+  if (level == Simd::kAvx2) return agents_avx2(key, step, tag, first, n, w0, w1, w2, w3);
 #endif
   philox4x32_agents_scalar(key, step, tag, first, n, w0, w1, w2, w3);
+}
+
+Simd simd_level() noexcept {
+  static const Simd level = [] {
+    Simd cpu = Simd::kBaseline;
+#ifdef TEGENMACHT_PHILOX_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) cpu = Simd::kAvx512;
+    else if (__builtin_cpu_supports("avx2")) cpu = Simd::kAvx2;
+#endif
+    if (const char* cap = std::getenv("TEGENMACHT_SIMD")) {
+      if (std::strcmp(cap, "sse2") == 0 || std::strcmp(cap, "baseline") == 0) cpu = Simd::kBaseline;
+      else if (std::strcmp(cap, "avx2") == 0 && cpu == Simd::kAvx512) cpu = Simd::kAvx2;
+    }
+    return cpu;
+  }();
+  return level;
 }
 
 }  // namespace tegenmacht

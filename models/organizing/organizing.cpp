@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <cmath>
 #include <limits>
 #include <numeric>
 
+#include "tegenmacht/simd.hpp"
 #include "tegenmacht/state.hpp"
 #include "tegenmacht/stats.hpp"
 
@@ -1286,65 +1288,114 @@ namespace rules {
 
 // 6. Feedback, per resident (MODEL.md 3.6). `share` is 1 for the engaged
 // (members, actives, this week's attendees), 1/3 for residents with a member
-// contact (deviation 8), else 0. Written as choices between values computed
-// whole (no branch), so that the compiler can run the feedback loop on several
-// residents at once; each choice gives the value the rule's "if" gives.
+// contact (deviation 8), else 0.
+//
+// The rules are written once for one resident (T = double, masks bool) and
+// for two or four at a time (T = F2 or F4, masks I2 or I4: GCC's vector
+// extensions, lanes of the same IEEE operations, so the results are bitwise
+// those of one at a time). Every choice computes both values and picks one
+// (sel), the value the rule's "if" gives; conditions that hold for the whole
+// neighbourhood are plain ifs.
+
+/// The feedback's rates (OrganizingParams' names), copied once a week: a
+/// small struct of scalars the compiler keeps in registers.
+struct FeedbackRates {
+  double learning_rate, trust_gain, trust_loss, sanction_trust, media_rate, peer_mu, confidence, mu, rejection,
+      fatigue_rate, fatigue_decay, learning, iron_rule;
+  explicit FeedbackRates(const OrganizingParams& q) noexcept
+      : learning_rate(q.learning_rate), trust_gain(q.trust_gain), trust_loss(q.trust_loss),
+        sanction_trust(q.sanction_trust), media_rate(q.media_rate), peer_mu(q.peer_mu), confidence(q.confidence),
+        mu(q.mu), rejection(q.rejection), fatigue_rate(q.fatigue_rate), fatigue_decay(q.fatigue_decay),
+        learning(q.learning), iron_rule(q.iron_rule) {}
+};
+
+// (inline helpers only: GCC's note on the ABI of 32-byte vectors does not concern them)
+#pragma GCC diagnostic ignored "-Wpsabi"
+using F2 = double __attribute__((vector_size(16)));
+using I2 = std::int64_t __attribute__((vector_size(16)));
+using F4 = double __attribute__((vector_size(32)));
+using I4 = std::int64_t __attribute__((vector_size(32)));
+
+inline double bcast(double x, double) noexcept { return x; }
+inline F2 bcast(double x, F2) noexcept { return F2{x, x}; }
+inline F4 bcast(double x, F4) noexcept { return F4{x, x, x, x}; }
+inline bool mask(bool b, double) noexcept { return b; }
+inline I2 mask(bool b, F2) noexcept { return I2{} - static_cast<std::int64_t>(b); }
+inline I4 mask(bool b, F4) noexcept { return I4{} - static_cast<std::int64_t>(b); }
+inline double sel(bool m, double x, double y) noexcept { return m ? x : y; }
+inline F2 sel(I2 m, F2 x, F2 y) noexcept { return m ? x : y; }
+inline F4 sel(I4 m, F4 x, F4 y) noexcept { return m ? x : y; }
 
 /// x clipped to [lo, hi]: lo where x < lo, hi where x > hi, else x.
-inline double clip(double x, double lo, double hi) noexcept { return clamp_to(x, lo, hi); }
+template <class T>
+inline T clip(T x, double lo, double hi) noexcept {
+  return sel(x < lo, bcast(lo, x), sel(x > hi, bcast(hi, x), x));
+}
+/// |x| for a comparison (the sign of a zero does not matter there).
+template <class T>
+inline T magnitude(T x) noexcept {
+  return sel(x < 0.0, -x, x);
+}
 
 /// Efficacy: after a concession of `conceded`, E += learning_rate
 /// min(1, conceded / gain) share (1 − E); after a sanction or an ignored action
 /// (`setback`), E −= learning_rate share E. `up_rate` is learning_rate
 /// min(1, conceded / gain), the same for the neighbourhood.
-inline double efficacy(double E, double share, double conceded, double up_rate, bool setback,
-                       const OrganizingParams& p) noexcept {
-  const double up = up_rate * share;
-  E = share > 0 && conceded > 0 ? E + up * (1.0 - E) : E;
-  return share > 0 && setback ? E - p.learning_rate * share * E : E;
+template <class T>
+inline T efficacy(T E, T share, double conceded, double up_rate, bool setback, const FeedbackRates& p) noexcept {
+  const T up = up_rate * share;
+  const auto engaged = share > 0.0;
+  E = sel(engaged & mask(conceded > 0, E), E + up * (1.0 - E), E);
+  return sel(engaged & mask(setback, E), E - p.learning_rate * share * E, E);
 }
 
 /// Trust: attendees gain trust_gain (1 − L) in a week with a concession, else
 /// lose trust_loss L; a sanction costs sanction_trust L; with a target
 /// institution (`has_inst`), L drifts towards its legitimacy Λ at media_rate.
 /// Clipped to [0, 1].
-inline double trust(double L, bool attended, double conceded, bool sanctioned, bool has_inst, double legitimacy,
-                    const OrganizingParams& p) noexcept {
-  L = attended ? L + (conceded > 0 ? p.trust_gain * (1.0 - L) : -p.trust_loss * L) : L;
-  L = sanctioned ? L - p.sanction_trust * L : L;
-  L = has_inst ? L + p.media_rate * (legitimacy - L) : L;
+template <class T, class M>
+inline T trust(T L, M attended, double conceded, bool sanctioned, bool has_inst, double legitimacy,
+               const FeedbackRates& p) noexcept {
+  L = sel(attended, L + (conceded > 0 ? p.trust_gain * (1.0 - L) : -p.trust_loss * L), L);
+  if (sanctioned) L = L - p.sanction_trust * L;
+  if (has_inst) L = L + p.media_rate * (legitimacy - L);
   return clip(L, 0.0, 1.0);
 }
 
 /// Attitudes (from last week's values): a Deffuant step towards the drawn
 /// peer's attitude `peer` (NaN: no peer), a += peer_mu (a_peer − a) when
-/// |a_peer − a| < confidence;
-/// attendees move towards the institution's stance a_j by mu when
-/// |a − a_j| < confidence; actives in confrontation (e ≥ 2) move away by mu
-/// when |a − a_j| > rejection (Jager & Amblard 2005). Clipped to [−1, 1].
-inline double attitudes(double a, double peer, bool has_inst, double stance, bool attended, bool confronting,
-                        const OrganizingParams& p) noexcept {
-  double na = a;
-  na = std::abs(peer - a) < p.confidence ? na + p.peer_mu * (peer - a) : na;
-  na = has_inst && attended && std::abs(a - stance) < p.confidence ? na + p.mu * (stance - a) : na;
-  na = has_inst && confronting && std::abs(a - stance) > p.rejection ? na - p.mu * (stance - a) : na;
+/// |a_peer − a| < confidence; attendees move towards the institution's stance
+/// a_j by mu when |a − a_j| < confidence; actives in confrontation (e ≥ 2)
+/// move away by mu when |a − a_j| > rejection (Jager & Amblard 2005).
+/// Clipped to [−1, 1].
+template <class T, class M>
+inline T attitudes(T a, T peer, bool has_inst, double stance, M attended, M confronting,
+                   const FeedbackRates& p) noexcept {
+  T na = a;
+  na = sel(magnitude(peer - a) < p.confidence, na + p.peer_mu * (peer - a), na);
+  if (has_inst) {
+    na = sel(attended & (magnitude(a - stance) < p.confidence), na + p.mu * (stance - a), na);
+    na = sel(confronting & (magnitude(a - stance) > p.rejection), na - p.mu * (stance - a), na);
+  }
   return clip(na, -1.0, 1.0);
 }
 
 /// Fatigue: ACTIVE f += fatigue_rate (1 − f), else f −= fatigue_decay f.
-inline double fatigue(double f, bool active, const OrganizingParams& p) noexcept {
-  return active ? f + p.fatigue_rate * (1.0 - f) : f - p.fatigue_decay * f;
+template <class T, class M>
+inline T fatigue(T f, M active, const FeedbackRates& p) noexcept {
+  return sel(active, f + p.fatigue_rate * (1.0 - f), f - p.fatigue_decay * f);
 }
 
 /// The iron rule's training of members: ℓ += learning (1 − ℓ) iron_rule in a
 /// neighbourhood with workers (`with_workers` 1, else 0).
-inline double skill_learning(double l, double with_workers, const OrganizingParams& p) noexcept {
+template <class T>
+inline T skill_learning(T l, double with_workers, const FeedbackRates& p) noexcept {
   return clip(l + p.learning * (1.0 - l) * p.iron_rule * with_workers, 0.0, 1.0);
 }
 
 /// The columns the feedback reads and writes.
 struct FeedbackColumns {
-  const std::uint8_t* state;         // this week's
+  const std::uint8_t* state;             // this week's
   const std::uint32_t* member_contacts;  // member contacts in last week's states
   const std::int32_t* attended_at;
   const std::uint32_t* peer;
@@ -1360,15 +1411,16 @@ struct FeedbackNeighbourhood {
   bool has_inst, sanctioned, setback, confronting;
 };
 
-/// The feedback of residents [r0, r1) of one neighbourhood (MODEL.md 3.6).
-/// Every column is read unconditionally so that the loop has no branch;
-/// kComplete: member contacts from `member_total` and last week's states `prev`.
-template <bool kComplete>
-inline void feedback_loop(std::size_t r0, std::size_t r1, const FeedbackColumns& c, const FeedbackNeighbourhood& nbr,
-                          std::uint32_t member_total, const std::uint8_t* prev, std::int32_t t, std::int32_t term,
-                          const OrganizingParams& pr) noexcept {
+/// The feedback of residents [r0, r1) of one neighbourhood (MODEL.md 3.6),
+/// V-wide (V double, F2 or F4) with the rest one at a time. kComplete: member
+/// contacts from `member_total` and last week's states `prev`.
+template <bool kComplete, class V, class M>
+[[gnu::always_inline]] inline void feedback_loop(std::size_t r0, std::size_t r1, const FeedbackColumns& c,
+                                                 const FeedbackNeighbourhood& nbr, std::uint32_t member_total,
+                                                 const std::uint8_t* prev, std::int32_t t, std::int32_t term,
+                                                 const FeedbackRates& pr) noexcept {
   // copies in registers: the stores to the columns cannot alias them
-  const OrganizingParams p = pr;
+  const FeedbackRates p = pr;
   const double conceded = nbr.conceded, up_rate = nbr.up_rate, legitimacy = nbr.legitimacy, stance = nbr.stance,
                iron = nbr.iron;
   const bool has_inst = nbr.has_inst, sanctioned = nbr.sanctioned, setback = nbr.setback,
@@ -1386,6 +1438,18 @@ inline void feedback_loop(std::size_t r0, std::size_t r1, const FeedbackColumns&
   double* __restrict skill = c.skill;
   std::uint8_t* __restrict coopted = c.coopted;
   const std::int32_t* __restrict coopted_since = c.coopted_since;
+  auto member_contacts = [&](std::size_t i) -> std::uint32_t {
+    if constexpr (kComplete) {
+      return member_total - (last[i] >= 1 ? 1u : 0u);
+    } else {
+      return mcs[i];
+    }
+  };
+  // the end of a co-optation's term: co-opted in week t, free again from week t + term + 1
+  auto coopt_term = [&](std::size_t i) {
+    const std::uint8_t co = coopted[i];
+    coopted[i] = (co != 0) & (term > 0) & (t - coopted_since[i] >= term) ? std::uint8_t{0} : co;
+  };
   // the drawn peers' attitudes first (a gather), NaN for a resident without
   // contacts: no comparison with NaN holds, so there is no Deffuant step
   constexpr std::size_t kChunk = 256;
@@ -1396,39 +1460,97 @@ inline void feedback_loop(std::size_t r0, std::size_t r1, const FeedbackColumns&
       const std::uint32_t q = peer[i];
       peer_att[i - c0] = q != i ? a_old[q] : std::numeric_limits<double>::quiet_NaN();
     }
-    for (std::size_t i = c0; i < c1; ++i) {
+    std::size_t i = c0;
+    constexpr std::size_t N = sizeof(V) / sizeof(double);
+    if constexpr (N > 1) {
+      for (; i + N <= c1; i += N) {
+        M member, active, attended, contacts;
+        for (std::size_t k = 0; k < N; ++k) {
+          member[k] = -static_cast<std::int64_t>(st[i + k] >= 1);  // MEMBER or ACTIVE
+          active[k] = -static_cast<std::int64_t>(st[i + k] == 2);
+          attended[k] = -static_cast<std::int64_t>(attended_at[i + k] == t);
+          contacts[k] = -static_cast<std::int64_t>(member_contacts(i + k) > 0);
+        }
+        V e, l, ao, pa, fv, sk;
+        std::memcpy(&e, E + i, sizeof e);
+        std::memcpy(&l, L + i, sizeof l);
+        std::memcpy(&ao, a_old + i, sizeof ao);
+        std::memcpy(&pa, peer_att + (i - c0), sizeof pa);
+        std::memcpy(&fv, f + i, sizeof fv);
+        std::memcpy(&sk, skill + i, sizeof sk);
+        const V share = sel(member | attended, bcast(1.0, e), sel(contacts, bcast(1.0 / 3.0, e), bcast(0.0, e)));
+        e = efficacy(e, share, conceded, up_rate, setback, p);
+        l = trust(l, attended, conceded, sanctioned, has_inst, legitimacy, p);
+        const V an = attitudes(ao, pa, has_inst, stance, attended, active & mask(confronting, e), p);
+        fv = fatigue(fv, active, p);
+        sk = sel(member, skill_learning(sk, iron, p), sk);
+        std::memcpy(E + i, &e, sizeof e);
+        std::memcpy(L + i, &l, sizeof l);
+        std::memcpy(a_new + i, &an, sizeof an);
+        std::memcpy(f + i, &fv, sizeof fv);
+        std::memcpy(skill + i, &sk, sizeof sk);
+        for (std::size_t k = 0; k < N; ++k) coopt_term(i + k);
+      }
+    }
+    // the rest one at a time, by the same rules
+    for (; i < c1; ++i) {
       const std::uint8_t si = st[i];
       const bool attended = attended_at[i] == t;
-      const bool engaged = si >= 1 || attended;  // MEMBER or ACTIVE, or attended
-      std::uint32_t mc;
-      if constexpr (kComplete) {
-        mc = member_total - (last[i] >= 1 ? 1u : 0u);
-      } else {
-        mc = mcs[i];
-      }
-      const double share = engaged ? 1.0 : (mc > 0 ? 1.0 / 3.0 : 0.0);
+      const bool engaged = si >= 1 || attended;
+      const double share = engaged ? 1.0 : (member_contacts(i) > 0 ? 1.0 / 3.0 : 0.0);
       E[i] = efficacy(E[i], share, conceded, up_rate, setback, p);
       L[i] = trust(L[i], attended, conceded, sanctioned, has_inst, legitimacy, p);
       a_new[i] = attitudes(a_old[i], peer_att[i - c0], has_inst, stance, attended, si == 2 && confronting, p);
       f[i] = fatigue(f[i], si == 2, p);
-      // the end of a co-optation's term: co-opted in week t, free again from week t + term + 1
-      const std::uint8_t co = coopted[i];
-      const std::int32_t since = coopted_since[i];
-      coopted[i] = (co != 0) & (term > 0) & (t - since >= term) ? std::uint8_t{0} : co;
-      const double l = skill[i];
-      skill[i] = si >= 1 ? skill_learning(l, iron, p) : l;
+      coopt_term(i);
+      const double sk = skill[i];
+      skill[i] = si >= 1 ? skill_learning(sk, iron, p) : sk;
     }
   }
 }
 
 /// feedback_loop for a complete graph or a network.
+template <class V, class M>
+[[gnu::always_inline]] inline void feedback_lanes(std::size_t r0, std::size_t r1, const FeedbackColumns& c,
+                                                  const FeedbackNeighbourhood& nb, bool complete,
+                                                  std::uint32_t member_total, const std::uint8_t* prev,
+                                                  std::int32_t t, std::int32_t term, const FeedbackRates& p) noexcept {
+  if (complete)
+    feedback_loop<true, V, M>(r0, r1, c, nb, member_total, prev, t, term, p);
+  else
+    feedback_loop<false, V, M>(r0, r1, c, nb, member_total, prev, t, term, p);
+}
+
+#if defined(__GNUC__) && !defined(__clang__)
+#define TEGENMACHT_FEEDBACK_LANES 1
+#if defined(__x86_64__)
+#define TEGENMACHT_FEEDBACK_AVX2 1
+__attribute__((target("avx2"))) void feedback_avx2(std::size_t r0, std::size_t r1, const FeedbackColumns& c,
+                                                   const FeedbackNeighbourhood& nb, bool complete,
+                                                   std::uint32_t member_total, const std::uint8_t* prev,
+                                                   std::int32_t t, std::int32_t term,
+                                                   const FeedbackRates& p) noexcept {
+  feedback_lanes<F4, I4>(r0, r1, c, nb, complete, member_total, prev, t, term, p);
+}
+#endif
+#endif
+
+/// The feedback of residents [r0, r1) of one neighbourhood: four at a time with
+/// AVX2 where the processor has it (simd_level(); AVX2 without FMA, so
+/// nothing is contracted), else two (GCC's vector extensions on any processor),
+/// else one (other compilers). The same results every way.
 void feedback_run(std::size_t r0, std::size_t r1, const FeedbackColumns& c, const FeedbackNeighbourhood& nb,
                   bool complete, std::uint32_t member_total, const std::uint8_t* prev, std::int32_t t,
-                  std::int32_t term, const OrganizingParams& p) noexcept {
-  if (complete)
-    feedback_loop<true>(r0, r1, c, nb, member_total, prev, t, term, p);
-  else
-    feedback_loop<false>(r0, r1, c, nb, member_total, prev, t, term, p);
+                  std::int32_t term, const FeedbackRates& p) noexcept {
+#ifdef TEGENMACHT_FEEDBACK_AVX2
+  static const bool avx2 = simd_level() >= Simd::kAvx2;
+  if (avx2) return feedback_avx2(r0, r1, c, nb, complete, member_total, prev, t, term, p);
+#endif
+#ifdef TEGENMACHT_FEEDBACK_LANES
+  feedback_lanes<F2, I2>(r0, r1, c, nb, complete, member_total, prev, t, term, p);
+#else
+  feedback_lanes<double, bool>(r0, r1, c, nb, complete, member_total, prev, t, term, p);
+#endif
 }
 
 }  // namespace rules
@@ -1439,6 +1561,7 @@ void OrganizingModel::feedback(const StepContext& ctx) {
   const auto t = static_cast<std::int32_t>(ctx.step);
   const OrganizingParams p = p_;  // a local copy: stores to columns cannot alias it
   const auto term = static_cast<std::int32_t>(p.cooptation_term);
+  const rules::FeedbackRates rates(p);
   const rules::FeedbackColumns cols{state_.cur().data(), contact_members_.data(), attended_at_.data(), peer_.data(),
                                     att_.cur().data(),   att_.nxt().data(),        E_.data(),           L_.data(),
                                     f_.data(),           skill_.data(),            coopted_.data(),     coopted_since_.data()};
@@ -1460,7 +1583,7 @@ void OrganizingModel::feedback(const StepContext& ctx) {
       nb.setback = nb.sanctioned || ignored_[b];
       nb.confronting = level_[b] >= 2;
       nb.iron = nb_iron_[b];
-      rules::feedback_run(r0, r1, cols, nb, complete_graph_, member_total_prev_, prev, t, term, p);
+      rules::feedback_run(r0, r1, cols, nb, complete_graph_, member_total_prev_, prev, t, term, rates);
       r0 = r1;
     }
     // observe()'s sums of this block while it is in cache (the state is final for the week)
