@@ -66,6 +66,11 @@ Outbursts find_outbursts(std::span<const double> active, double threshold, std::
 /// is Run 2 with them.
 std::vector<std::string> epstein_closest_rules();
 
+/// The sites (x + lo .. x + hi, y + dy) of an agent's vision at (x, y), wrapped.
+struct VisionRun {
+  int dy, lo, hi;
+};
+
 /// Sites x + lo .. x + lo + len - 1 of row y + dy of an agent's vision
 /// (wrapped), as the len low bits of `mask`; len <= 56. row_offset: dy times
 /// the words per row of the site bitmaps.
@@ -112,9 +117,7 @@ class CivilViolenceModel final : public Model {
  private:
   enum Code : std::uint8_t { kEmpty = 0, kQuiet = 1, kActive = 2, kCop = 3, kJailed = 4 };
   struct Vision {
-    struct Run {
-      int dy, lo, hi;  // the sites (x + lo .. x + hi, y + dy), wrapped
-    };
+    using Run = VisionRun;
     std::vector<Run> runs;                                      // row by row, dx ascending
     std::vector<std::pair<std::uint32_t, std::uint32_t>> wrap;  // (dx mod w, dy mod h), one per site
     bool use_runs = true;  // false on a torus so small that vision wraps onto itself
@@ -165,6 +168,9 @@ class CivilViolenceModel final : public Model {
   /// of every site that sees it up to date (vision is symmetric: the sites that
   /// see `site` are those it sees).
   void set_code(std::uint32_t site, std::uint8_t code);
+  /// The part of set_code for a site at (x, y) that turns into or from a cop
+  /// or an active citizen: the counts of the sites that see it.
+  void add_seen(std::uint32_t x, std::uint32_t y, std::uint8_t old, std::uint8_t code);
 
   Parallel* par_ = nullptr;
   std::uint32_t w_ = 0, h_ = 0, nc_ = 0, nk_ = 0, duty_ = 0;

@@ -108,6 +108,11 @@ void OrganizingModel::observe_block(std::size_t blk, std::size_t begin, std::siz
     double surv = pg[g * GQ + 3], trust = pg[g * GQ + 4];
     double griev = ps[0], eff = ps[1], attsum = ps[2];
     const double leader_skill = p_.leader_skill;
+    // hardship is the cell's for each resident: added once per resident, as
+    // before; the first two issues in this loop (chains that run alongside
+    // the others), any further ones after it
+    double hs0 = K_ > 0 ? pb[b * BQ + 4] : 0.0, hs1 = K_ > 1 ? pb[b * BQ + 5] : 0.0;
+    const double h0 = K_ > 0 ? h[0] : 0.0, h1 = K_ > 1 ? h[1] : 0.0;
     for (std::size_t ii = r0; ii < r1; ++ii) {
       const auto i = static_cast<std::uint32_t>(ii);
       const bool mem = st[i] >= kMember, act = st[i] == kActive, cons = consulted_at_[i] > t - 52;
@@ -122,7 +127,11 @@ void OrganizingModel::observe_block(std::size_t blk, std::size_t begin, std::siz
       griev += (1.0 - L_[i]) * g_cell;
       eff += E_[i];
       attsum += att[i];
+      hs0 += h0;
+      hs1 += h1;
     }
+    if (K_ > 0) pb[b * BQ + 4] = hs0;
+    if (K_ > 1) pb[b * BQ + 5] = hs1;
     pg[g * GQ + 0] += n_mem;
     pg[g * GQ + 1] += n_act;
     pg[g * GQ + 2] += n_cons;
@@ -132,20 +141,7 @@ void OrganizingModel::observe_block(std::size_t blk, std::size_t begin, std::siz
     pb[b * BQ + 1] += n_act;
     pb[b * BQ + 2] += n_coopt;
     pb[b * BQ + 3] += n_cons;
-    // hardship is the cell's for each resident: added once per resident, as
-    // before, two issues at a time (independent chains of additions)
-    std::uint32_t k = 0;
-    for (; k + 2 <= K_; k += 2) {
-      double hs0 = pb[b * BQ + 4 + k], hs1 = pb[b * BQ + 5 + k];
-      const double h0 = h[k], h1 = h[k + 1];
-      for (std::size_t ii = r0; ii < r1; ++ii) {
-        hs0 += h0;
-        hs1 += h1;
-      }
-      pb[b * BQ + 4 + k] = hs0;
-      pb[b * BQ + 5 + k] = hs1;
-    }
-    for (; k < K_; ++k) {
+    for (std::uint32_t k = 2; k < K_; ++k) {
       double hs = pb[b * BQ + 4 + k];
       for (std::size_t ii = r0; ii < r1; ++ii) hs += h[k];
       pb[b * BQ + 4 + k] = hs;
