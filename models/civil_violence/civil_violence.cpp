@@ -373,9 +373,11 @@ namespace {
 // AMD's before Zen 4).
 #define TEGENMACHT_CV_AVX512 1
 #define TEGENMACHT_CV_AVX512_TARGET __attribute__((target("bmi,bmi2,popcnt,avx512f,avx512vl,avx512bw,avx512dq")))
-const bool kAvx512 = __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("avx512f") &&
-                     __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
-                     __builtin_cpu_supports("avx512dq");
+const bool kAvx512 = [] {
+  __builtin_cpu_init();  // a static initialiser may run before the one that fills in the processor's features
+  return __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+}();
 
 #endif
 }  // namespace
@@ -519,8 +521,7 @@ std::uint32_t CivilViolenceModel::count_bits(const Vision& v, const std::uint64_
 
 std::uint32_t CivilViolenceModel::select_bit(const Vision& v, std::uint32_t x, std::uint32_t y,
                                              std::uint32_t k) const {
-  // the piece holding the k-th site: the pieces 1 .. np - 1 that have at most k before them
-  std::size_t i = 0;
+  std::size_t i = 0;  // the piece holding the k-th site
   const std::uint32_t bit = select_piece(piece_count_.data(), v.pieces.size(), piece_mask_.data(), k, i);
   const VisionPiece& pc = v.pieces[i];
   const int h = static_cast<int>(h_), w = static_cast<int>(w_);

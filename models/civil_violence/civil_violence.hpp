@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "tegenmacht/model.hpp"
-#include "tegenmacht/rng.hpp"
 
 namespace tegenmacht::models {
 
@@ -208,7 +207,7 @@ class CivilViolenceModel final : public Model {
   std::vector<std::uint64_t> empty_bits_, active_bits_;
   std::vector<std::uint64_t> piece_mask_;
   std::vector<std::uint32_t> piece_count_;  // sites counted in the pieces before each (np + 1)
-  std::uint64_t inv_w_ = 0;  // floor(2^64 / w_) + 1: site / w_ as a multiplication
+  std::uint64_t inv_w_ = 0;  // ceil(2^64 / w_): site / w_ as the high word of a product (exact for 32-bit sites)
   // P = 1 - exp(-k q) for whole ratios q (floor and round), the same doubles
   std::vector<double> arrest_p_;
   std::uint32_t arrests_ = 0;

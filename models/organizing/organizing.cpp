@@ -224,8 +224,12 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
   read_params(cfg);
   const Town town = read_town(cfg);
   read_timeline(cfg);
-  build_population(cfg, town, rng, par);
+  lay_out_cells(town);
+  // the network first: its transient lists are gone before the resident columns
+  // exist (a lower peak); the two draw from separate streams, so the order does
+  // not change them
   build_network(cfg, town, rng, par);
+  build_population(cfg, town, rng, par);
   count_contacts();
   partials_.assign(Parallel::block_count(n_, block_) * std::max<std::size_t>(B_ * 8, 1), 0.0);
   member_total_prev_ = active_total_prev_ = 0;
@@ -502,15 +506,19 @@ void OrganizingModel::read_timeline(const Config& cfg) {
 
 }
 
-void OrganizingModel::build_population(const Config& cfg, const Town& town, const Rng& rng, Parallel& par) {
-  const auto& gm = town.groups;
-  const auto& cell_size = town.cell_size;
-  const double kappa = town.kappa;
-  // residents, sorted by cell (neighbourhood-major)
+// Residents are numbered by cell (neighbourhood-major): the first resident of
+// each cell and of each neighbourhood.
+void OrganizingModel::lay_out_cells(const Town& town) {
   cell_start_.assign(B_ * G_ + 1, 0);
-  for (std::size_t c = 0; c < B_ * G_; ++c) cell_start_[c + 1] = cell_start_[c] + static_cast<std::uint32_t>(cell_size[c]);
+  for (std::size_t c = 0; c < B_ * G_; ++c)
+    cell_start_[c + 1] = cell_start_[c] + static_cast<std::uint32_t>(town.cell_size[c]);
   nb_start_.assign(B_ + 1, 0);
   for (std::uint32_t b = 0; b <= B_; ++b) nb_start_[b] = cell_start_[b * G_];
+}
+
+void OrganizingModel::build_population(const Config& cfg, const Town& town, const Rng& rng, Parallel& par) {
+  const auto& gm = town.groups;
+  const double kappa = town.kappa;
   expo_.assign(B_ * G_ * K_, 0.0);
   for (std::uint32_t b = 0; b < B_; ++b)
     for (std::uint32_t g = 0; g < G_; ++g)

@@ -136,6 +136,7 @@ class OrganizingModel final : public Model {
   /// (MODEL.md section 2), and the per-neighbourhood state.
   void build_population(const Config& cfg, const Town& town, const Rng& rng, Parallel& par);
   /// The stochastic block model over cells, or the implicit complete graph.
+  void lay_out_cells(const Town& town);
   void build_network(const Config& cfg, const Town& town, const Rng& rng, Parallel& par);
   void apply_setting(const std::string& key, const std::vector<double>& value);
   /// A run-time change of a parameter (timeline `set`, Simulation::set): the
