@@ -1038,9 +1038,25 @@ void OrganizingModel::residents_decide(const StepContext& ctx) {
             na = contact_actives_[i];
           }
           const std::size_t q = ii - c0;
-          auto rs = ctx.rng.stream(ctx.step, i, kPurposeResidentWeek, {w[0][q], w[1][q], w[2][q], w[3][q]});
-          const double u_drop = rs.uniform32(), u_invite = rs.uniform32();
-          peer_[i] = random_contact(i, rs);
+          // the stream's first three words: two uniforms (Stream::uniform32) and the
+          // peer, a contact drawn as Stream::below does (Lemire); its rare second
+          // try continues the same stream
+          const double u_drop = static_cast<double>(w[0][q]) * 0x1.0p-32;
+          const double u_invite = static_cast<double>(w[1][q]) * 0x1.0p-32;
+          const std::uint32_t d = net_.degree(i);
+          std::uint32_t peer = i;
+          if (d > 0) {
+            const std::uint64_t m = static_cast<std::uint64_t>(w[2][q]) * d;
+            if (static_cast<std::uint32_t>(m) >= d) {
+              peer = net_.neighbour(i, static_cast<std::uint32_t>(m >> 32));
+            } else {
+              auto rs = ctx.rng.stream(ctx.step, i, kPurposeResidentWeek, {w[0][q], w[1][q], w[2][q], w[3][q]});
+              rs.next_u32();
+              rs.next_u32();
+              peer = random_contact(i, rs);
+            }
+          }
+          peer_[i] = peer;
           const double K = capacity(i);
           const double motive3 = (1.0 - L_[i]) * g_cell * E_[i] * K;
           const std::uint8_t s1 = decide(i, e, s0, nm, na, motive3, K, risk_b, u_drop, u_invite, t, p, join3);
