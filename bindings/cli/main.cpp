@@ -386,18 +386,19 @@ int do_run(const RunOptions& o, const std::string& cmdline) {
   std::string out = o.output;
   if (out.empty()) out = std::filesystem::path(o.scenario).stem().string() + ".h5";
   tg::check_writable(out);
-  // warnings only about a scenario the model accepts (an error is one line, alone)
-  if (const auto warnings = tg::scenario_warnings(cfg); !warnings.empty()) {
-    tg::Simulation probe(cfg, 0, std::make_shared<tg::Parallel>(1));
+  // warnings only about a scenario the model accepts (an error is one line,
+  // alone): printed once replicate 0 is built, not from a second build of it
+  const auto warnings = tg::scenario_warnings(cfg);
+  auto print_warnings = [&warnings] {
     for (const auto& w : warnings) std::fprintf(stderr, "tegenmacht: warning: %s\n", w.c_str());
-  }
+  };
   const auto weeks = checkpoint_weeks(o.checkpoint_at, cfg.get_int("steps"));
   const tg::CheckpointPlan plan =
       checkpoint_plan(weeks, out, static_cast<std::uint32_t>(cfg.get_int("replicates")));
   const int threads = o.threads > 0 ? o.threads : tg::Parallel::default_threads();
   auto par = std::make_shared<tg::Parallel>(threads);
   catch_run_signals();
-  tg::EnsembleResult res = tg::run_ensemble(cfg, par, &g_stop, weeks.empty() ? nullptr : &plan);
+  tg::EnsembleResult res = tg::run_ensemble(cfg, par, &g_stop, weeks.empty() ? nullptr : &plan, print_warnings);
   stepping_done();
   const std::string file = res.complete ? out : tg::incomplete_results_path(out);
   tg::write_results(file, cfg, res, tg::Provenance{cmdline, threads});  // a signal now waits for the file to be whole

@@ -271,7 +271,7 @@ bool Simulation::run(const std::atomic<bool>* stop, const CheckpointPlan* plan) 
 }
 
 EnsembleResult run_ensemble(const Config& config, std::shared_ptr<Parallel> parallel, const std::atomic<bool>* stop,
-                            const CheckpointPlan* plan) {
+                            const CheckpointPlan* plan, const std::function<void()>& accepted) {
   const auto t0 = std::chrono::steady_clock::now();
   const auto replicates = static_cast<std::uint32_t>(config.get_int("replicates"));
   EnsembleResult res;
@@ -291,6 +291,7 @@ EnsembleResult run_ensemble(const Config& config, std::shared_ptr<Parallel> para
                std::to_string(static_cast<int>(at_once)) + " replicate(s) at a time of about " + gigabytes(est) + " each");
   }
   auto first_sim = std::make_unique<Simulation>(config, 0, parallel);
+  if (accepted) accepted();
   {
     // replicate 0 is already in memory: what must still fit is the others that run
     // beside it and every replicate's recorded series

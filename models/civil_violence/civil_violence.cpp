@@ -790,11 +790,15 @@ std::vector<Warning> civil_violence_warnings(const Config& c) {
 void register_civil_violence_model() {
   ModelInfo info{"civil_violence", "Epstein (2002) civil violence, Model I", CivilViolenceModel::declare_schema,
                  [] { return std::make_unique<CivilViolenceModel>(); }};
-  // peak bytes to build one replicate: about 32 per grid cell (occupant, code, the counts
-  // of cops and actives in sight, and the agents' columns; tests/cli/test_bad_input.cpp
-  // checks the estimate)
+  // peak bytes to run one replicate: about 32 per grid cell (occupant, code, the counts
+  // of cops and actives in sight, the bitmaps, and the agents' columns) and 16 per agent
+  // (the first Philox block of each agent's stream, computed for all at once each step);
+  // tests/cli/test_bad_input.cpp checks the estimate against the measured peak
   info.memory_estimate = [](const Config& c) {
-    return 32.0 * static_cast<double>(c.get_int("width")) * static_cast<double>(c.get_int("height"));
+    const double sites = static_cast<double>(c.get_int("width")) * static_cast<double>(c.get_int("height"));
+    const double cops = std::max(c.get_double("cops.density"), c.get_double("cops.final_density"));
+    const double agents = sites * std::min(1.0, c.get_double("citizen_density") + cops);
+    return 32.0 * sites + 16.0 * agents;
   };
   info.warnings = civil_violence_warnings;
   Registry::instance().add(std::move(info));

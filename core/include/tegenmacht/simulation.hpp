@@ -117,8 +117,11 @@ struct CheckpointPlan {
 /// a time on the shared thread pool. Replicate r is keyed by (seed, r), so
 /// results do not depend on how many run at once. With a plan, every
 /// replicate writes a checkpoint file at each of plan.at (write_checkpoint;
-/// IoError stops the run).
+/// IoError stops the run). `accepted`, if given, is called once replicate 0
+/// has been built, i.e. once the model has accepted the scenario (the
+/// command line prints the scenario's warnings then, and not before an error).
 EnsembleResult run_ensemble(const Config& config, std::shared_ptr<Parallel> parallel,
-                            const std::atomic<bool>* stop = nullptr, const CheckpointPlan* plan = nullptr);
+                            const std::atomic<bool>* stop = nullptr, const CheckpointPlan* plan = nullptr,
+                            const std::function<void()>& accepted = {});
 
 }  // namespace tegenmacht
