@@ -230,7 +230,7 @@ void OrganizingModel::init(const Config& cfg, const Rng& rng, Parallel& par) {
   // not change them
   build_network(cfg, town, rng, par);
   build_population(cfg, town, rng, par);
-  count_contacts();
+  count_contacts(par);
   partials_.assign(Parallel::block_count(n_, block_) * std::max<std::size_t>(B_ * 8, 1), 0.0);
   member_total_prev_ = active_total_prev_ = 0;
   for (std::uint32_t i = 0; i < n_; ++i) {
@@ -668,20 +668,27 @@ void OrganizingModel::update_weighted_concreteness() noexcept {
     for (std::uint32_t k = 0; k < K_; ++k) wc_[b * K_ + k] = issue_w_[k] * conc_[b * K_ + k];
 }
 
-void OrganizingModel::count_contacts() {
+void OrganizingModel::count_contacts(Parallel& par) {
   max_degree_ = 0;
   if (complete_graph_) return;
   const auto& st = state_.cur();
-  for (std::uint32_t i = 0; i < n_; ++i) {
-    std::uint32_t cm = 0, ca = 0;
-    for (std::uint32_t j : net_.neighbours(i)) {
-      cm += st[j] >= kMember;
-      ca += st[j] == kActive;
+  std::vector<std::uint32_t> block_max(Parallel::block_count(n_, block_), 0);
+  par.for_blocks(n_, block_, [&](std::size_t blk, std::size_t begin, std::size_t end) {
+    std::uint32_t dmax = 0;
+    for (std::size_t ii = begin; ii < end; ++ii) {
+      const auto i = static_cast<std::uint32_t>(ii);
+      std::uint32_t cm = 0, ca = 0;
+      for (std::uint32_t j : net_.neighbours(i)) {
+        cm += st[j] >= kMember;
+        ca += st[j] == kActive;
+      }
+      contact_members_[i] = cm;
+      contact_actives_[i] = ca;
+      dmax = std::max(dmax, net_.degree(i));
     }
-    contact_members_[i] = cm;
-    contact_actives_[i] = ca;
-    max_degree_ = std::max(max_degree_, net_.degree(i));
-  }
+    block_max[blk] = dmax;
+  });
+  for (std::uint32_t d : block_max) max_degree_ = std::max(max_degree_, d);
 }
 
 void OrganizingModel::update_contact_counts() {

@@ -228,7 +228,7 @@ class OrganizingModel final : public Model {
   std::vector<double> invite_miss_;           // (1 − invite)^m for m member contacts, this week
   std::uint32_t max_degree_ = 0;
   std::vector<double> hmean_cell_;           // mean hardship over issues per cell, this week
-  void count_contacts();
+  void count_contacts(Parallel& par);
   /// Member contacts of i in last week's states; valid from the decisions to the
   /// end of the step (the feedback reads it).
   std::uint32_t member_contacts(std::uint32_t i) const noexcept {
