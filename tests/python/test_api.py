@@ -203,7 +203,8 @@ def test_load_results_errors(tmp_path):
 
 
 def test_run_releases_the_gil(root):
-    sc = tgm.Scenario.load(root / "scenarios" / "default.yaml").set("replicates", 2).set("steps", 200)
+    # long enough (about a second) that a starved thread would show
+    sc = tgm.Scenario.load(root / "scenarios" / "default.yaml").set("replicates", 4).set("steps", 800)
     ticks = []
     stop = threading.Event()
 
