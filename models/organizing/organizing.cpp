@@ -164,9 +164,8 @@ void OrganizingModel::state(State& s) {
   s.add("residents/efficacy", E_).add("residents/threshold", theta_).add("residents/risk_aversion", r_);
   s.add("residents/skill", skill_).add("residents/fatigue", f_).add("residents/attitude", att_);
   s.add("residents/state", state_).add("residents/coopted", coopted_).add("residents/coopted_since", coopted_since_).add("residents/consulted_at", consulted_at_);
-  s.add("residents/contacted_at", contacted_at_).add("residents/attended_at", attended_at_);
+  s.add("residents/contacted_at", contacted_at_);
   s.add("residents/contact_members", contact_members_).add("residents/contact_actives", contact_actives_);
-  s.add("residents/peer", peer_);
   // cells and neighbourhoods
   s.add("cells/start", cell_start_).add("cells/exposure", expo_).add("neighbourhoods/start", nb_start_);
   s.add("neighbourhoods/concession", C_).add("neighbourhoods/concreteness", conc_).add("neighbourhoods/wc", wc_);
@@ -201,7 +200,7 @@ void OrganizingModel::state(State& s) {
   s.add("totals/actions", actions_).add("totals/sanctions", sanctions_).add("totals/sanctions_total", sanctions_total_);
   // rewritten before they are read, every week
   s.scratch("scratch/partials", partials_).scratch("scratch/obs_partials", obs_partials_);
-  s.scratch("scratch/changed", changed_).scratch("scratch/changed_count", changed_count_);
+  s.scratch("scratch/changed", changed_bits_).scratch("scratch/peer_attitude", peer_att_);
   s.scratch("scratch/invite_miss", invite_miss_).scratch("scratch/hmean_cell", hmean_cell_);
 }
 
@@ -544,12 +543,11 @@ void OrganizingModel::build_population(const Config& cfg, const Town& town, cons
   coopted_since_.assign(n_, -1);
   consulted_at_.assign(n_, -1000000);
   contacted_at_.assign(n_, -1);
-  attended_at_.assign(n_, -1);
   contact_members_.assign(n_, 0);
   contact_actives_.assign(n_, 0);
-  changed_.assign(n_, 0);
-  changed_count_.assign(Parallel::block_count(n_, block_), 0);
-  peer_.assign(n_, 0);
+  static_assert(kBlockBits % 64 == 0, "each block owns whole words of changed_bits_");
+  changed_bits_.assign((static_cast<std::size_t>(n_) + 63) / 64, 0);
+  peer_att_.assign(n_, 0.0);
   const double init_members = cfg.get_double("residents.initial_member_share");
   const double th_mean = cfg.get_double("residents.threshold_mean"), th_sd = cfg.get_double("residents.threshold_sd");
   par.for_blocks(n_, block_, [&](std::size_t, std::size_t begin, std::size_t end) {
@@ -565,7 +563,7 @@ void OrganizingModel::build_population(const Config& cfg, const Town& town, cons
       s_[i] = beta_mean(st, gm[g].survival, kappa);
       E_[i] = beta_mean(st, gm[g].efficacy, kappa);
       skill_[i] = beta_mean(st, gm[g].skill, kappa);
-      att_.cur()[i] = 2.0 * beta_mean(st, (gm[g].attitude + 1.0) / 2.0, kappa) - 1.0;
+      att_[i] = 2.0 * beta_mean(st, (gm[g].attitude + 1.0) / 2.0, kappa) - 1.0;
       theta_[i] = clamp01(st.normal(th_mean, th_sd));
       r_[i] = st.uniform();
       if (st.uniform() < init_members) state_.cur()[i] = kMember;
@@ -576,7 +574,6 @@ void OrganizingModel::build_population(const Config& cfg, const Town& town, cons
       lam_in_[i] = (hmean > 0 && s_[i] < 1) ? p_.lambda_out * s_[i] / ((1.0 - s_[i]) * hmean) : 0.0;
     }
   });
-  att_.nxt() = att_.cur();
   state_.nxt() = state_.cur();
 
   // per-neighbourhood state
@@ -695,10 +692,11 @@ void OrganizingModel::update_contact_counts() {
   if (complete_graph_) return;
   const auto& now = state_.cur();
   const auto& before = state_.nxt();  // last week's states until the next decisions
-  const std::size_t nblk = Parallel::block_count(n_, block_);
-  for (std::size_t blk = 0; blk < nblk; ++blk)
-    for (std::uint32_t q = 0; q < changed_count_[blk]; ++q) {
-      const std::uint32_t i = changed_[blk * block_ + q];
+  // the residents whose state changed, in ascending order (integer counts: any
+  // order would give the same)
+  for (std::size_t word = 0; word < changed_bits_.size(); ++word)
+    for (std::uint64_t bits = changed_bits_[word]; bits != 0; bits &= bits - 1) {
+      const auto i = static_cast<std::uint32_t>(word * 64 + static_cast<std::size_t>(__builtin_ctzll(bits)));
       const auto dm = static_cast<std::uint32_t>((now[i] >= kMember) - (before[i] >= kMember));
       const auto da = static_cast<std::uint32_t>((now[i] == kActive) - (before[i] == kActive));
       for (std::uint32_t j : net_.neighbours(i)) {
@@ -896,8 +894,8 @@ void OrganizingModel::dialogue(std::uint32_t b, double hours, std::uint32_t week
     const std::uint32_t i = nb_start_[b] + s.below(nb_n);
     const double attend = L_[i] * capacity(i) * (0.5 + grievance(i)) / 1.5;
     const double u = s.uniform(), u2 = s.uniform();
-    if (u >= attend || attended_at_[i] == t) continue;
-    attended_at_[i] = consulted_at_[i] = t;
+    if (u >= attend || consulted_at_[i] == t) continue;
+    consulted_at_[i] = t;  // attended this week (feedback) and consulted (observe)
     meeting_[b] = 1;
     att_count_[b] += 1;
     att_skill_sum_[b] += skill_[i];
@@ -1008,11 +1006,15 @@ void OrganizingModel::residents_decide(const StepContext& ctx) {
   ctx.parallel.for_blocks(n_, block_, [&](std::size_t blk, std::size_t begin, std::size_t end) {
     double* part = partials_.data() + blk * stride;
     std::fill(part, part + stride, 0.0);
-    std::uint32_t changed = 0;
+    // this block's words of the changed-residents bitmap (begin is a multiple of 64)
+    std::uint64_t* changed = changed_bits_.data() + begin / 64;
+    std::fill(changed, changed_bits_.data() + (end + 63) / 64, std::uint64_t{0});
+    const double* att = att_.data();
     // one Philox block a resident a week (two decisions and the peer for the
     // attitude step), computed for a chunk of residents at once
     constexpr std::size_t kChunk = 256;
     alignas(64) std::uint32_t w[4][kChunk];
+    std::uint32_t peers[kChunk];
     for (std::size_t c0 = begin; c0 < end; c0 += kChunk) {
       const std::size_t c1 = std::min(end, c0 + kChunk);
       ctx.rng.first_blocks(ctx.step, static_cast<std::uint32_t>(c0), c1 - c0, kPurposeResidentWeek, w[0], w[1], w[2],
@@ -1063,12 +1065,12 @@ void OrganizingModel::residents_decide(const StepContext& ctx) {
               peer = random_contact(i, rs);
             }
           }
-          peer_[i] = peer;
+          peers[ii - c0] = peer;
           const double K = capacity(i);
           const double motive3 = (1.0 - L_[i]) * g_cell * E_[i] * K;
           const std::uint8_t s1 = decide(i, e, s0, nm, na, motive3, K, risk_b, u_drop, u_invite, t, p, join3);
           nxt[i] = s1;
-          if (s1 != s0) changed_[begin + changed++] = i;
+          if (s1 != s0) changed[(ii - begin) / 64] |= std::uint64_t{1} << (ii % 64);
           n_act += s1 == kActive;
           n_mem += s1 == kMember;
           const bool coopted = coopted_[i] != 0;
@@ -1086,8 +1088,14 @@ void OrganizingModel::residents_decide(const StepContext& ctx) {
         pb[4] += n_coopt;
         r0 = r1;
       }
+      // the drawn contacts' attitudes for the feedback's Deffuant step (NaN: no
+      // contact, for which no comparison holds), gathered in a loop of their own
+      // so that the random reads overlap; the attitudes change only in the feedback
+      for (std::size_t ii = c0; ii < c1; ++ii) {
+        const std::uint32_t q = peers[ii - c0];
+        peer_att_[ii] = q != ii ? att[q] : std::numeric_limits<double>::quiet_NaN();
+      }
     }
-    changed_count_[blk] = changed;
   });
   state_.swap();
   // combine block partials in block order
@@ -1428,10 +1436,9 @@ inline T skill_learning(T l, double with_workers, const FeedbackRates& p) noexce
 struct FeedbackColumns {
   const std::uint8_t* state;             // this week's
   const std::uint32_t* member_contacts;  // member contacts in last week's states
-  const std::int32_t* attended_at;
-  const std::uint32_t* peer;
-  const double* a_old;
-  double *a_new, *E, *L, *f, *skill;
+  const std::int32_t* consulted_at;  // the week a resident last attended a consultation
+  const double* peer_att;            // the drawn contact's attitude (NaN: none), from the decisions
+  double *att, *E, *L, *f, *skill;   // attitudes updated in place: the peers' were read before
   std::uint8_t* coopted;
   const std::int32_t* coopted_since;
 };
@@ -1457,12 +1464,11 @@ template <bool kComplete, class V, class M>
   const bool has_inst = nbr.has_inst, sanctioned = nbr.sanctioned, setback = nbr.setback,
              confronting = nbr.confronting;
   const std::uint8_t* __restrict st = c.state;
-  const std::int32_t* __restrict attended_at = c.attended_at;
-  const std::uint32_t* __restrict peer = c.peer;
+  const std::int32_t* __restrict attended_at = c.consulted_at;
+  const double* __restrict peer_att = c.peer_att;
   const std::uint32_t* __restrict mcs = c.member_contacts;
   const std::uint8_t* __restrict last = prev;
-  const double* __restrict a_old = c.a_old;
-  double* __restrict a_new = c.a_new;
+  double* __restrict att = c.att;
   double* __restrict E = c.E;
   double* __restrict L = c.L;
   double* __restrict f = c.f;
@@ -1481,62 +1487,51 @@ template <bool kComplete, class V, class M>
     const std::uint8_t co = coopted[i];
     coopted[i] = (co != 0) & (term > 0) & (t - coopted_since[i] >= term) ? std::uint8_t{0} : co;
   };
-  // the drawn peers' attitudes first (a gather), NaN for a resident without
-  // contacts: no comparison with NaN holds, so there is no Deffuant step
-  constexpr std::size_t kChunk = 256;
-  double peer_att[kChunk];
-  for (std::size_t c0 = r0; c0 < r1; c0 += kChunk) {
-    const std::size_t c1 = std::min(r1, c0 + kChunk);
-    for (std::size_t i = c0; i < c1; ++i) {
-      const std::uint32_t q = peer[i];
-      peer_att[i - c0] = q != i ? a_old[q] : std::numeric_limits<double>::quiet_NaN();
-    }
-    std::size_t i = c0;
-    constexpr std::size_t N = sizeof(V) / sizeof(double);
-    if constexpr (N > 1) {
-      for (; i + N <= c1; i += N) {
-        M member, active, attended, contacts;
-        for (std::size_t k = 0; k < N; ++k) {
-          member[k] = -static_cast<std::int64_t>(st[i + k] >= 1);  // MEMBER or ACTIVE
-          active[k] = -static_cast<std::int64_t>(st[i + k] == 2);
-          attended[k] = -static_cast<std::int64_t>(attended_at[i + k] == t);
-          contacts[k] = -static_cast<std::int64_t>(member_contacts(i + k) > 0);
-        }
-        V e, l, ao, pa, fv, sk;
-        std::memcpy(&e, E + i, sizeof e);
-        std::memcpy(&l, L + i, sizeof l);
-        std::memcpy(&ao, a_old + i, sizeof ao);
-        std::memcpy(&pa, peer_att + (i - c0), sizeof pa);
-        std::memcpy(&fv, f + i, sizeof fv);
-        std::memcpy(&sk, skill + i, sizeof sk);
-        const V share = sel(member | attended, bcast(1.0, e), sel(contacts, bcast(1.0 / 3.0, e), bcast(0.0, e)));
-        e = efficacy(e, share, conceded, up_rate, setback, p);
-        l = trust(l, attended, conceded, sanctioned, has_inst, legitimacy, p);
-        const V an = attitudes(ao, pa, has_inst, stance, attended, active & mask(confronting, e), p);
-        fv = fatigue(fv, active, p);
-        sk = sel(member, skill_learning(sk, iron, p), sk);
-        std::memcpy(E + i, &e, sizeof e);
-        std::memcpy(L + i, &l, sizeof l);
-        std::memcpy(a_new + i, &an, sizeof an);
-        std::memcpy(f + i, &fv, sizeof fv);
-        std::memcpy(skill + i, &sk, sizeof sk);
-        for (std::size_t k = 0; k < N; ++k) coopt_term(i + k);
+  std::size_t i = r0;
+  constexpr std::size_t N = sizeof(V) / sizeof(double);
+  if constexpr (N > 1) {
+    for (; i + N <= r1; i += N) {
+      M member, active, attended, contacts;
+      for (std::size_t k = 0; k < N; ++k) {
+        member[k] = -static_cast<std::int64_t>(st[i + k] >= 1);  // MEMBER or ACTIVE
+        active[k] = -static_cast<std::int64_t>(st[i + k] == 2);
+        attended[k] = -static_cast<std::int64_t>(attended_at[i + k] == t);
+        contacts[k] = -static_cast<std::int64_t>(member_contacts(i + k) > 0);
       }
+      V e, l, a, pa, fv, sk;
+      std::memcpy(&e, E + i, sizeof e);
+      std::memcpy(&l, L + i, sizeof l);
+      std::memcpy(&a, att + i, sizeof a);
+      std::memcpy(&pa, peer_att + i, sizeof pa);
+      std::memcpy(&fv, f + i, sizeof fv);
+      std::memcpy(&sk, skill + i, sizeof sk);
+      const V share = sel(member | attended, bcast(1.0, e), sel(contacts, bcast(1.0 / 3.0, e), bcast(0.0, e)));
+      e = efficacy(e, share, conceded, up_rate, setback, p);
+      l = trust(l, attended, conceded, sanctioned, has_inst, legitimacy, p);
+      a = attitudes(a, pa, has_inst, stance, attended, active & mask(confronting, e), p);
+      fv = fatigue(fv, active, p);
+      sk = sel(member, skill_learning(sk, iron, p), sk);
+      std::memcpy(E + i, &e, sizeof e);
+      std::memcpy(L + i, &l, sizeof l);
+      std::memcpy(att + i, &a, sizeof a);
+      std::memcpy(f + i, &fv, sizeof fv);
+      std::memcpy(skill + i, &sk, sizeof sk);
+      for (std::size_t k = 0; k < N; ++k) coopt_term(i + k);
     }
-    // the rest one at a time, by the same rules
-    for (; i < c1; ++i) {
-      const std::uint8_t si = st[i];
-      const bool attended = attended_at[i] == t;
-      const bool engaged = si >= 1 || attended;
-      const double share = engaged ? 1.0 : (member_contacts(i) > 0 ? 1.0 / 3.0 : 0.0);
-      E[i] = efficacy(E[i], share, conceded, up_rate, setback, p);
-      L[i] = trust(L[i], attended, conceded, sanctioned, has_inst, legitimacy, p);
-      a_new[i] = attitudes(a_old[i], peer_att[i - c0], has_inst, stance, attended, si == 2 && confronting, p);
-      f[i] = fatigue(f[i], si == 2, p);
-      coopt_term(i);
-      const double sk = skill[i];
-      skill[i] = si >= 1 ? skill_learning(sk, iron, p) : sk;
-    }
+  }
+  // the rest one at a time, by the same rules
+  for (; i < r1; ++i) {
+    const std::uint8_t si = st[i];
+    const bool attended = attended_at[i] == t;
+    const bool engaged = si >= 1 || attended;
+    const double share = engaged ? 1.0 : (member_contacts(i) > 0 ? 1.0 / 3.0 : 0.0);
+    E[i] = efficacy(E[i], share, conceded, up_rate, setback, p);
+    L[i] = trust(L[i], attended, conceded, sanctioned, has_inst, legitimacy, p);
+    att[i] = attitudes(att[i], peer_att[i], has_inst, stance, attended, si == 2 && confronting, p);
+    f[i] = fatigue(f[i], si == 2, p);
+    coopt_term(i);
+    const double sk = skill[i];
+    skill[i] = si >= 1 ? skill_learning(sk, iron, p) : sk;
   }
 }
 
@@ -1593,9 +1588,10 @@ void OrganizingModel::feedback(const StepContext& ctx) {
   const OrganizingParams p = p_;  // a local copy: stores to columns cannot alias it
   const auto term = static_cast<std::int32_t>(p.cooptation_term);
   const rules::FeedbackRates rates(p);
-  const rules::FeedbackColumns cols{state_.cur().data(), contact_members_.data(), attended_at_.data(), peer_.data(),
-                                    att_.cur().data(),   att_.nxt().data(),        E_.data(),           L_.data(),
-                                    f_.data(),           skill_.data(),            coopted_.data(),     coopted_since_.data()};
+  const rules::FeedbackColumns cols{state_.cur().data(), contact_members_.data(), consulted_at_.data(),
+                                    peer_att_.data(),    att_.data(),              E_.data(),
+                                    L_.data(),           f_.data(),                skill_.data(),
+                                    coopted_.data(),     coopted_since_.data()};
   const std::uint8_t* prev = state_.nxt().data();  // last week's states
   obs_partials_.resize(Parallel::block_count(n_, block_) * obs_stride());
   ctx.parallel.for_blocks(n_, block_, [&](std::size_t blk, std::size_t begin, std::size_t end) {
@@ -1618,9 +1614,8 @@ void OrganizingModel::feedback(const StepContext& ctx) {
       r0 = r1;
     }
     // observe()'s sums of this block while it is in cache (the state is final for the week)
-    observe_block(blk, begin, end, cols.a_new);
+    observe_block(blk, begin, end, cols.att);
   });
-  att_.swap();
   obs_week_ = week_;
 }
 

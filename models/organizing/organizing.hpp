@@ -84,7 +84,7 @@ class OrganizingModel final : public Model {
   const std::vector<std::uint8_t>& state() const noexcept { return state_.cur(); }
   const std::vector<double>& thresholds() const noexcept { return theta_; }
   const std::vector<double>& survival_load() const noexcept { return s_; }
-  const std::vector<double>& attitude() const noexcept { return att_.cur(); }
+  const std::vector<double>& attitude() const noexcept { return att_; }
   /// Hardship h_ik of every resident for issue k (a copy from the cells: h is
   /// the same for everyone in a cell, README deviation 19).
   const std::vector<double>& hardship(std::size_t issue) const;
@@ -215,16 +215,19 @@ class OrganizingModel final : public Model {
   std::vector<double> hcell_;
   mutable std::vector<std::vector<double>> h_resident_;
   std::vector<double> lam_in_, s_, L_, E_, theta_, r_, skill_, f_;
-  DoubleBuffer<double> att_;
+  std::vector<double> att_;  // attitudes (updated in place: the feedback reads the peers' from peer_att_)
   DoubleBuffer<std::uint8_t> state_;
   std::vector<std::uint8_t> coopted_;
   std::vector<std::int32_t> coopted_since_;  // week of the current co-optation (-1: never)
-  std::vector<std::int32_t> consulted_at_, contacted_at_, attended_at_;
+  // the week a resident last attended a consultation (attended this week: = t;
+  // consulted in the last 52 weeks: > t − 52), and was last contacted
+  std::vector<std::int32_t> consulted_at_, contacted_at_;
   // contacts who are MEMBER or ACTIVE, and ACTIVE, in last week's states: kept up
   // to date from the residents whose state changed (step), not recounted
   std::vector<std::uint32_t> contact_members_, contact_actives_;
-  std::vector<std::uint32_t> changed_;        // residents whose state changed this week, by block
-  std::vector<std::uint32_t> changed_count_;  // per block
+  // bit i: resident i's state changed this week (each block of the decisions
+  // owns whole words: block_ is a multiple of 64)
+  std::vector<std::uint64_t> changed_bits_;
   std::vector<double> invite_miss_;           // (1 − invite)^m for m member contacts, this week
   std::uint32_t max_degree_ = 0;
   std::vector<double> hmean_cell_;           // mean hardship over issues per cell, this week
@@ -236,7 +239,9 @@ class OrganizingModel final : public Model {
     return member_total_prev_ - (state_.nxt()[i] >= kMember ? 1u : 0u);
   }
   void update_contact_counts();
-  std::vector<std::uint32_t> peer_;  // contact drawn this week for the attitude step
+  // the attitude of the contact drawn this week for the attitude step (NaN:
+  // none), written by the decisions, read by the feedback
+  std::vector<double> peer_att_;
 
   // cells and neighbourhoods
   std::vector<std::uint32_t> cell_start_;  // B*G + 1
@@ -292,7 +297,8 @@ class OrganizingModel final : public Model {
   static constexpr std::size_t kObsGQ = 5, kObsBQ = 4;  // sums per group; per neighbourhood besides hardship
   std::size_t obs_stride() const noexcept;
   void observe_block(std::size_t blk, std::size_t begin, std::size_t end, const double* att) noexcept;
-  std::size_t block_ = 2048;
+  static constexpr std::size_t kBlockBits = 2048;
+  std::size_t block_ = kBlockBits;
   Parallel* parallel_ = nullptr;  // the engine's pool, kept for observe()
 
   struct MetricIds {

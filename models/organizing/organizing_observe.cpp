@@ -156,7 +156,7 @@ void OrganizingModel::observe_block(std::size_t blk, std::size_t begin, std::siz
 }
 
 void OrganizingModel::observe(Recorder& rec) {
-  const auto& att = att_.cur();
+  const auto& att = att_;
   const std::size_t GQ = kObsGQ, BQ = kObsBQ + K_;
   const std::size_t stride = obs_stride();
   const std::size_t nblk = Parallel::block_count(n_, block_);
@@ -318,7 +318,7 @@ std::vector<ColumnView> OrganizingModel::columns() const {
       {"efficacy", T::F64, E_.data(), n_, "collective efficacy E"},
       {"survival_load", T::F64, s_.data(), n_, "survival load s"},
       {"skill", T::F64, skill_.data(), n_, "leadership skill"},
-      {"attitude", T::F64, att_.cur().data(), n_, "attitude a"},
+      {"attitude", T::F64, att_.data(), n_, "attitude a"},
       {"fatigue", T::F64, f_.data(), n_, "fatigue f"},
       {"threshold", T::F64, theta_.data(), n_, "Granovetter threshold θ"},
       {"risk_aversion", T::F64, r_.data(), n_, "risk aversion r"},
