@@ -412,7 +412,9 @@ void CivilViolenceModel::add_seen(std::uint32_t x, std::uint32_t y, std::uint8_t
 }
 
 namespace {
-#if defined(__x86_64__) && !defined(__POPCNT__) && defined(__has_attribute)
+// (not under ThreadSanitizer: an ifunc resolver runs before its runtime is set
+// up, and the program crashes while it loads)
+#if defined(__x86_64__) && !defined(__POPCNT__) && defined(__has_attribute) && !defined(__SANITIZE_THREAD__)
 #if __has_attribute(target_clones)
 // the baseline x86-64 instruction set has no popcnt: a second version of the
 // hot loop for processors that have it, chosen when the program loads
