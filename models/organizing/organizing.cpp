@@ -1023,12 +1023,7 @@ void OrganizingModel::residents_decide(const StepContext& ctx) {
       for (std::size_t r0 = c0; r0 < c1;) {
         const std::uint32_t b = nb_[r0], cell = b * G_ + grp_[r0];
         const std::size_t r1 = std::min<std::size_t>(c1, cell_start_[cell + 1]);
-        double g_cell = 0;  // Σ_k w_k c_k(b) h_k of the cell (grievance() per resident)
-        {
-          const double* wc = wc_.data() + static_cast<std::size_t>(b) * K_;
-          const double* h = hcell_.data() + static_cast<std::size_t>(cell) * K_;
-          for (std::uint32_t k = 0; k < K_; ++k) g_cell += wc[k] * h[k];
-        }
+        const double g_cell = cell_grievance(b, cell);
         const double risk_b = risk[b];
         const int e = level_[b];
         double* pb = part + static_cast<std::size_t>(b) * Q;

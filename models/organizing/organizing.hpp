@@ -180,13 +180,18 @@ class OrganizingModel final : public Model {
   double structural_cell(std::uint32_t c, std::uint32_t b, std::uint32_t k) const noexcept {
     return expo_[c * K_ + k] * (1.0 - C_[b * K_ + k]) * (1.0 - p_.safety_net);
   }
+  /// Σ_k w_k c_k(b) h_k(cell): the grievance of a resident of `cell` (in
+  /// neighbourhood b) before the factor (1 − L_i); the same for the whole cell.
+  double cell_grievance(std::uint32_t b, std::uint32_t cell) const noexcept {
+    const double* wc = wc_.data() + static_cast<std::size_t>(b) * K_;
+    const double* h = hcell_.data() + static_cast<std::size_t>(cell) * K_;
+    double g = 0;
+    for (std::uint32_t k = 0; k < K_; ++k) g += wc[k] * h[k];
+    return g;
+  }
   /// G_i = (1 - L_i) Σ_k w_k c_k(b) h_ik (MODEL.md section 2).
   double grievance(std::uint32_t i) const noexcept {
-    const double* wc = wc_.data() + static_cast<std::size_t>(nb_[i]) * K_;
-    double g = 0;
-    const double* h = hcell_.data() + (static_cast<std::size_t>(nb_[i]) * G_ + grp_[i]) * K_;
-    for (std::uint32_t k = 0; k < K_; ++k) g += wc[k] * h[k];
-    return (1.0 - L_[i]) * g;
+    return (1.0 - L_[i]) * cell_grievance(nb_[i], nb_[i] * G_ + grp_[i]);
   }
   void update_weighted_concreteness() noexcept;
   double capacity(std::uint32_t i) const noexcept { return (1.0 - s_[i]) * (1.0 - f_[i]); }
@@ -232,12 +237,6 @@ class OrganizingModel final : public Model {
   std::uint32_t max_degree_ = 0;
   std::vector<double> hmean_cell_;           // mean hardship over issues per cell, this week
   void count_contacts(Parallel& par);
-  /// Member contacts of i in last week's states; valid from the decisions to the
-  /// end of the step (the feedback reads it).
-  std::uint32_t member_contacts(std::uint32_t i) const noexcept {
-    if (!complete_graph_) return contact_members_[i];
-    return member_total_prev_ - (state_.nxt()[i] >= kMember ? 1u : 0u);
-  }
   void update_contact_counts();
   // the attitude of the contact drawn this week for the attitude step (NaN:
   // none), written by the decisions, read by the feedback

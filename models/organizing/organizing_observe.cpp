@@ -99,11 +99,7 @@ void OrganizingModel::observe_block(std::size_t blk, std::size_t begin, std::siz
     const std::uint32_t b = nb_[r0], g = grp_[r0], cell = b * G_ + g;
     const std::size_t r1 = std::min<std::size_t>(end, cell_start_[cell + 1]);
     const double* h = hcell_.data() + static_cast<std::size_t>(cell) * K_;
-    double g_cell = 0;  // as in grievance()
-    {
-      const double* wc = wc_.data() + static_cast<std::size_t>(b) * K_;
-      for (std::uint32_t k = 0; k < K_; ++k) g_cell += wc[k] * h[k];
-    }
+    const double g_cell = cell_grievance(b, cell);
     std::uint32_t n_mem = 0, n_act = 0, n_cons = 0, n_coopt = 0, n_lead = 0;
     double surv = pg[g * GQ + 3], trust = pg[g * GQ + 4];
     double griev = ps[0], eff = ps[1], attsum = ps[2];
